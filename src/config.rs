@@ -1,0 +1,655 @@
+//! Configuration: one TOML file overlaid with `ASKLAKE_*` environment variables, read once into typed structs.
+//!
+//! This is the only module that reads the process environment. Environment variables name a path into the
+//! TOML tree with `__` between levels: `ASKLAKE_SLACK__BOT_TOKEN` sets `[slack] bot_token`,
+//! `ASKLAKE_ENGINE__KIND=athena` sets `[engine] kind`. A value that parses as a TOML scalar or array
+//! (`3`, `true`, `["C1","C2"]`) is taken as such, anything else as a string.
+//! Secrets are [`SecretString`]s: they never appear in `Debug` output or in `config check`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Prefix of the environment variables read by [`Config::load`].
+pub const ENV_PREFIX: &str = "ASKLAKE_";
+/// Config file read when `--config` is not given and the file exists.
+pub const DEFAULT_CONFIG_FILE: &str = "asklake.toml";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Which SQL engine answers questions.
+    pub engine: EngineConfig,
+    /// Embedded DuckDB engine settings.
+    pub duckdb: DuckDbConfig,
+    /// Amazon Athena settings.
+    pub athena: AthenaConfig,
+    /// Shared AWS client settings.
+    pub aws: AwsConfig,
+    /// Language model settings.
+    pub llm: LlmConfig,
+    /// Question pipeline settings.
+    pub pipeline: PipelineConfig,
+    /// Verified query library settings.
+    pub library: LibraryConfig,
+    /// Slack app settings.
+    pub slack: SlackConfig,
+    /// HTTP server settings.
+    pub server: ServerConfig,
+    /// Local state store.
+    pub store: StoreConfig,
+    /// CloudTrail change feed settings.
+    pub alerts: AlertsConfig,
+}
+
+/// Which engine runs the SQL.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Embedded DuckDB over the sample lake or local CloudTrail files.
+    #[default]
+    Duckdb,
+    /// Amazon Athena over Security Lake.
+    Athena,
+}
+
+/// `[engine]`
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// `duckdb` (default) or `athena`.
+    pub kind: EngineKind,
+}
+
+/// Where the DuckDB engine reads its data from.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum DuckDbSource {
+    /// The generated sample lake (nested Security Lake v2 tables in a DuckDB file).
+    #[default]
+    SampleLake,
+    /// Raw CloudTrail `{"Records":[…]}` files (`.json` / `.json.gz`) in a folder.
+    CloudtrailFiles,
+}
+
+/// `[duckdb]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DuckDbConfig {
+    /// `sample_lake` (default) or `cloudtrail_files`.
+    pub source: DuckDbSource,
+    /// DuckDB database file holding the sample lake.
+    pub path: PathBuf,
+    /// Folder of raw CloudTrail files, searched recursively, for `source = "cloudtrail_files"`.
+    pub cloudtrail_dir: PathBuf,
+    /// DuckDB worker threads (0 = DuckDB's default).
+    pub threads: u32,
+    /// DuckDB memory limit, for example `"2GB"` (empty = DuckDB's default).
+    pub memory_limit: String,
+}
+
+impl Default for DuckDbConfig {
+    fn default() -> Self {
+        Self {
+            source: DuckDbSource::SampleLake,
+            path: PathBuf::from("data/lake.duckdb"),
+            cloudtrail_dir: PathBuf::from("data/cloudtrail"),
+            threads: 0,
+            memory_limit: String::new(),
+        }
+    }
+}
+
+/// `[athena]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AthenaConfig {
+    /// Athena workgroup.
+    pub workgroup: String,
+    /// `s3://bucket/prefix/` for query results (empty = the workgroup's setting).
+    pub output_location: String,
+    /// Data catalog.
+    pub catalog: String,
+    /// Glue database, e.g. `amazon_security_lake_glue_db_us_east_1`. Empty = derived from the region.
+    pub database: String,
+    /// Region part of the Security Lake table names (`us_east_1`). Empty = derived from `[aws] region`.
+    pub lake_region: String,
+    /// Refuse queries that would scan more than this many bytes (0 = no cap).
+    pub scan_limit_bytes: u64,
+    /// Give up (and stop the query) after this many seconds.
+    pub query_timeout_secs: u64,
+}
+
+impl Default for AthenaConfig {
+    fn default() -> Self {
+        Self {
+            workgroup: "primary".into(),
+            output_location: String::new(),
+            catalog: "AwsDataCatalog".into(),
+            database: String::new(),
+            lake_region: String::new(),
+            scan_limit_bytes: 10 * 1024 * 1024 * 1024,
+            query_timeout_secs: 120,
+        }
+    }
+}
+
+/// `[aws]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsConfig {
+    /// AWS region for all clients.
+    pub region: String,
+    /// Endpoint override for all AWS clients (tests, VPC endpoints). Empty = AWS's default.
+    pub endpoint_url: String,
+    /// Named profile from `~/.aws/config` (empty = default chain).
+    pub profile: String,
+}
+
+impl Default for AwsConfig {
+    fn default() -> Self {
+        Self { region: "us-east-1".into(), endpoint_url: String::new(), profile: String::new() }
+    }
+}
+
+/// Which language model backend generates SQL.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LlmProvider {
+    /// No model: only verified-library questions are answered.
+    #[default]
+    None,
+    /// Amazon Bedrock Converse API.
+    Bedrock,
+    /// An OpenAI-compatible `/chat/completions` endpoint (e.g. a local model server).
+    Openai,
+}
+
+/// `[llm]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// `none` (default), `bedrock` or `openai`.
+    pub provider: LlmProvider,
+    /// Model id (Bedrock model or inference profile id, or the OpenAI-compatible model name).
+    pub model_id: String,
+    /// Bedrock region (empty = `[aws] region`).
+    pub region: String,
+    /// Endpoint override for Bedrock Runtime (tests). Empty = AWS's default.
+    pub endpoint_url: String,
+    /// Maximum output tokens per call.
+    pub max_tokens: u32,
+    /// Sampling temperature.
+    pub temperature: f32,
+    /// Seconds before a model call is abandoned.
+    pub timeout_secs: u64,
+    /// Base URL of an OpenAI-compatible server, e.g. `http://127.0.0.1:8080/v1`.
+    pub openai_base_url: String,
+    /// API key for the OpenAI-compatible server.
+    pub openai_api_key: Option<SecretString>,
+    /// Bedrock embedding model for library retrieval (empty = lexical retrieval only).
+    pub embedding_model_id: String,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        Self {
+            provider: LlmProvider::None,
+            model_id: "anthropic.claude-3-5-sonnet-20240620-v1:0".into(),
+            region: String::new(),
+            endpoint_url: String::new(),
+            max_tokens: 1024,
+            temperature: 0.0,
+            timeout_secs: 60,
+            openai_base_url: String::new(),
+            openai_api_key: None,
+            embedding_model_id: String::new(),
+        }
+    }
+}
+
+/// `[pipeline]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Attempts at generating a query that runs (first try included).
+    pub max_attempts: u32,
+    /// Row cap: a `LIMIT` is added or lowered to this.
+    pub row_limit: u64,
+    /// Time window (days) assumed when a question names none.
+    pub default_window_days: u32,
+    /// Asker's time zone for time phrases and displayed times (IANA name).
+    pub timezone: String,
+    /// Seconds before a whole question is abandoned.
+    pub question_timeout_secs: u64,
+    /// Longest accepted question, in characters.
+    pub max_question_chars: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            row_limit: 1000,
+            default_window_days: 7,
+            timezone: "Asia/Seoul".into(),
+            question_timeout_secs: 300,
+            max_question_chars: 2000,
+        }
+    }
+}
+
+/// `[library]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LibraryConfig {
+    /// Folder of library files overriding the embedded library (empty = embedded).
+    pub dir: String,
+    /// Similarity at or above which a verified query answers without the model.
+    pub short_circuit_threshold: f32,
+    /// Few-shot examples passed to the model.
+    pub top_k: usize,
+    /// Where candidate entries from 👍 feedback are written for review.
+    pub candidates_file: PathBuf,
+    /// Folder for cached library embeddings.
+    pub embedding_cache_dir: PathBuf,
+}
+
+impl Default for LibraryConfig {
+    fn default() -> Self {
+        Self {
+            dir: String::new(),
+            short_circuit_threshold: 0.82,
+            top_k: 3,
+            candidates_file: PathBuf::from("data/library-candidates.toml"),
+            embedding_cache_dir: PathBuf::from("data/embeddings"),
+        }
+    }
+}
+
+/// `[slack]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlackConfig {
+    /// Bot token (`xoxb-…`).
+    pub bot_token: Option<SecretString>,
+    /// Signing secret used to verify requests.
+    pub signing_secret: Option<SecretString>,
+    /// App-level token (`xapp-…`): when set, Socket Mode is used instead of HTTP.
+    pub app_token: Option<SecretString>,
+    /// Slack Web API base URL (tests point this at a local fake).
+    pub api_url: String,
+    /// Channels allowed to ask (empty = all).
+    pub allowed_channels: Vec<String>,
+    /// Users allowed to ask (empty = all, unless groups are set).
+    pub allowed_users: Vec<String>,
+    /// User groups whose members may ask.
+    pub allowed_usergroups: Vec<String>,
+    /// Whether direct messages to the app are answered.
+    pub allow_dms: bool,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        Self {
+            bot_token: None,
+            signing_secret: None,
+            app_token: None,
+            api_url: "https://slack.com/api".into(),
+            allowed_channels: Vec::new(),
+            allowed_users: Vec::new(),
+            allowed_usergroups: Vec::new(),
+            allow_dms: false,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Listen address, e.g. `0.0.0.0:3000` (port 0 picks a free port).
+    pub bind: String,
+    /// Seconds in-flight answers get to finish on shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:3000".into(), shutdown_grace_secs: 30 }
+    }
+}
+
+/// `[store]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// SQLite file for threads, seen ids, feedback and the embedded queue.
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self { path: PathBuf::from("data/asklake.db") }
+    }
+}
+
+/// Where the change feed reads events from.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueKind {
+    /// The embedded SQLite queue fed by `POST /events`.
+    #[default]
+    Embedded,
+    /// Amazon SQS.
+    Sqs,
+}
+
+/// One watched AWS account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountRoute {
+    /// 12-digit account id.
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Slack channel id for this account's summaries (empty = the default channel).
+    #[serde(default)]
+    pub channel: String,
+}
+
+/// `[alerts]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Whether `serve` also runs the change-feed worker.
+    pub enabled: bool,
+    /// `embedded` (default) or `sqs`.
+    pub queue: QueueKind,
+    /// SQS queue URL.
+    pub sqs_queue_url: String,
+    /// Concurrent SQS receivers.
+    pub receivers: usize,
+    /// Seconds a received message stays invisible (extended while its batch is in flight).
+    pub visibility_timeout_secs: i32,
+    /// Receives after which an unparseable message is deleted (0 = leave it for the DLQ).
+    pub max_receives: u32,
+    /// Digest period in seconds: one message per account per period.
+    pub digest_interval_secs: u64,
+    /// Time zone for displayed times.
+    pub timezone: String,
+    /// Language of summaries: `en` or `ko`.
+    pub language: String,
+    /// Channel for accounts without their own.
+    pub default_channel: String,
+    /// Extra channel that also receives red events (empty = none).
+    pub red_channel: String,
+    /// Rules file overriding the shipped defaults (empty = defaults).
+    pub rules_file: String,
+    /// Whether the optional LLM narrative is written (needs `[llm]`).
+    pub narrative: bool,
+    /// SNS topic ARNs accepted on `POST /sns` (empty = the endpoint is disabled).
+    pub sns_topic_allowlist: Vec<String>,
+    /// Watched accounts.
+    pub accounts: Vec<AccountRoute>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            queue: QueueKind::Embedded,
+            sqs_queue_url: String::new(),
+            receivers: 2,
+            visibility_timeout_secs: 120,
+            max_receives: 5,
+            digest_interval_secs: 300,
+            timezone: "Asia/Seoul".into(),
+            language: "en".into(),
+            default_channel: String::new(),
+            red_channel: String::new(),
+            rules_file: String::new(),
+            narrative: false,
+            sns_topic_allowlist: Vec::new(),
+            accounts: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path` (or `asklake.toml` if present) and overlays `ASKLAKE_*` variables from the process environment.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let vars: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with(ENV_PREFIX)).collect();
+        Self::load_from(path, &vars)
+    }
+
+    /// Like [`Config::load`] with an explicit variable set (for tests).
+    pub fn load_from(path: Option<&Path>, vars: &BTreeMap<String, String>) -> anyhow::Result<Self> {
+        let mut tree = match path {
+            Some(p) => read_toml(p)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => read_toml(Path::new(DEFAULT_CONFIG_FILE))?,
+            None => toml::Table::new(),
+        };
+        for (key, value) in vars {
+            let Some(rest) = key.strip_prefix(ENV_PREFIX) else { continue };
+            if rest.is_empty() || rest == "CONFIG" {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+            set_path(&mut tree, &path, parse_env_value(value))
+                .with_context(|| format!("environment variable {key}"))?;
+        }
+        let config: Config = toml::Value::Table(tree)
+            .try_into()
+            .context("invalid configuration (check key names and value types)")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks cross-field rules that serde cannot express.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.pipeline.max_attempts == 0 {
+            bail!("[pipeline] max_attempts must be at least 1");
+        }
+        if self.pipeline.row_limit == 0 {
+            bail!("[pipeline] row_limit must be at least 1");
+        }
+        if self.pipeline.timezone.parse::<chrono_tz::Tz>().is_err() {
+            bail!("[pipeline] timezone {:?} is not an IANA time zone such as Asia/Seoul", self.pipeline.timezone);
+        }
+        if self.alerts.timezone.parse::<chrono_tz::Tz>().is_err() {
+            bail!("[alerts] timezone {:?} is not an IANA time zone such as Asia/Seoul", self.alerts.timezone);
+        }
+        for account in &self.alerts.accounts {
+            if account.id.len() != 12 || !account.id.bytes().all(|b| b.is_ascii_digit()) {
+                bail!("[[alerts.accounts]] id {:?} is not a 12-digit AWS account id", account.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// The asker's time zone.
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.pipeline.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul)
+    }
+
+    /// Region part of Security Lake names (`us_east_1`).
+    pub fn lake_region(&self) -> String {
+        if self.athena.lake_region.is_empty() {
+            self.aws.region.replace('-', "_")
+        } else {
+            self.athena.lake_region.clone()
+        }
+    }
+
+    /// Glue database holding the Security Lake tables.
+    pub fn athena_database(&self) -> String {
+        if self.athena.database.is_empty() {
+            format!("amazon_security_lake_glue_db_{}", self.lake_region())
+        } else {
+            self.athena.database.clone()
+        }
+    }
+}
+
+fn read_toml(path: &Path) -> anyhow::Result<toml::Table> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read config file {} (pass --config or create it)", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config file {} is not valid TOML", path.display()))
+}
+
+fn parse_env_value(raw: &str) -> toml::Value {
+    // Try the value as a TOML right-hand side; fall back to a plain string.
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+fn set_path(tree: &mut toml::Table, path: &[String], value: toml::Value) -> anyhow::Result<()> {
+    match path {
+        [] => bail!("empty key"),
+        [last] => {
+            tree.insert(last.clone(), value);
+            Ok(())
+        }
+        [head, rest @ ..] => {
+            let entry = tree.entry(head.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => set_path(t, rest, value),
+                _ => bail!("{head} is not a table"),
+            }
+        }
+    }
+}
+
+/// One line of `asklake config check`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckLine {
+    /// Setting name as written in the TOML file.
+    pub key: &'static str,
+    /// Shown value, or `set (hidden)` for secrets.
+    pub shown: String,
+    /// Whether the setting is needed by the configured features and missing.
+    pub missing: bool,
+    /// What the setting enables.
+    pub note: &'static str,
+}
+
+impl Config {
+    /// What is set and what is missing, with secret values hidden.
+    pub fn check(&self) -> Vec<CheckLine> {
+        fn secret(s: &Option<SecretString>) -> String {
+            if s.is_some() { "set (hidden)".into() } else { "not set".into() }
+        }
+        let athena = self.engine.kind == EngineKind::Athena;
+        let slack_http = self.slack.app_token.is_none();
+        let mut lines = vec![
+            CheckLine { key: "engine.kind", shown: format!("{:?}", self.engine.kind).to_lowercase(), missing: false, note: "SQL engine" },
+            CheckLine {
+                key: "duckdb.path",
+                shown: self.duckdb.path.display().to_string(),
+                missing: !athena && self.duckdb.source == DuckDbSource::SampleLake && !self.duckdb.path.exists(),
+                note: "sample lake file (create it with `asklake sample generate`)",
+            },
+            CheckLine { key: "aws.region", shown: self.aws.region.clone(), missing: false, note: "AWS region" },
+            CheckLine { key: "athena.workgroup", shown: self.athena.workgroup.clone(), missing: athena && self.athena.workgroup.is_empty(), note: "Athena workgroup" },
+            CheckLine { key: "athena.database", shown: self.athena_database(), missing: false, note: "Security Lake Glue database" },
+            CheckLine { key: "llm.provider", shown: format!("{:?}", self.llm.provider).to_lowercase(), missing: false, note: "free-form questions need bedrock or openai" },
+            CheckLine { key: "llm.model_id", shown: self.llm.model_id.clone(), missing: self.llm.provider != LlmProvider::None && self.llm.model_id.is_empty(), note: "model" },
+            CheckLine {
+                key: "llm.openai_base_url",
+                shown: self.llm.openai_base_url.clone(),
+                missing: self.llm.provider == LlmProvider::Openai && self.llm.openai_base_url.is_empty(),
+                note: "OpenAI-compatible server",
+            },
+            CheckLine { key: "llm.openai_api_key", shown: secret(&self.llm.openai_api_key), missing: false, note: "OpenAI-compatible key" },
+            CheckLine { key: "slack.bot_token", shown: secret(&self.slack.bot_token), missing: self.slack.bot_token.is_none(), note: "needed by `serve` and the change feed" },
+            CheckLine { key: "slack.signing_secret", shown: secret(&self.slack.signing_secret), missing: slack_http && self.slack.signing_secret.is_none(), note: "needed by `serve` over HTTP" },
+            CheckLine { key: "slack.app_token", shown: secret(&self.slack.app_token), missing: false, note: "set to use Socket Mode" },
+            CheckLine { key: "server.bind", shown: self.server.bind.clone(), missing: false, note: "HTTP listen address" },
+            CheckLine { key: "store.path", shown: self.store.path.display().to_string(), missing: false, note: "SQLite state" },
+            CheckLine { key: "alerts.queue", shown: format!("{:?}", self.alerts.queue).to_lowercase(), missing: false, note: "change-feed source" },
+            CheckLine {
+                key: "alerts.sqs_queue_url",
+                shown: self.alerts.sqs_queue_url.clone(),
+                missing: self.alerts.queue == QueueKind::Sqs && self.alerts.sqs_queue_url.is_empty(),
+                note: "SQS queue of CloudTrail events",
+            },
+            CheckLine {
+                key: "alerts.default_channel",
+                shown: self.alerts.default_channel.clone(),
+                missing: self.alerts.enabled && self.alerts.default_channel.is_empty() && self.alerts.accounts.iter().any(|a| a.channel.is_empty()),
+                note: "channel for accounts without their own",
+            },
+        ];
+        lines.retain(|l| !(l.key.starts_with("athena.") && !athena && !l.missing));
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_need_no_file_and_use_duckdb() {
+        let c = Config::load_from(None, &vars(&[])).unwrap();
+        assert_eq!(c.engine.kind, EngineKind::Duckdb);
+        assert_eq!(c.pipeline.max_attempts, 3);
+    }
+
+    #[test]
+    fn environment_overrides_nested_keys_with_typed_values() {
+        let c = Config::load_from(
+            None,
+            &vars(&[
+                ("ASKLAKE_ENGINE__KIND", "athena"),
+                ("ASKLAKE_PIPELINE__MAX_ATTEMPTS", "5"),
+                ("ASKLAKE_SLACK__ALLOWED_CHANNELS", r#"["C1","C2"]"#),
+                ("ASKLAKE_SLACK__BOT_TOKEN", "xoxb-secret-value"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.engine.kind, EngineKind::Athena);
+        assert_eq!(c.pipeline.max_attempts, 5);
+        assert_eq!(c.slack.allowed_channels, vec!["C1", "C2"]);
+        assert_eq!(c.slack.bot_token.as_ref().unwrap().expose_secret(), "xoxb-secret-value");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_or_check() {
+        let c = Config::load_from(None, &vars(&[("ASKLAKE_SLACK__BOT_TOKEN", "xoxb-secret-value")])).unwrap();
+        assert!(!format!("{c:?}").contains("xoxb-secret-value"));
+        let shown: String = c.check().iter().map(|l| l.shown.clone()).collect();
+        assert!(!shown.contains("xoxb-secret-value"));
+        assert!(shown.contains("set (hidden)"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_rejected_with_context() {
+        let err = Config::load_from(None, &vars(&[("ASKLAKE_PIPELINE__MAX_ATEMPTS", "5")])).unwrap_err();
+        assert!(format!("{err:#}").contains("max_atempts"), "{err:#}");
+        let err = Config::load_from(None, &vars(&[("ASKLAKE_PIPELINE__TIMEZONE", "Mars/Base")])).unwrap_err();
+        assert!(format!("{err:#}").contains("Mars/Base"));
+    }
+
+    #[test]
+    fn missing_config_file_names_the_path() {
+        let err = Config::load_from(Some(Path::new("/nonexistent/asklake.toml")), &vars(&[])).unwrap_err();
+        assert!(format!("{err:#}").contains("/nonexistent/asklake.toml"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Amazon Athena adapter: EXPLAIN dry run, start, poll with backoff, page results, cancel, scan cap.

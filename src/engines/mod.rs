@@ -1,0 +1,243 @@
+//! The `SqlEngine` seam: run validated SQL and return typed rows. Adapters: DuckDB (embedded) and Athena.
+
+pub mod athena;
+pub mod cli;
+pub mod duckdb;
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::catalog::Binding;
+use crate::pipeline::validate::ValidatedSql;
+
+/// SQL dialect an engine speaks; the model always writes Trino, DuckDB gets shims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Dialect {
+    /// Athena engine v3 (Trino).
+    Trino,
+    /// DuckDB with Trino-compat macros.
+    DuckDb,
+}
+
+/// Type of a result column, reduced to what rendering needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ColumnType {
+    /// true/false.
+    Boolean,
+    /// Any integer width.
+    Integer,
+    /// Floating point or decimal.
+    Float,
+    /// Text.
+    Text,
+    /// Timestamp (rendered in UTC unless a time zone is applied).
+    Timestamp,
+    /// Anything else (lists, structs, maps), rendered as text; carries the engine's type name.
+    Other(String),
+}
+
+/// Column name and type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnMeta {
+    /// Name as returned by the engine.
+    pub name: String,
+    /// Reduced type.
+    pub ty: ColumnType,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// Boolean.
+    Bool(bool),
+    /// Integer.
+    Int(i64),
+    /// Float.
+    Float(f64),
+    /// Text (also nested values rendered as text).
+    Text(String),
+    /// Timestamp in UTC.
+    Timestamp(DateTime<Utc>),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str(""),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => {
+                if x.fract() == 0.0 && x.abs() < 1e15 {
+                    write!(f, "{x:.0}")
+                } else {
+                    write!(f, "{x:.4}")
+                }
+            }
+            Value::Text(s) => f.write_str(s),
+            Value::Timestamp(t) => write!(f, "{}", t.format("%Y-%m-%d %H:%M:%S")),
+        }
+    }
+}
+
+/// Execution statistics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QueryStats {
+    /// Bytes scanned (Athena); `None` where the engine does not say.
+    pub bytes_scanned: Option<u64>,
+    /// Wall time of the execution.
+    pub elapsed: Duration,
+    /// Engine-side id (Athena QueryExecutionId).
+    pub engine_query_id: Option<String>,
+}
+
+/// Rows returned by an engine.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QueryResult {
+    /// Columns in order.
+    pub columns: Vec<ColumnMeta>,
+    /// Rows, at most the requested row cap.
+    pub rows: Vec<Vec<Value>>,
+    /// True when the engine had more rows than the cap.
+    pub truncated: bool,
+    /// Statistics.
+    pub stats: QueryStats,
+}
+
+/// Per-call execution options.
+#[derive(Debug, Clone)]
+pub struct ExecOptions {
+    /// Rows kept; more rows set [`QueryResult::truncated`].
+    pub row_cap: usize,
+    /// Abandon (and cancel engine-side) after this long.
+    pub timeout: Duration,
+    /// Cancelled when the asker gives up or the app shuts down.
+    pub cancel: CancellationToken,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        Self { row_cap: 1000, timeout: Duration::from_secs(120), cancel: CancellationToken::new() }
+    }
+}
+
+/// Why an engine could not answer.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum EngineError {
+    /// The engine rejected or failed the SQL (syntax, unknown column, missing function…). Fed back to the model.
+    #[error("query failed: {message}")]
+    Query {
+        /// Engine message.
+        message: String,
+    },
+    /// The query ran longer than allowed and was cancelled.
+    #[error("query timed out after {0:?}")]
+    Timeout(Duration),
+    /// The asker or the app cancelled the query.
+    #[error("query cancelled")]
+    Cancelled,
+    /// The query would scan more than the configured cap.
+    #[error("query scanned {scanned} bytes, over the cap of {cap} bytes")]
+    ScanLimit {
+        /// Bytes scanned (or estimated).
+        scanned: u64,
+        /// Configured cap.
+        cap: u64,
+    },
+    /// Credentials lack permission (Athena, Glue, S3, Lake Formation).
+    #[error("access denied: {message}")]
+    AccessDenied {
+        /// Service message.
+        message: String,
+    },
+    /// The data source is missing or unreadable (no lake file, empty folder, corrupt file).
+    #[error("data source problem: {message}")]
+    Source {
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The engine itself failed (throttling, service error, internal).
+    #[error("engine unavailable: {message}")]
+    Unavailable {
+        /// Cause.
+        message: String,
+    },
+}
+
+impl EngineError {
+    /// Whether a regenerated query could fix this (it is about the SQL, not the environment).
+    pub fn is_fixable_by_sql(&self) -> bool {
+        matches!(self, EngineError::Query { .. } | EngineError::ScanLimit { .. })
+    }
+
+    /// Text safe to show in Slack: says what happened and what to do next.
+    pub fn user_message(&self) -> String {
+        match self {
+            EngineError::Query { .. } => "The query could not run on the engine. Try rephrasing the question.".into(),
+            EngineError::Timeout(d) => format!(
+                "The query took longer than {}s and was stopped. Try a shorter time window.",
+                d.as_secs()
+            ),
+            EngineError::Cancelled => "The query was cancelled.".into(),
+            EngineError::ScanLimit { cap, .. } => format!(
+                "The query would scan more than {} and was stopped. Narrow the time window or add filters.",
+                human_bytes(*cap)
+            ),
+            EngineError::AccessDenied { .. } => {
+                "asklake is not allowed to read the security lake. Ask an admin to check its IAM/Lake Formation permissions.".into()
+            }
+            EngineError::Source { message } => format!("The data source is not ready: {message}"),
+            EngineError::Unavailable { .. } => "The query engine is unavailable right now. Try again in a minute.".into(),
+        }
+    }
+}
+
+/// Formats a byte count as `1.2 GB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{n} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+/// An engine that runs validated SQL over one binding of the logical tables.
+#[async_trait::async_trait]
+pub trait SqlEngine: Send + Sync {
+    /// Short name for messages ("DuckDB", "Athena").
+    fn name(&self) -> &'static str;
+    /// The dialect notes the prompt should carry.
+    fn dialect(&self) -> Dialect;
+    /// The source the logical tables are bound to.
+    fn binding(&self) -> &Binding;
+    /// Checks the SQL without running it (Athena `EXPLAIN`; DuckDB prepares it).
+    async fn dry_run(&self, sql: &ValidatedSql) -> Result<(), EngineError>;
+    /// Runs the SQL.
+    async fn execute(&self, sql: &ValidatedSql, opts: &ExecOptions) -> Result<QueryResult, EngineError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_uses_decimal_units() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_200_000_000), "1.2 GB");
+    }
+
+    #[test]
+    fn only_sql_errors_are_fixable_by_regeneration() {
+        assert!(EngineError::Query { message: "x".into() }.is_fixable_by_sql());
+        assert!(!EngineError::AccessDenied { message: "x".into() }.is_fixable_by_sql());
+    }
+}

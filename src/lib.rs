@@ -1,0 +1,33 @@
+//! asklake: ask Amazon Security Lake questions from Slack, and post per-account CloudTrail change summaries.
+//!
+//! # Layout
+//! - [`cli`]: command-line surface (`serve`, `ask`, `sql`, `sample`, `library`, `alerts`, `config`).
+//! - [`config`]: the only place that reads the environment and the config file; typed, secrets wrapped.
+//! - [`telemetry`]: tracing setup.
+//! - [`templates`]: one template environment over `blocks/` and `prompts/`, embedded at compile time.
+//! - [`catalog`]: logical flat tables (`cloudtrail`, `vpcflow`), their bindings per engine, CTE injection.
+//! - [`engines`]: the [`engines::SqlEngine`] seam with DuckDB and Athena adapters.
+//! - [`llm`]: the [`llm::Llm`] seam with Bedrock Converse and OpenAI-compatible adapters.
+//! - [`pipeline`]: question → SQL → validated SQL → rows → answer, with a bounded retry loop.
+//! - [`library`]: verified question→SQL pairs and their retrieval.
+//! - [`alerts`]: the CloudTrail change feed (queue, envelope, rules, grouping, rendering, worker).
+//! - [`slack`]: request verification, slash commands, events, interactions, rendering, posting.
+//! - [`store`]: SQLite state (threads, seen ids, feedback, embedded queue).
+//! - [`sample`]: a deterministic synthetic Security Lake v2 with planted incidents.
+//! - [`startup`] / [`state`]: build the application from config and hold its shared state.
+
+pub mod alerts;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod engines;
+pub mod library;
+pub mod llm;
+pub mod pipeline;
+pub mod sample;
+pub mod slack;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod templates;

@@ -1,0 +1,3 @@
+//! Verified question→SQL library: loading, checking and hybrid retrieval (Korean and English).
+
+pub mod cli;

@@ -1,0 +1,4 @@
+//! The question pipeline: normalise, retrieve, prompt, generate, validate, execute, diagnose, answer.
+
+pub mod validate;
+pub mod cli;

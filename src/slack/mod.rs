@@ -1,0 +1,4 @@
+//! Slack: request verification, slash commands, events, interactions, rendering and posting.
+
+pub mod api;
+pub mod escape;

@@ -1,0 +1,1 @@
+//! Shared application state: the seams as `Arc<dyn Trait>`, cheap to clone into handlers and tasks.

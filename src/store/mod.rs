@@ -1,0 +1,1 @@
+//! SQLite state: conversation threads, seen ids, feedback and the embedded alert queue.

@@ -1,0 +1,10 @@
+//! asklake's black-box test suite: one binary, one module per part of the product.
+
+mod support;
+
+mod alerts;
+mod lake;
+mod library;
+mod pipeline;
+mod sample;
+mod slack;

@@ -1,0 +1,1 @@
+//! Tests for the slack part of asklake.

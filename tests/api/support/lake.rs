@@ -1,0 +1,1 @@
+//! A shared small sample lake, generated once per test run.

@@ -1,0 +1,8 @@
+//! Test harness: local servers speaking the wire protocols of the SaaS asklake talks to, and shared fixtures.
+#![allow(dead_code)]
+
+pub mod fake_athena;
+pub mod fake_bedrock;
+pub mod fake_slack;
+pub mod lake;
+pub mod moto;
