@@ -1,0 +1,5 @@
+//! Benchmark: alerts (prints numbers).
+
+fn main() {
+    println!("alerts benchmark not built yet");
+}

@@ -1,0 +1,5 @@
+//! Benchmark: lake (prints numbers).
+
+fn main() {
+    println!("lake benchmark not built yet");
+}

@@ -1,0 +1,5 @@
+//! Benchmark: pipeline (prints numbers).
+
+fn main() {
+    println!("pipeline benchmark not built yet");
+}
