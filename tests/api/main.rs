@@ -8,3 +8,4 @@ mod library;
 mod pipeline;
 mod sample;
 mod slack;
+mod slack_client;

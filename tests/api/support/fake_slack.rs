@@ -1,1 +1,346 @@
 //! A local fake of the Slack Web API: records calls, can answer 429 with Retry-After and ok:false errors.
+//!
+//! It speaks the same wire format as slack.com for the methods asklake uses (JSON bodies, `ok`/`error`
+//! envelopes, `Retry-After` on 429, files upload v2 with an absolute upload URL) and enforces the message limits
+//! Slack enforces (50 blocks, 40,000 characters of text, 3,000 per section text, 150 per header), so a message that
+//! Slack would reject is rejected here too.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+/// The bot token the fake accepts.
+pub const BOT_TOKEN: &str = "xoxb-test-token";
+
+/// A scripted failure for the next call(s) of a method.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// HTTP 429 with `Retry-After: secs`.
+    RateLimited(u64),
+    /// HTTP 500 with an HTML body, like an upstream outage.
+    ServerError,
+    /// HTTP 200 with `{"ok": false, "error": code}`.
+    Api(&'static str),
+}
+
+/// One recorded call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// API method, e.g. `chat.postMessage` (or `upload` for the binary upload step).
+    pub method: String,
+    /// JSON body (or query parameters as an object for GET methods; `{"len": n}` for uploads).
+    pub body: Value,
+    /// Whether the call was answered successfully.
+    pub ok: bool,
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    next_ts: u64,
+    uploads: HashMap<String, usize>,
+    usergroups: HashMap<String, Vec<String>>,
+}
+
+/// Handle to a running fake. Cheap to clone.
+#[derive(Clone)]
+pub struct FakeSlack {
+    /// Base URL to give the client, e.g. `http://127.0.0.1:1234/api`.
+    pub api_url: String,
+    addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl FakeSlack {
+    /// Starts a fake on a free loopback port.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake slack");
+        let addr = listener.local_addr().unwrap();
+        let inner = Arc::new(Mutex::new(Inner { next_ts: 1_700_000_000_000_100, ..Default::default() }));
+        let fake = FakeSlack { api_url: format!("http://{addr}/api"), addr, inner };
+        let app = Router::new()
+            .route("/api/files.getUploadURLExternal", get(get_upload_url).post(get_upload_url))
+            .route("/api/{method}", post(api_call))
+            .route("/upload/{file_id}", post(upload))
+            .with_state(fake.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("fake slack server");
+        });
+        fake
+    }
+
+    /// Makes the next `times` calls of `method` fail with `fault`.
+    pub fn fail_next(&self, method: &str, fault: Fault, times: usize) {
+        let mut inner = self.inner.lock().unwrap();
+        let queue = inner.faults.entry(method.to_owned()).or_default();
+        for _ in 0..times {
+            queue.push_back(fault.clone());
+        }
+    }
+
+    /// Declares the members of a user group (for `usergroups.users.list`).
+    pub fn set_usergroup(&self, group: &str, users: &[&str]) {
+        self.inner.lock().unwrap().usergroups.insert(group.to_owned(), users.iter().map(|u| u.to_string()).collect());
+    }
+
+    /// All calls so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.inner.lock().unwrap().calls.clone()
+    }
+
+    /// Successful calls of `method`, bodies in order.
+    pub fn accepted(&self, method: &str) -> Vec<Value> {
+        self.calls().into_iter().filter(|c| c.ok && c.method == method).map(|c| c.body).collect()
+    }
+
+    /// Messages Slack accepted (`chat.postMessage`), in order.
+    pub fn posts(&self) -> Vec<Value> {
+        self.accepted("chat.postMessage")
+    }
+
+    /// Accepted messages in `channel`.
+    pub fn posts_in(&self, channel: &str) -> Vec<Value> {
+        self.posts().into_iter().filter(|p| p["channel"] == channel).collect()
+    }
+
+    /// Waits until at least `n` calls of `method` were accepted, or panics after `timeout`.
+    pub async fn wait_for(&self, method: &str, n: usize, timeout: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let got = self.accepted(method);
+            if got.len() >= n {
+                return got;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("expected {n} accepted {method} calls within {timeout:?}, got {}: {:#?}", got.len(), self.calls());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn take_fault(&self, method: &str) -> Option<Fault> {
+        self.inner.lock().unwrap().faults.get_mut(method).and_then(VecDeque::pop_front)
+    }
+
+    fn record(&self, method: &str, body: Value, ok: bool) {
+        self.inner.lock().unwrap().calls.push(Call { method: method.to_owned(), body, ok });
+    }
+
+    fn next_ts(&self) -> String {
+        let mut inner = self.inner.lock().unwrap();
+        inner.next_ts += 100;
+        let ts = inner.next_ts;
+        format!("{}.{:06}", ts / 1_000_000, ts % 1_000_000)
+    }
+
+    /// Address the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+fn authorized(headers: &HeaderMap) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {BOT_TOKEN}"))
+}
+
+fn error(code: &str) -> Response {
+    Json(json!({"ok": false, "error": code})).into_response()
+}
+
+fn fault_response(fault: Fault) -> Response {
+    match fault {
+        Fault::RateLimited(secs) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", secs.to_string()), ("content-type", "application/json".to_owned())],
+            json!({"ok": false, "error": "ratelimited"}).to_string(),
+        )
+            .into_response(),
+        Fault::ServerError => {
+            (StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "text/html")], "<html>upstream error</html>")
+                .into_response()
+        }
+        Fault::Api(code) => error(code),
+    }
+}
+
+/// Checks a message body against Slack's limits; returns Slack's error code when it would be rejected.
+pub fn limit_violation(body: &Value) -> Option<&'static str> {
+    let text_len = body["text"].as_str().map(|t| t.chars().count()).unwrap_or(0);
+    if text_len > 40_000 {
+        return Some("msg_too_long");
+    }
+    let mut all_blocks: Vec<&Value> = body["blocks"].as_array().map(|b| b.iter().collect()).unwrap_or_default();
+    if all_blocks.len() > 50 {
+        return Some("invalid_blocks");
+    }
+    if let Some(atts) = body["attachments"].as_array() {
+        for att in atts {
+            let blocks = att["blocks"].as_array().map(Vec::len).unwrap_or(0);
+            if blocks > 50 {
+                return Some("invalid_attachments");
+            }
+            all_blocks.extend(att["blocks"].as_array().into_iter().flatten());
+        }
+    }
+    if body["blocks"].is_null() && body["attachments"].is_null() && text_len == 0 {
+        return Some("no_text");
+    }
+    for block in all_blocks {
+        match block["type"].as_str() {
+            Some("section") => {
+                let t = block["text"]["text"].as_str().map(|t| t.chars().count()).unwrap_or(0);
+                if t > 3000 || (block["text"].is_null() && block["fields"].is_null()) {
+                    return Some("invalid_blocks");
+                }
+                if let Some(fields) = block["fields"].as_array() {
+                    if fields.len() > 10 || fields.iter().any(|f| f["text"].as_str().map_or(0, |s| s.chars().count()) > 2000) {
+                        return Some("invalid_blocks");
+                    }
+                }
+            }
+            Some("header") => {
+                let t = block["text"]["text"].as_str().map(|t| t.chars().count()).unwrap_or(0);
+                if t == 0 || t > 150 || block["text"]["type"] != "plain_text" {
+                    return Some("invalid_blocks");
+                }
+            }
+            Some("context") => {
+                if block["elements"].as_array().map(Vec::len).unwrap_or(0) > 10 {
+                    return Some("invalid_blocks");
+                }
+            }
+            Some("actions") => {
+                if block["elements"].as_array().map(Vec::len).unwrap_or(0) > 25 {
+                    return Some("invalid_blocks");
+                }
+            }
+            Some(_) => {}
+            None => return Some("invalid_blocks"),
+        }
+    }
+    None
+}
+
+async fn api_call(State(fake): State<FakeSlack>, Path(method): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let body: Value = if body.is_empty() {
+        json!({})
+    } else if let Ok(v) = serde_json::from_slice(&body) {
+        v
+    } else {
+        // Form-encoded bodies (some methods) become a flat object.
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        Value::Object(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+    };
+    if !authorized(&headers) {
+        fake.record(&method, body, false);
+        return error("invalid_auth");
+    }
+    if let Some(fault) = fake.take_fault(&method) {
+        fake.record(&method, body, false);
+        return fault_response(fault);
+    }
+    let response = match method.as_str() {
+        "chat.postMessage" => {
+            if body["channel"].as_str().unwrap_or("").is_empty() {
+                Err("channel_not_found")
+            } else if let Some(code) = limit_violation(&body) {
+                Err(code)
+            } else {
+                let ts = fake.next_ts();
+                Ok(json!({"ok": true, "channel": body["channel"], "ts": ts,
+                          "message": {"type": "message", "text": body["text"], "ts": ts}}))
+            }
+        }
+        "chat.update" => match limit_violation(&body) {
+            Some(code) => Err(code),
+            None if body["ts"].as_str().is_none() => Err("message_not_found"),
+            None => Ok(json!({"ok": true, "channel": body["channel"], "ts": body["ts"], "text": body["text"]})),
+        },
+        "chat.postEphemeral" => match limit_violation(&body) {
+            Some(code) => Err(code),
+            None => Ok(json!({"ok": true, "message_ts": fake.next_ts()})),
+        },
+        "files.completeUploadExternal" => {
+            let files = body["files"].as_array().cloned().unwrap_or_default();
+            let known = {
+                let inner = fake.inner.lock().unwrap();
+                files.iter().all(|f| f["id"].as_str().is_some_and(|id| inner.uploads.contains_key(id)))
+            };
+            if files.is_empty() || !known {
+                Err("file_not_found")
+            } else {
+                let out: Vec<Value> = files
+                    .iter()
+                    .map(|f| json!({"id": f["id"], "title": f["title"], "name": f["title"], "created": 1_700_000_000, "timestamp": 1_700_000_000}))
+                    .collect();
+                Ok(json!({"ok": true, "files": out}))
+            }
+        }
+        "usergroups.users.list" => {
+            let group = body["usergroup"].as_str().unwrap_or_default().to_owned();
+            match fake.inner.lock().unwrap().usergroups.get(&group) {
+                Some(users) => Ok(json!({"ok": true, "users": users})),
+                None => Err("no_such_subteam"),
+            }
+        }
+        "auth.test" => Ok(json!({"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "team": "test"})),
+        _ => Err("unknown_method"),
+    };
+    match response {
+        Ok(v) => {
+            fake.record(&method, body, true);
+            Json(v).into_response()
+        }
+        Err(code) => {
+            fake.record(&method, body, false);
+            error(code)
+        }
+    }
+}
+
+async fn get_upload_url(
+    State(fake): State<FakeSlack>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let body = json!(params);
+    if !authorized(&headers) {
+        fake.record("files.getUploadURLExternal", body, false);
+        return error("invalid_auth");
+    }
+    if let Some(fault) = fake.take_fault("files.getUploadURLExternal") {
+        fake.record("files.getUploadURLExternal", body, false);
+        return fault_response(fault);
+    }
+    let length: Option<usize> = params.get("length").and_then(|l| l.parse().ok());
+    let (Some(_), Some(length)) = (params.get("filename"), length) else {
+        fake.record("files.getUploadURLExternal", body, false);
+        return error("invalid_arguments");
+    };
+    let file_id = format!("F{}", fake.next_ts().replace('.', ""));
+    fake.inner.lock().unwrap().uploads.insert(file_id.clone(), length);
+    fake.record("files.getUploadURLExternal", body, true);
+    let url = format!("http://{}/upload/{file_id}", fake.addr);
+    Json(json!({"ok": true, "upload_url": url, "file_id": file_id})).into_response()
+}
+
+async fn upload(State(fake): State<FakeSlack>, Path(file_id): Path<String>, body: Bytes) -> Response {
+    let expected = fake.inner.lock().unwrap().uploads.get(&file_id).copied();
+    let ok = expected == Some(body.len());
+    fake.record("upload", json!({"file_id": file_id, "len": body.len(), "content": String::from_utf8_lossy(&body)}), ok);
+    if ok {
+        (StatusCode::OK, format!("OK - {}", body.len())).into_response()
+    } else {
+        (StatusCode::BAD_REQUEST, "length mismatch").into_response()
+    }
+}

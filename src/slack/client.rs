@@ -1,0 +1,230 @@
+//! `SlackApi` over the real slack-morphism Web API client: retries on 429 honouring Retry-After, per-channel pacing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+use tracing::{Instrument, debug, info_span, warn};
+
+use super::api::{OutgoingMessage, PostedMessage, SlackApi, SlackError};
+
+/// Retry and pacing behaviour of [`SlackWebClient`].
+#[derive(Debug, Clone)]
+pub struct ClientPolicy {
+    /// Retries after a 429 or a transient failure (the first try is not counted).
+    pub max_retries: u32,
+    /// Longest `Retry-After` honoured before giving up on the call.
+    pub max_retry_after: Duration,
+    /// Delay before retrying a transient (5xx/transport) failure; doubles each time.
+    pub transient_backoff: Duration,
+    /// Minimum time between two messages posted to the same channel (Slack allows ~1 per second).
+    pub channel_interval: Duration,
+}
+
+impl Default for ClientPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            max_retry_after: Duration::from_secs(60),
+            transient_backoff: Duration::from_millis(500),
+            channel_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The production [`SlackApi`]: slack-morphism's hyper client with a bot token.
+pub struct SlackWebClient {
+    client: Arc<SlackHyperClient>,
+    token: SlackApiToken,
+    policy: ClientPolicy,
+    last_post: Mutex<HashMap<String, Instant>>,
+}
+
+impl std::fmt::Debug for SlackWebClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackWebClient").field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
+impl SlackWebClient {
+    /// A client for the Web API at `api_url` (`https://slack.com/api`, or a local fake in tests).
+    pub fn new(api_url: &str, bot_token: &SecretString, policy: ClientPolicy) -> anyhow::Result<Self> {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .context("could not load the system's TLS root certificates")?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let base = api_url.trim_end_matches('/');
+        let connector = SlackClientHyperConnector::from(https).with_slack_api_url(base);
+        let client = Arc::new(SlackClient::new(connector));
+        let token = SlackApiToken::new(bot_token.expose_secret().to_owned().into());
+        Ok(Self { client, token, policy, last_post: Mutex::new(HashMap::new()) })
+    }
+
+    /// The underlying slack-morphism client (Socket Mode needs it).
+    pub fn inner(&self) -> Arc<SlackHyperClient> {
+        self.client.clone()
+    }
+
+    /// Waits until `channel` may receive another message.
+    async fn pace(&self, channel: &str) {
+        if self.policy.channel_interval.is_zero() {
+            return;
+        }
+        let wait = {
+            let mut last = self.last_post.lock().await;
+            let now = Instant::now();
+            let next = last.get(channel).map(|t| *t + self.policy.channel_interval).unwrap_or(now).max(now);
+            last.insert(channel.to_owned(), next);
+            next - now
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Runs `call` with retries: 429 waits for Retry-After, transient failures back off exponentially.
+    async fn with_retries<T, F, Fut>(&self, method: &'static str, mut call: F) -> Result<T, SlackError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SlackClientError>>,
+    {
+        let mut backoff = self.policy.transient_backoff;
+        let mut attempt = 0;
+        loop {
+            let err = match call().await {
+                Ok(v) => return Ok(v),
+                Err(e) => map_error(e),
+            };
+            attempt += 1;
+            if attempt > self.policy.max_retries || !err.is_retryable() {
+                warn!(method, attempt, error = %err, "slack call failed");
+                return Err(err);
+            }
+            let delay = match &err {
+                SlackError::RateLimited { retry_after } => {
+                    let d = retry_after.unwrap_or(Duration::from_secs(1));
+                    if d > self.policy.max_retry_after {
+                        return Err(err);
+                    }
+                    d
+                }
+                _ => {
+                    let d = backoff;
+                    backoff *= 2;
+                    d
+                }
+            };
+            debug!(method, attempt, ?delay, error = %err, "retrying slack call");
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// Maps slack-morphism's error into the seam's error, without response bodies (they may echo content).
+fn map_error(err: SlackClientError) -> SlackError {
+    match err {
+        SlackClientError::RateLimitError(e) => SlackError::RateLimited { retry_after: e.retry_after },
+        SlackClientError::ApiError(e) => SlackError::Api { code: e.code },
+        SlackClientError::HttpError(e) => SlackError::Transport { message: format!("HTTP {}", e.status_code) },
+        other => SlackError::Transport { message: short_error(&other) },
+    }
+}
+
+fn short_error(err: &SlackClientError) -> String {
+    let text = err.to_string();
+    let first = text.lines().next().unwrap_or("error");
+    first.chars().take(200).collect()
+}
+
+#[async_trait::async_trait]
+impl SlackApi for SlackWebClient {
+    async fn post_message(&self, msg: &OutgoingMessage) -> Result<PostedMessage, SlackError> {
+        let span = info_span!("slack.post_message", channel = %msg.channel, thread = msg.thread_ts.as_deref().unwrap_or(""));
+        async {
+            self.pace(&msg.channel).await;
+            let session = self.client.open_session(&self.token);
+            let mut req = SlackApiChatPostMessageRequest::new(msg.channel.clone().into(), msg.content.clone())
+                .with_unfurl_links(false)
+                .with_unfurl_media(false);
+            if let Some(ts) = &msg.thread_ts {
+                req = req.with_thread_ts(ts.clone().into());
+            }
+            let resp = self.with_retries("chat.postMessage", || session.chat_post_message(&req)).await?;
+            Ok(PostedMessage { channel: resp.channel.to_string(), ts: resp.ts.to_string() })
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn update_message(&self, channel: &str, ts: &str, content: &SlackMessageContent) -> Result<(), SlackError> {
+        let span = info_span!("slack.update_message", channel, ts);
+        async {
+            let session = self.client.open_session(&self.token);
+            let req = SlackApiChatUpdateRequest::new(channel.to_owned().into(), content.clone(), ts.to_owned().into());
+            self.with_retries("chat.update", || session.chat_update(&req)).await.map(|_| ())
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn post_ephemeral(&self, channel: &str, user: &str, content: &SlackMessageContent) -> Result<(), SlackError> {
+        let span = info_span!("slack.post_ephemeral", channel, user);
+        async {
+            let session = self.client.open_session(&self.token);
+            let req =
+                SlackApiChatPostEphemeralRequest::new(channel.to_owned().into(), user.to_owned().into(), content.clone());
+            self.with_retries("chat.postEphemeral", || session.chat_post_ephemeral(&req)).await.map(|_| ())
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn upload_file(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), SlackError> {
+        let span = info_span!("slack.upload_file", channel, filename, len = bytes.len());
+        async {
+            let session = self.client.open_session(&self.token);
+            let get = SlackApiFilesGetUploadUrlExternalRequest::new(filename.to_owned(), bytes.len());
+            let target = self.with_retries("files.getUploadURLExternal", || session.get_upload_url_external(&get)).await?;
+            let upload = SlackApiFilesUploadViaUrlRequest::new(target.upload_url.clone(), bytes, mime_for(filename).into());
+            self.with_retries("files.upload", || session.files_upload_via_url(&upload)).await?;
+            let mut complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![
+                SlackApiFilesComplete::new(target.file_id.clone()).with_title(title.to_owned()),
+            ])
+            .with_channel_id(channel.to_owned().into());
+            if let Some(ts) = thread_ts {
+                complete = complete.with_thread_ts(ts.to_owned().into());
+            }
+            self.with_retries("files.completeUploadExternal", || session.files_complete_upload_external(&complete))
+                .await
+                .map(|_| ())
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+fn mime_for(filename: &str) -> &'static str {
+    if filename.ends_with(".csv") {
+        "text/csv"
+    } else if filename.ends_with(".json") {
+        "application/json"
+    } else {
+        "application/octet-stream"
+    }
+}

@@ -1,0 +1,132 @@
+//! The real slack-morphism client behind `SlackApi`, against the local fake Slack Web API.
+
+use std::time::{Duration, Instant};
+
+use asklake::slack::api::{OutgoingMessage, SlackApi, SlackError};
+use asklake::slack::client::{ClientPolicy, SlackWebClient};
+use secrecy::SecretString;
+use slack_morphism::prelude::*;
+
+use crate::support::fake_slack::{BOT_TOKEN, FakeSlack, Fault};
+
+fn client(fake: &FakeSlack, policy: ClientPolicy) -> SlackWebClient {
+    SlackWebClient::new(&fake.api_url, &SecretString::from(BOT_TOKEN), policy).expect("client")
+}
+
+fn quick_policy() -> ClientPolicy {
+    ClientPolicy {
+        max_retries: 3,
+        max_retry_after: Duration::from_secs(5),
+        transient_backoff: Duration::from_millis(10),
+        channel_interval: Duration::ZERO,
+    }
+}
+
+fn text_message(channel: &str, text: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        channel: channel.into(),
+        thread_ts: None,
+        content: SlackMessageContent::new().with_text(text.into()),
+    }
+}
+
+#[tokio::test]
+async fn a_posted_message_reaches_slack_with_the_bot_token_and_returns_its_ts() {
+    let fake = FakeSlack::start().await;
+    let posted = client(&fake, quick_policy()).post_message(&text_message("C1", "hello")).await.unwrap();
+    assert_eq!(posted.channel, "C1");
+    assert!(!posted.ts.is_empty());
+    let posts = fake.posts();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0]["text"], "hello");
+}
+
+#[tokio::test]
+async fn a_thread_reply_carries_thread_ts() {
+    let fake = FakeSlack::start().await;
+    let mut msg = text_message("C1", "reply");
+    msg.thread_ts = Some("1700000000.000100".into());
+    client(&fake, quick_policy()).post_message(&msg).await.unwrap();
+    assert_eq!(fake.posts()[0]["thread_ts"], "1700000000.000100");
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after_and_then_succeeds() {
+    let fake = FakeSlack::start().await;
+    fake.fail_next("chat.postMessage", Fault::RateLimited(1), 1);
+    let started = Instant::now();
+    client(&fake, quick_policy()).post_message(&text_message("C1", "after limit")).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After was not honoured");
+    let calls: Vec<_> = fake.calls().into_iter().filter(|c| c.method == "chat.postMessage").collect();
+    assert_eq!(calls.len(), 2);
+    assert!(!calls[0].ok && calls[1].ok);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_backoff_until_the_budget_runs_out() {
+    let fake = FakeSlack::start().await;
+    fake.fail_next("chat.postMessage", Fault::ServerError, 10);
+    let err = client(&fake, quick_policy()).post_message(&text_message("C1", "x")).await.unwrap_err();
+    assert!(matches!(err, SlackError::Transport { .. }), "{err:?}");
+    assert_eq!(fake.calls().len(), 4, "one try plus three retries");
+    assert!(fake.posts().is_empty());
+}
+
+#[tokio::test]
+async fn an_api_error_is_not_retried_and_keeps_slacks_code() {
+    let fake = FakeSlack::start().await;
+    fake.fail_next("chat.postMessage", Fault::Api("channel_not_found"), 1);
+    let err = client(&fake, quick_policy()).post_message(&text_message("C404", "x")).await.unwrap_err();
+    assert_eq!(err, SlackError::Api { code: "channel_not_found".into() });
+    assert!(!err.is_retryable());
+    assert_eq!(fake.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_message_over_slacks_block_limit_is_refused_like_slack_does() {
+    let fake = FakeSlack::start().await;
+    let blocks: Vec<SlackBlock> =
+        (0..51).map(|i| SlackSectionBlock::new().with_text(md!("row {}", i)).into()).collect();
+    let msg = OutgoingMessage { channel: "C1".into(), thread_ts: None, content: SlackMessageContent::new().with_blocks(blocks) };
+    let err = client(&fake, quick_policy()).post_message(&msg).await.unwrap_err();
+    assert_eq!(err, SlackError::Api { code: "invalid_blocks".into() });
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_reported_as_invalid_auth() {
+    let fake = FakeSlack::start().await;
+    let c = SlackWebClient::new(&fake.api_url, &SecretString::from("xoxb-wrong"), quick_policy()).unwrap();
+    let err = c.post_message(&text_message("C1", "x")).await.unwrap_err();
+    assert_eq!(err, SlackError::Api { code: "invalid_auth".into() });
+}
+
+#[tokio::test]
+async fn a_file_upload_takes_the_three_v2_steps_into_the_thread() {
+    let fake = FakeSlack::start().await;
+    let csv = b"a,b\n1,2\n".to_vec();
+    client(&fake, quick_policy())
+        .upload_file("C1", Some("1700000000.000100"), "result.csv", "Result", csv.clone())
+        .await
+        .unwrap();
+    let methods: Vec<String> = fake.calls().into_iter().filter(|c| c.ok).map(|c| c.method).collect();
+    assert_eq!(methods, ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]);
+    let upload = &fake.accepted("upload")[0];
+    assert_eq!(upload["content"], "a,b\n1,2\n");
+    let complete = &fake.accepted("files.completeUploadExternal")[0];
+    assert_eq!(complete["channel_id"], "C1");
+    assert_eq!(complete["thread_ts"], "1700000000.000100");
+}
+
+#[tokio::test]
+async fn posts_to_one_channel_are_paced_but_other_channels_are_not_held_up() {
+    let fake = FakeSlack::start().await;
+    let policy = ClientPolicy { channel_interval: Duration::from_millis(300), ..quick_policy() };
+    let c = client(&fake, policy);
+    let started = Instant::now();
+    c.post_message(&text_message("C1", "one")).await.unwrap();
+    c.post_message(&text_message("C2", "other channel")).await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(250), "a different channel must not wait");
+    c.post_message(&text_message("C1", "two")).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(290), "same channel must wait the interval");
+    assert_eq!(fake.posts_in("C1").len(), 2);
+}
