@@ -35,7 +35,11 @@ const READS: [(&str, &str, &str); 30] = [
     ("cloudtrail", "DescribeTrails", r#"{"includeShadowTrails":true}"#),
     ("cloudtrail", "LookupEvents", r#"{"maxResults":50}"#),
     ("logs", "DescribeLogGroups", r#"{"limit":50}"#),
-    ("logs", "DescribeLogStreams", r#"{"logGroupName":"/aws/lambda/cost-report","descending":true,"orderBy":"LastEventTime"}"#),
+    (
+        "logs",
+        "DescribeLogStreams",
+        r#"{"logGroupName":"/aws/lambda/cost-report","descending":true,"orderBy":"LastEventTime"}"#,
+    ),
     ("lambda", "ListFunctions20150331", "null"),
     ("rds", "DescribeDBInstances", r#"{"maxRecords":100}"#),
     ("rds", "DescribeDBSnapshots", r#"{"snapshotType":"manual"}"#),
@@ -125,7 +129,9 @@ impl<'a> Background<'a> {
             _ if ec2 => fail(e, "Client.UnauthorizedOperation", "You are not authorized to perform this operation."),
             _ if self.rng.chance(0.4) => fail(e, "ThrottlingException", "Rate exceeded"),
             _ => {
-                let msg = format!("User: {who} is not authorized to perform this action because no identity-based policy allows the action");
+                let msg = format!(
+                    "User: {who} is not authorized to perform this action because no identity-based policy allows the action"
+                );
                 fail(e, "AccessDenied", &msg)
             }
         }
@@ -236,22 +242,93 @@ impl<'a> Background<'a> {
         let instance = assets::instance(&account, n);
         let group = assets::security_group(&account, n);
         let (service, name, request, response) = match self.rng.below(14) {
-            0 => ("ec2", "StopInstances", json!({ "instancesSet": { "items": [{ "instanceId": instance }] }, "force": false }), json!({ "instancesSet": { "items": [{ "instanceId": instance, "currentState": { "code": 64, "name": "stopping" }, "previousState": { "code": 16, "name": "running" } }] } })),
-            1 => ("ec2", "StartInstances", json!({ "instancesSet": { "items": [{ "instanceId": instance }] } }), json!({ "instancesSet": { "items": [{ "instanceId": instance, "currentState": { "code": 0, "name": "pending" }, "previousState": { "code": 80, "name": "stopped" } }] } })),
-            2 => ("ec2", "CreateTags", json!({ "resourcesSet": { "items": [{ "resourceId": instance }] }, "tagSet": { "items": [{ "key": "owner", "value": who.display() }] } }), json!({ "_return": true })),
+            0 => (
+                "ec2",
+                "StopInstances",
+                json!({ "instancesSet": { "items": [{ "instanceId": instance }] }, "force": false }),
+                json!({ "instancesSet": { "items": [{ "instanceId": instance, "currentState": { "code": 64, "name": "stopping" }, "previousState": { "code": 16, "name": "running" } }] } }),
+            ),
+            1 => (
+                "ec2",
+                "StartInstances",
+                json!({ "instancesSet": { "items": [{ "instanceId": instance }] } }),
+                json!({ "instancesSet": { "items": [{ "instanceId": instance, "currentState": { "code": 0, "name": "pending" }, "previousState": { "code": 80, "name": "stopped" } }] } }),
+            ),
+            2 => (
+                "ec2",
+                "CreateTags",
+                json!({ "resourcesSet": { "items": [{ "resourceId": instance }] }, "tagSet": { "items": [{ "key": "owner", "value": who.display() }] } }),
+                json!({ "_return": true }),
+            ),
             3 => {
-                let (cidr, port) = *self.rng.pick(&[("10.0.0.0/16", 5432), ("10.0.0.0/16", 6379), ("10.20.0.0/16", 443), ("172.16.8.0/24", 8080), ("58.151.93.2/32", 3389)]);
-                ("ec2", "AuthorizeSecurityGroupIngress", ingress_request(&group, cidr, port), ingress_response(&mut self.rng, &account, &group, cidr, port))
+                let (cidr, port) = *self.rng.pick(&[
+                    ("10.0.0.0/16", 5432),
+                    ("10.0.0.0/16", 6379),
+                    ("10.20.0.0/16", 443),
+                    ("172.16.8.0/24", 8080),
+                    ("58.151.93.2/32", 3389),
+                ]);
+                (
+                    "ec2",
+                    "AuthorizeSecurityGroupIngress",
+                    ingress_request(&group, cidr, port),
+                    ingress_response(&mut self.rng, &account, &group, cidr, port),
+                )
             }
-            4 => ("ec2", "RevokeSecurityGroupIngress", ingress_request(&group, "10.0.0.0/16", 6379), json!({ "_return": true })),
-            5 => ("s3", "PutBucketTagging", json!({ "bucketName": assets::bucket(&account_name, n), "Host": "s3.amazonaws.com", "tagging": "" }), Value::Null),
-            6 => ("rds", "CreateDBSnapshot", json!({ "dBInstanceIdentifier": assets::database(n), "dBSnapshotIdentifier": format!("{}-manual-{n}", assets::database(n)) }), json!({ "status": "creating" })),
-            7 => ("rds", "RestoreDBInstanceFromDBSnapshot", json!({ "dBInstanceIdentifier": format!("{}-restore-{n}", assets::database(n)), "dBSnapshotIdentifier": format!("{}-manual-{}", assets::database(n), n / 2) }), json!({ "dBInstanceStatus": "creating" })),
-            8 => ("lambda", "UpdateFunctionCode20150331v2", json!({ "functionName": assets::function(n), "publish": true }), json!({ "functionName": assets::function(n), "version": format!("{}", n % 40 + 1) })),
-            9 => ("ssm", "PutParameter", json!({ "name": format!("/app/{}/feature-flags", account_name), "type": "String", "overwrite": true }), json!({ "version": n % 30 + 1, "tier": "Standard" })),
-            10 => ("iam", "AttachRolePolicy", json!({ "roleName": assets::app_role(n), "policyArn": *self.rng.pick(&["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]) }), Value::Null),
-            11 => ("iam", "PutRolePolicy", json!({ "roleName": assets::app_role(n), "policyName": "inline-s3-logs", "policyDocument": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::logs/*\"}]}" }), Value::Null),
-            12 => ("iam", "TagRole", json!({ "roleName": assets::app_role(n), "tags": [{ "key": "team", "value": "platform" }] }), Value::Null),
+            4 => (
+                "ec2",
+                "RevokeSecurityGroupIngress",
+                ingress_request(&group, "10.0.0.0/16", 6379),
+                json!({ "_return": true }),
+            ),
+            5 => (
+                "s3",
+                "PutBucketTagging",
+                json!({ "bucketName": assets::bucket(&account_name, n), "Host": "s3.amazonaws.com", "tagging": "" }),
+                Value::Null,
+            ),
+            6 => (
+                "rds",
+                "CreateDBSnapshot",
+                json!({ "dBInstanceIdentifier": assets::database(n), "dBSnapshotIdentifier": format!("{}-manual-{n}", assets::database(n)) }),
+                json!({ "status": "creating" }),
+            ),
+            7 => (
+                "rds",
+                "RestoreDBInstanceFromDBSnapshot",
+                json!({ "dBInstanceIdentifier": format!("{}-restore-{n}", assets::database(n)), "dBSnapshotIdentifier": format!("{}-manual-{}", assets::database(n), n / 2) }),
+                json!({ "dBInstanceStatus": "creating" }),
+            ),
+            8 => (
+                "lambda",
+                "UpdateFunctionCode20150331v2",
+                json!({ "functionName": assets::function(n), "publish": true }),
+                json!({ "functionName": assets::function(n), "version": format!("{}", n % 40 + 1) }),
+            ),
+            9 => (
+                "ssm",
+                "PutParameter",
+                json!({ "name": format!("/app/{}/feature-flags", account_name), "type": "String", "overwrite": true }),
+                json!({ "version": n % 30 + 1, "tier": "Standard" }),
+            ),
+            10 => (
+                "iam",
+                "AttachRolePolicy",
+                json!({ "roleName": assets::app_role(n), "policyArn": *self.rng.pick(&["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]) }),
+                Value::Null,
+            ),
+            11 => (
+                "iam",
+                "PutRolePolicy",
+                json!({ "roleName": assets::app_role(n), "policyName": "inline-s3-logs", "policyDocument": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::logs/*\"}]}" }),
+                Value::Null,
+            ),
+            12 => (
+                "iam",
+                "TagRole",
+                json!({ "roleName": assets::app_role(n), "tags": [{ "key": "team", "value": "platform" }] }),
+                Value::Null,
+            ),
             _ => ("kms", "EnableKeyRotation", json!({ "keyId": assets::kms_key(&account, SEOUL) }), Value::Null),
         };
         let region = if service == "iam" { VIRGINIA } else { *self.rng.pick(&REGIONS) };

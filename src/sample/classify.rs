@@ -143,8 +143,20 @@ fn api_activity(name: &str) -> (i32, &'static str) {
     const CREATE: [&str; 3] = ["Create", "Run", "Generate"];
     const READ: [&str; 5] = ["Get", "List", "Describe", "Search", "Lookup"];
     const UPDATE: [&str; 14] = [
-        "Update", "Put", "Modify", "Add", "Remove", "Start", "Stop", "Attach", "Detach", "Associate", "Tag",
-        "Enable", "Disable", "Register",
+        "Update",
+        "Put",
+        "Modify",
+        "Add",
+        "Remove",
+        "Start",
+        "Stop",
+        "Attach",
+        "Detach",
+        "Associate",
+        "Tag",
+        "Enable",
+        "Disable",
+        "Register",
     ];
     const DELETE: [&str; 2] = ["Delete", "Terminate"];
     let starts = |verbs: &[&str]| verbs.iter().any(|v| name.starts_with(v));
@@ -168,7 +180,10 @@ mod tests {
     #[test]
     fn events_land_in_the_classes_security_lake_uses() {
         let login = classify("ConsoleLogin");
-        assert_eq!((login.class_uid, login.type_uid(), login.type_name()), (3002, 300201, "Authentication: Logon".into()));
+        assert_eq!(
+            (login.class_uid, login.type_uid(), login.type_name()),
+            (3002, 300201, "Authentication: Logon".into())
+        );
         let create = classify("CreateUser");
         assert_eq!((create.class_uid, create.type_uid()), (3001, 300101));
         assert_eq!(classify("AttachUserPolicy").activity_name, "Attach Policy");

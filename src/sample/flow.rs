@@ -75,7 +75,11 @@ pub fn hosts(world: &World) -> Vec<Host> {
                 let key = format!("{region}-{n}");
                 out.push(Host {
                     ip: format!("10.{second}.{}.{}", n % 3 + 1, 10 + n * 7),
-                    instance: if *region == SEOUL { assets::instance(&account.id, n) } else { assets::id(&account.id, "instance-use1", n, "i-0") },
+                    instance: if *region == SEOUL {
+                        assets::instance(&account.id, n)
+                    } else {
+                        assets::id(&account.id, "instance-use1", n, "i-0")
+                    },
                     eni: assets::id(&account.id, &format!("eni-{key}"), n, "eni-0"),
                     subnet: assets::id(&account.id, &format!("subnet-{region}"), n % 3, "subnet-0"),
                     vpc: vpc.clone(),
@@ -91,7 +95,8 @@ pub fn hosts(world: &World) -> Vec<Host> {
 
 /// A public address that is none of the planted ones.
 pub fn public_ip(rng: &mut Rng, avoid: &[&str]) -> String {
-    const FIRST: [u8; 24] = [3, 13, 18, 34, 35, 52, 54, 59, 61, 80, 82, 88, 91, 104, 110, 121, 125, 175, 180, 185, 193, 203, 211, 222];
+    const FIRST: [u8; 24] =
+        [3, 13, 18, 34, 35, 52, 54, 59, 61, 80, 82, 88, 91, 104, 110, 121, 125, 175, 180, 185, 193, 203, 211, 222];
     loop {
         let ip = format!("{}.{}.{}.{}", rng.pick(&FIRST), rng.range(1, 254), rng.range(0, 255), rng.range(1, 254));
         if !avoid.contains(&ip.as_str()) && ip != OFFICE_IP {
@@ -130,7 +135,8 @@ pub fn background(rng: &mut Rng, clock: &Clock, hosts: &[Host], count: usize, av
             1 => {
                 f.ingress = false;
                 f.src_ip = host.ip.clone();
-                f.dst_ip = format!("{}.{}", host.ip.rsplit_once('.').map_or("10.0.0", |(net, _)| net), 200 + rng.below(20));
+                f.dst_ip =
+                    format!("{}.{}", host.ip.rsplit_once('.').map_or("10.0.0", |(net, _)| net), 200 + rng.below(20));
                 f.dst_port = *rng.pick(&[5432, 3306, 6379, 8080, 9092]);
                 f.external = false;
             }
@@ -182,7 +188,15 @@ pub fn background(rng: &mut Rng, clock: &Clock, hosts: &[Host], count: usize, av
 }
 
 /// A TCP SYN scan of `ports` on `target` from `scanner`, spread over `minutes`; `open` ports are accepted.
-pub fn port_scan(rng: &mut Rng, target: &Host, scanner: &str, start: DateTime<Utc>, ports: &[i32], open: &[i32], minutes: i64) -> Vec<Flow> {
+pub fn port_scan(
+    rng: &mut Rng,
+    target: &Host,
+    scanner: &str,
+    start: DateTime<Utc>,
+    ports: &[i32],
+    open: &[i32],
+    minutes: i64,
+) -> Vec<Flow> {
     let src_port = rng.range(40000, 65000) as i32;
     let span = minutes * 60;
     ports
@@ -353,7 +367,12 @@ pub fn write_row(out: &mut impl std::io::Write, f: &Flow) -> std::io::Result<()>
     observables.push(Observable { name: field, value: &h.instance, kind: "Resource UID", type_id: 10 });
     let row = FlowRow {
         metadata: Metadata {
-            product: Product { version: "5", name: "Amazon VPC", feature: Feature { name: "Flowlogs" }, vendor_name: "AWS" },
+            product: Product {
+                version: "5",
+                name: "Amazon VPC",
+                feature: Feature { name: "Flowlogs" },
+                vendor_name: "AWS",
+            },
             profiles: ["cloud", "security_control", "datetime"],
             version: "1.1.0",
         },

@@ -128,7 +128,12 @@ fn stolen_key(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, seed
         ("ec2", "DescribeInstances", VIRGINIA, json!({ "instancesSet": {}, "filterSet": {} })),
         ("secretsmanager", "ListSecrets", SEOUL, json!({ "maxResults": 100 })),
         ("ec2", "DescribeSecurityGroups", SEOUL, json!({ "securityGroupSet": {}, "filterSet": {} })),
-        ("s3", "GetBucketPolicy", VIRGINIA, json!({ "bucketName": "acme-prod-backups", "policy": "", "Host": "s3.amazonaws.com" })),
+        (
+            "s3",
+            "GetBucketPolicy",
+            VIRGINIA,
+            json!({ "bucketName": "acme-prod-backups", "policy": "", "Host": "s3.amazonaws.com" }),
+        ),
     ];
     let first_use = clock.seoul(5, 16, 40);
     let mut events = vec![create];
@@ -161,8 +166,12 @@ fn stolen_key(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, seed
 
 fn scan(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, hosts: &[Host]) {
     let account = world.account(0);
-    let target = hosts.iter().find(|h| h.account == account && h.region == SEOUL).expect("prod has Seoul hosts").clone();
-    let mut ports: Vec<i32> = vec![21, 22, 23, 25, 53, 80, 110, 135, 139, 143, 443, 445, 993, 995, 1433, 1521, 3306, 3389, 5432, 5900, 6379, 8080, 8443, 9200, 27017];
+    let target =
+        hosts.iter().find(|h| h.account == account && h.region == SEOUL).expect("prod has Seoul hosts").clone();
+    let mut ports: Vec<i32> = vec![
+        21, 22, 23, 25, 53, 80, 110, 135, 139, 143, 443, 445, 993, 995, 1433, 1521, 3306, 3389, 5432, 5900, 6379, 8080,
+        8443, 9200, 27017,
+    ];
     while ports.len() < 320 {
         let port = rng.range(1, 10000) as i32;
         if !ports.contains(&port) {
@@ -175,7 +184,12 @@ fn scan(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, hosts: &[H
     let denied = flows.iter().filter(|f| !f.accept).count();
     let facts = Facts {
         kind: IncidentKind::PortScan,
-        description: format!("{SCANNER_IP} probed {} TCP ports on {} ({}) in four minutes; {denied} were denied.", ports.len(), target.ip, target.instance),
+        description: format!(
+            "{SCANNER_IP} probed {} TCP ports on {} ({}) in four minutes; {denied} were denied.",
+            ports.len(),
+            target.ip,
+            target.instance
+        ),
         account,
         region: SEOUL,
         actor: String::new(),
@@ -201,7 +215,8 @@ fn open_ssh(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, seed: 
     let at = clock.seoul(3, 11, 20) + Duration::seconds(44);
     let call = Call { who: &user, at, region: SEOUL, service: "ec2", name: "AuthorizeSecurityGroupIngress" };
     let response = ingress_response(rng, &user.account, &group, "0.0.0.0/0", 22);
-    let rule = response["securityGroupRuleSet"]["items"][0]["securityGroupRuleId"].as_str().unwrap_or_default().to_string();
+    let rule =
+        response["securityGroupRuleSet"]["items"][0]["securityGroupRuleId"].as_str().unwrap_or_default().to_string();
     let mut e = call.build(rng, seed, ingress_request(&group, "0.0.0.0/0", 22), response, false);
     e.source_ip = super::world::OFFICE_IP.into();
     let e = via_console(e, &user, seed, agents::EC2_CONSOLE);
@@ -213,7 +228,12 @@ fn open_ssh(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, seed: 
         region: SEOUL,
         actor: user.arn.clone(),
         source_ip: super::world::OFFICE_IP,
-        details: vec![("group_id", group.clone()), ("port", "22".into()), ("cidr", "0.0.0.0/0".into()), ("rule_id", rule)],
+        details: vec![
+            ("group_id", group.clone()),
+            ("port", "22".into()),
+            ("cidr", "0.0.0.0/0".into()),
+            ("rule_id", rule),
+        ],
     };
     p.record(facts, vec![e], vec![id]);
 }
@@ -228,7 +248,8 @@ fn admin_policy(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, se
     let id = e.event_id.clone();
     let facts = Facts {
         kind: IncidentKind::AdminPolicyAttached,
-        description: "jiho.jung attached AdministratorAccess to the IAM user yuna.han late at night with the CLI.".into(),
+        description: "jiho.jung attached AdministratorAccess to the IAM user yuna.han late at night with the CLI."
+            .into(),
         account: &user.account,
         region: VIRGINIA,
         actor: user.arn.clone(),
@@ -257,13 +278,17 @@ fn denied_burst(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, se
         let at = start + Duration::seconds(i * 5 + rng.range(0, 4));
         let call = Call { who: &who, at, region: VIRGINIA, service, name };
         let e = call.build(rng, seed, request, Value::Null, true);
-        let msg = format!("User: {} is not authorized to perform: {service}:{name} because no identity-based policy allows the {service}:{name} action", who.arn);
+        let msg = format!(
+            "User: {} is not authorized to perform: {service}:{name} because no identity-based policy allows the {service}:{name} action",
+            who.arn
+        );
         events.push(fail(e, "AccessDenied", &msg));
     }
     let ids = events.iter().map(|e| e.event_id.clone()).collect();
     let facts = Facts {
         kind: IncidentKind::AccessDeniedBurst,
-        description: "ci-deploy received 40 AccessDenied errors in under four minutes while enumerating IAM and S3.".into(),
+        description: "ci-deploy received 40 AccessDenied errors in under four minutes while enumerating IAM and S3."
+            .into(),
         account: &who.account,
         region: VIRGINIA,
         actor: who.arn.clone(),
@@ -275,7 +300,12 @@ fn denied_burst(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, se
 
 fn stop_logging(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, seed: u64) {
     let account = world.account(0);
-    let mut who = world.of(account, Style::Automation).into_iter().find(|p| p.arn.contains("app-backend-role")).expect("app role").clone();
+    let mut who = world
+        .of(account, Style::Automation)
+        .into_iter()
+        .find(|p| p.arn.contains("app-backend-role"))
+        .expect("app role")
+        .clone();
     who.ips = vec![STOP_LOGGING_IP.into()];
     who.agent = agents::CLI;
     let trail = assets::trail(account);
@@ -315,7 +345,10 @@ fn terraform(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, seed:
     }
     let facts = Facts {
         kind: IncidentKind::TerraformBulkChange,
-        description: format!("terraform-deployer made {} write calls with Terraform in about seven minutes.", ids.len()),
+        description: format!(
+            "terraform-deployer made {} write calls with Terraform in about seven minutes.",
+            ids.len()
+        ),
         account,
         region: SEOUL,
         actor: who.arn.clone(),
@@ -339,14 +372,26 @@ fn terraform_writes(rng: &mut Rng, account: &str) -> Vec<(&'static str, String, 
         out.push(("ec2", "AuthorizeSecurityGroupIngress".into(), ingress_request(&group, "10.40.0.0/16", 443)));
         out.push(("ec2", "CreateTags".into(), json!({ "resourcesSet": { "items": [{ "resourceId": group }] }, "tagSet": { "items": [{ "key": "ManagedBy", "value": "terraform" }] } })));
     }
-    for name in ["CreateRouteTable", "CreateInternetGateway", "AttachInternetGateway", "CreateNatGateway", "AllocateAddress"] {
+    for name in
+        ["CreateRouteTable", "CreateInternetGateway", "AttachInternetGateway", "CreateNatGateway", "AllocateAddress"]
+    {
         out.push(("ec2", name.into(), json!({ "vpcId": vpc })));
     }
     for n in 0..6 {
         out.push(("logs", "CreateLogGroup".into(), json!({ "logGroupName": format!("/ecs/service-{n}") })));
-        out.push(("logs", "PutRetentionPolicy".into(), json!({ "logGroupName": format!("/ecs/service-{n}"), "retentionInDays": 30 })));
+        out.push((
+            "logs",
+            "PutRetentionPolicy".into(),
+            json!({ "logGroupName": format!("/ecs/service-{n}"), "retentionInDays": 30 }),
+        ));
     }
-    for name in ["CreateLoadBalancer", "CreateTargetGroup", "CreateListener", "ModifyLoadBalancerAttributes", "ModifyTargetGroupAttributes"] {
+    for name in [
+        "CreateLoadBalancer",
+        "CreateTargetGroup",
+        "CreateListener",
+        "ModifyLoadBalancerAttributes",
+        "ModifyTargetGroupAttributes",
+    ] {
         out.push(("elasticloadbalancing", name.into(), json!({ "name": "svc-alb" })));
     }
     for n in 0..4 {

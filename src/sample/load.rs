@@ -32,21 +32,51 @@ fn columns_of(conn: &Connection, table: &str) -> anyhow::Result<String> {
     Ok(format!("{{{}}}", parts.join(", ")))
 }
 
-/// Writes JSON lines with `write` for each item into `path`.
-fn write_lines<T>(path: &Path, items: &[T], write: fn(&mut BufWriter<fs::File>, &T) -> std::io::Result<()>) -> anyhow::Result<()> {
+/// Items serialised per batch; each batch is split across threads, then written in order.
+const BATCH: usize = 16_384;
+
+/// Writes JSON lines with `write` for each item into `path`, serialising in parallel but keeping item order.
+fn write_lines<T: Sync>(
+    path: &Path,
+    items: &[T],
+    write: fn(&mut Vec<u8>, &T) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let file = fs::File::create(path).with_context(|| format!("creating scratch file {}", path.display()))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    for item in items {
-        write(&mut out, item).with_context(|| format!("writing {}", path.display()))?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    for batch in items.chunks(BATCH) {
+        let size = batch.len().div_ceil(threads).max(1);
+        let parts: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = batch
+                .chunks(size)
+                .map(|part| {
+                    s.spawn(move || {
+                        let mut buf = Vec::with_capacity(part.len() * 2048);
+                        for item in part {
+                            write(&mut buf, item)?;
+                        }
+                        Ok(buf)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(std::io::Error::other("a serialiser thread panicked"))))
+                .collect()
+        });
+        for part in parts {
+            out.write_all(&part.with_context(|| format!("serialising rows for {}", path.display()))?)?;
+        }
     }
-    out.flush()?;
+    out.flush().with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
 /// Creates the two tables in a new DuckDB file at `db` and fills them from `events` and `flows`.
 /// `scratch` is a folder for the intermediate JSON lines (removed by the caller).
 pub fn write_lake(db: &Path, scratch: &Path, events: &[CtEvent], flows: &[Flow]) -> anyhow::Result<()> {
-    let _span = tracing::info_span!("sample_load", db = %db.display(), events = events.len(), flows = flows.len()).entered();
+    let _span =
+        tracing::info_span!("sample_load", db = %db.display(), events = events.len(), flows = flows.len()).entered();
     let ct_file: PathBuf = scratch.join("cloudtrail.jsonl");
     let flow_file: PathBuf = scratch.join("vpcflow.jsonl");
     write_lines(&ct_file, events, |o, e| ocsf::write_row(o, e))?;
@@ -73,7 +103,10 @@ pub fn export_parquet(db: &Path, dir: &Path) -> anyhow::Result<()> {
     let conn = Connection::open(db).with_context(|| format!("opening DuckDB file {}", db.display()))?;
     for table in [CLOUDTRAIL_TABLE, VPCFLOW_TABLE] {
         let file = dir.join(format!("{table}.parquet"));
-        let sql = format!("COPY (SELECT * FROM {table} ORDER BY time) TO {} (FORMAT parquet)", literal(&file.to_string_lossy()));
+        let sql = format!(
+            "COPY (SELECT * FROM {table} ORDER BY time) TO {} (FORMAT parquet)",
+            literal(&file.to_string_lossy())
+        );
         conn.execute_batch(&sql).with_context(|| format!("exporting {table} to {}", file.display()))?;
     }
     Ok(())

@@ -100,17 +100,28 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
     let planted = incidents::plant(&world, &clock, &hosts, seed);
     let ct_target = (rows as f64 * CLOUDTRAIL_SHARE) as usize;
     let flow_target = rows - ct_target;
-    let mut events = background::Background::new(&world, &clock, seed)
-        .events(ct_target.saturating_sub(planted.events.len()));
+    let mut events =
+        background::Background::new(&world, &clock, seed).events(ct_target.saturating_sub(planted.events.len()));
     scrub(&mut events, &planted.incidents);
     events.extend(planted.events);
     events.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
     let mut rng = rng::Rng::fork(seed, "vpcflow-background");
-    let mut flows =
-        flow::background(&mut rng, &clock, &hosts, flow_target.saturating_sub(planted.flows.len()), &incidents::PLANTED_IPS);
+    let mut flows = flow::background(
+        &mut rng,
+        &clock,
+        &hosts,
+        flow_target.saturating_sub(planted.flows.len()),
+        &incidents::PLANTED_IPS,
+    );
     flows.extend(planted.flows);
     flows.sort_by(|a, b| {
-        (a.start, &a.host.account, &a.src_ip, &a.dst_ip, a.dst_port).cmp(&(b.start, &b.host.account, &b.src_ip, &b.dst_ip, b.dst_port))
+        (a.start, &a.host.account, &a.src_ip, &a.dst_ip, a.dst_port).cmp(&(
+            b.start,
+            &b.host.account,
+            &b.src_ip,
+            &b.dst_ip,
+            b.dst_port,
+        ))
     });
     let manifest = Manifest {
         seed,
@@ -129,9 +140,9 @@ fn scrub(events: &mut Vec<event::CtEvent>, incidents: &[Incident]) {
     let margin = chrono::Duration::minutes(30);
     events.retain(|e| {
         let arn = e.identity.arn.as_deref().unwrap_or_default();
-        !incidents.iter().any(|i| {
-            !i.actor.is_empty() && i.actor == arn && e.time >= i.start - margin && e.time <= i.end + margin
-        })
+        !incidents
+            .iter()
+            .any(|i| !i.actor.is_empty() && i.actor == arn && e.time >= i.start - margin && e.time <= i.end + margin)
     });
 }
 
@@ -159,8 +170,9 @@ fn prepare_outputs(opts: &GenerateOptions) -> anyhow::Result<()> {
         removed.with_context(|| format!("removing {} (replaced by --force)", path.display()))?;
     }
     if let Some(parent) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating folder {} for the lake; check the path and its permissions", parent.display()))?;
+        std::fs::create_dir_all(parent).with_context(|| {
+            format!("creating folder {} for the lake; check the path and its permissions", parent.display())
+        })?;
     }
     Ok(())
 }
@@ -168,12 +180,14 @@ fn prepare_outputs(opts: &GenerateOptions) -> anyhow::Result<()> {
 /// Generates the lake described by `opts` and writes its manifest beside it ([`Manifest::path_for`]).
 pub fn generate(opts: &GenerateOptions) -> anyhow::Result<Manifest> {
     use anyhow::Context;
-    let _span = tracing::info_span!("sample_generate", out = %opts.out.display(), rows = opts.rows, seed = opts.seed).entered();
+    let _span =
+        tracing::info_span!("sample_generate", out = %opts.out.display(), rows = opts.rows, seed = opts.seed).entered();
     prepare_outputs(opts)?;
     let lake = build(opts.seed, opts.now, opts.rows);
     let scratch = PathBuf::from(format!("{}.scratch", opts.out.display()));
-    std::fs::create_dir_all(&scratch)
-        .with_context(|| format!("creating scratch folder {}; check the path and its permissions", scratch.display()))?;
+    std::fs::create_dir_all(&scratch).with_context(|| {
+        format!("creating scratch folder {}; check the path and its permissions", scratch.display())
+    })?;
     let written = load::write_lake(&opts.out, &scratch, &lake.events, &lake.flows);
     let cleaned = std::fs::remove_dir_all(&scratch);
     if written.is_err() {

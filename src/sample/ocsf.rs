@@ -277,7 +277,11 @@ pub fn write_row(out: &mut impl std::io::Write, e: &CtEvent) -> std::io::Result<
         resources: (!e.resources.is_empty()).then(|| {
             e.resources
                 .iter()
-                .map(|r| ResourceRow { uid: &r.arn, owner: OwnerRow { account: Uid { uid: &r.account_id } }, kind: &r.kind })
+                .map(|r| ResourceRow {
+                    uid: &r.arn,
+                    owner: OwnerRow { account: Uid { uid: &r.account_id } },
+                    kind: &r.kind,
+                })
                 .collect()
         }),
         class_name: class.class_name,

@@ -158,7 +158,11 @@ fn record(e: &CtEvent) -> RawRecord<'_> {
         request_id: e.request_id.as_deref(),
         event_id: &e.event_id,
         read_only: e.read_only,
-        resources: e.resources.iter().map(|r| RawResource { account_id: &r.account_id, kind: &r.kind, arn: &r.arn }).collect(),
+        resources: e
+            .resources
+            .iter()
+            .map(|r| RawResource { account_id: &r.account_id, kind: &r.kind, arn: &r.arn })
+            .collect(),
         event_type: e.event_type.as_str(),
         management_event: true,
         recipient_account_id: &e.recipient_account,
@@ -189,7 +193,14 @@ pub fn write_files(dir: &Path, events: &[CtEvent], seed: u64) -> anyhow::Result<
     Ok(groups.len())
 }
 
-fn file_path(dir: &Path, account: &str, region: &str, day: chrono::NaiveDate, last: DateTime<Utc>, id: &str) -> PathBuf {
+fn file_path(
+    dir: &Path,
+    account: &str,
+    region: &str,
+    day: chrono::NaiveDate,
+    last: DateTime<Utc>,
+    id: &str,
+) -> PathBuf {
     let folder = dir
         .join("AWSLogs")
         .join(account)

@@ -70,7 +70,10 @@ impl Clock {
         let today = self.now.with_timezone(&Seoul).date_naive();
         let date = today - Duration::days(days_ago);
         let time = NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default();
-        let local = Seoul.from_local_datetime(&date.and_time(time)).earliest().unwrap_or_else(|| Seoul.from_utc_datetime(&date.and_time(time)));
+        let local = Seoul
+            .from_local_datetime(&date.and_time(time))
+            .earliest()
+            .unwrap_or_else(|| Seoul.from_utc_datetime(&date.and_time(time)));
         local.with_timezone(&Utc)
     }
 }

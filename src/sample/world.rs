@@ -151,11 +151,8 @@ pub struct World {
     pub principals: Vec<Principal>,
 }
 
-const ACCOUNTS: [(&str, &str); 3] = [
-    ("318205947761", "acme-prod"),
-    ("574630192858", "acme-dev"),
-    ("902417365524", "acme-shared-services"),
-];
+const ACCOUNTS: [(&str, &str); 3] =
+    [("318205947761", "acme-prod"), ("574630192858", "acme-dev"), ("902417365524", "acme-shared-services")];
 
 /// People with IAM users: (account index, name, uses MFA, home IP).
 const PEOPLE: [(usize, &str, bool, &str); 7] = [
@@ -184,11 +181,8 @@ const ROBOTS: [(&str, &str, &str); 4] = [
 ];
 
 /// NAT addresses of each account's workloads.
-const NAT_IPS: [[&str; 2]; 3] = [
-    ["3.35.182.44", "54.205.77.130"],
-    ["43.201.17.9", "44.198.23.61"],
-    ["52.79.211.106", "3.231.90.14"],
-];
+const NAT_IPS: [[&str; 2]; 3] =
+    [["3.35.182.44", "54.205.77.130"], ["43.201.17.9", "44.198.23.61"], ["52.79.211.106", "3.231.90.14"]];
 
 /// The CI runner address Terraform runs from.
 pub const CI_IP: &str = "52.79.211.106";
@@ -222,7 +216,13 @@ impl World {
                 let role = format!("AWSReservedSSO_{set}");
                 let issuer = role_issuer(&mut rng, account, &role, "aws-reserved/sso.amazonaws.com/ap-northeast-2/");
                 let home = PEOPLE.iter().find(|p| session.starts_with(p.1)).map_or(OFFICE_IP, |p| p.3);
-                principals.push(role_session(issuer, session, Style::Human, vec![OFFICE_IP.into(), home.into()], agents::CLI));
+                principals.push(role_session(
+                    issuer,
+                    session,
+                    Style::Human,
+                    vec![OFFICE_IP.into(), home.into()],
+                    agents::CLI,
+                ));
             }
             for (role, session, agent) in ROBOTS {
                 let issuer = role_issuer(&mut rng, account, role, "");

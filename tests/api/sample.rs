@@ -154,7 +154,10 @@ fn the_root_console_login_without_mfa_is_exactly_the_planted_event() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
-    assert_eq!((class, status.as_str(), ip.as_str(), account.as_str()), (3002, "Success", i.source_ip.as_str(), i.account_id.as_str()));
+    assert_eq!(
+        (class, status.as_str(), ip.as_str(), account.as_str()),
+        (3002, "Success", i.source_ip.as_str(), i.account_id.as_str())
+    );
     let recent = count(
         &conn,
         "SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE api.operation = 'ConsoleLogin' AND actor.user.type = 'Root' \
@@ -175,21 +178,31 @@ fn the_new_access_key_is_used_only_from_an_address_never_seen_for_its_user() {
          AND json_extract_string(api.response.data, '$.accessKey.accessKeyId') IS NOT NULL",
     );
     assert_eq!(created, vec![i.details["create_event_id"].clone()]);
-    let used = strings(&conn, &format!("SELECT metadata.uid FROM cloud_trail_mgmt_2_0 WHERE actor.user.credential_uid = '{key}'"));
-    let mut expected: Vec<String> = i.event_ids.iter().filter(|id| **id != i.details["create_event_id"]).cloned().collect();
+    let used = strings(
+        &conn,
+        &format!("SELECT metadata.uid FROM cloud_trail_mgmt_2_0 WHERE actor.user.credential_uid = '{key}'"),
+    );
+    let mut expected: Vec<String> =
+        i.event_ids.iter().filter(|id| **id != i.details["create_event_id"]).cloned().collect();
     expected.sort();
     assert_eq!(used, expected);
-    let ips = strings(&conn, &format!("SELECT DISTINCT src_endpoint.ip FROM cloud_trail_mgmt_2_0 WHERE actor.user.credential_uid = '{key}'"));
+    let ips = strings(
+        &conn,
+        &format!("SELECT DISTINCT src_endpoint.ip FROM cloud_trail_mgmt_2_0 WHERE actor.user.credential_uid = '{key}'"),
+    );
     assert_eq!(ips, vec![i.source_ip.clone()]);
     let before = count(
         &conn,
         &format!(
             "SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE actor.user.name = '{}' AND src_endpoint.ip = '{}' AND time_dt < TIMESTAMP '{}'",
-            i.details["user_name"], i.source_ip, ts(i.start)
+            i.details["user_name"],
+            i.source_ip,
+            ts(i.start)
         ),
     );
     assert_eq!(before, 0, "the new address was seen for the user before");
-    let anyone = count(&conn, &format!("SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE src_endpoint.ip = '{}'", i.source_ip));
+    let anyone =
+        count(&conn, &format!("SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE src_endpoint.ip = '{}'", i.source_ip));
     assert_eq!(anyone as usize, expected.len(), "the address appears outside the incident");
 }
 
@@ -234,7 +247,10 @@ fn the_world_open_ssh_rule_is_exactly_the_planted_event() {
     assert_eq!(found, sorted(&i.event_ids));
     let group = strings(
         &conn,
-        &format!("SELECT json_extract_string(api.request.data, '$.groupId') FROM cloud_trail_mgmt_2_0 WHERE metadata.uid = '{}'", i.event_ids[0]),
+        &format!(
+            "SELECT json_extract_string(api.request.data, '$.groupId') FROM cloud_trail_mgmt_2_0 WHERE metadata.uid = '{}'",
+            i.event_ids[0]
+        ),
     );
     assert_eq!(group, vec![i.details["group_id"].clone()]);
     let world = count(&conn, "SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE api.request.data LIKE '%0.0.0.0/0%'");
@@ -254,7 +270,10 @@ fn the_administrator_access_grant_is_exactly_the_planted_event() {
     assert_eq!(found, sorted(&i.event_ids));
     let (target, class, activity): (String, i32, String) = conn
         .query_row(
-            &format!("SELECT \"user\".name, class_uid, activity_name FROM cloud_trail_mgmt_2_0 WHERE metadata.uid = '{}'", i.event_ids[0]),
+            &format!(
+                "SELECT \"user\".name, class_uid, activity_name FROM cloud_trail_mgmt_2_0 WHERE metadata.uid = '{}'",
+                i.event_ids[0]
+            ),
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
@@ -294,7 +313,10 @@ fn stop_logging_is_exactly_the_planted_event() {
     let conn = open(&lake.path);
     let found = strings(&conn, "SELECT metadata.uid FROM cloud_trail_mgmt_2_0 WHERE api.operation = 'StopLogging'");
     assert_eq!(found, sorted(&i.event_ids));
-    let who = strings(&conn, "SELECT actor.user.uid || ' ' || src_endpoint.ip FROM cloud_trail_mgmt_2_0 WHERE api.operation = 'StopLogging'");
+    let who = strings(
+        &conn,
+        "SELECT actor.user.uid || ' ' || src_endpoint.ip FROM cloud_trail_mgmt_2_0 WHERE api.operation = 'StopLogging'",
+    );
     assert_eq!(who, vec![format!("{} {}", i.actor, i.source_ip)]);
 }
 
@@ -357,7 +379,8 @@ fn the_cloudtrail_table_has_all_three_classes_with_consistent_types() {
     for want in ["cli", "boto3", "terraform", "cfn", "browser", "console"] {
         assert!(agents.iter().any(|a| a == want), "no {want} user agent in {agents:?}");
     }
-    let recipients = count(&conn, "SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE unmapped['recipientAccountId'] <> accountid");
+    let recipients =
+        count(&conn, "SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE unmapped['recipientAccountId'] <> accountid");
     assert_eq!(recipients, 0);
 }
 
@@ -370,10 +393,7 @@ fn vpc_flow_rows_have_both_actions_directions_and_several_protocols() {
     assert_eq!(directions, vec!["Inbound", "Outbound"]);
     let protocols = count(&conn, "SELECT count(DISTINCT connection_info.protocol_num) FROM vpc_flow_2_0");
     assert_eq!(protocols, 3);
-    let busy = count(
-        &conn,
-        "SELECT count(*) FROM vpc_flow_2_0 WHERE hour(time_dt + INTERVAL 9 HOUR) BETWEEN 9 AND 18",
-    );
+    let busy = count(&conn, "SELECT count(*) FROM vpc_flow_2_0 WHERE hour(time_dt + INTERVAL 9 HOUR) BETWEEN 9 AND 18");
     let total = count(&conn, "SELECT count(*) FROM vpc_flow_2_0");
     assert!(busy * 24 > total * 10, "Seoul office hours should be busier: {busy} of {total}");
 }
@@ -436,7 +456,10 @@ fn raw_cloudtrail_files_hold_exactly_the_events_of_the_ocsf_table() {
         let [uid, op, ip, kind, arn, key, status] = row.unwrap();
         let r = raw.get(&uid).unwrap_or_else(|| panic!("event {uid} missing from raw files"));
         let id = &r["userIdentity"];
-        assert_eq!((r["eventName"].as_str(), r["sourceIPAddress"].as_str(), id["type"].as_str()), (Some(op.as_str()), Some(ip.as_str()), Some(kind.as_str())));
+        assert_eq!(
+            (r["eventName"].as_str(), r["sourceIPAddress"].as_str(), id["type"].as_str()),
+            (Some(op.as_str()), Some(ip.as_str()), Some(kind.as_str()))
+        );
         assert_eq!(id["arn"].as_str().unwrap_or(""), arn);
         assert_eq!(id["accessKeyId"].as_str().unwrap_or(""), key);
         let failed = r.get("errorCode").is_some() || r["responseElements"]["ConsoleLogin"] == "Failure";
@@ -450,7 +473,10 @@ fn raw_cloudtrail_files_hold_exactly_the_events_of_the_ocsf_table() {
     assert_eq!(login["eventType"], "AwsConsoleSignIn");
     let sg = incident(&lake.manifest, IncidentKind::SecurityGroupOpenToWorld);
     let rule = &raw[&sg.event_ids[0]]["requestParameters"]["ipPermissions"]["items"][0];
-    assert_eq!((rule["fromPort"].as_i64(), rule["ipRanges"]["items"][0]["cidrIp"].as_str()), (Some(22), Some("0.0.0.0/0")));
+    assert_eq!(
+        (rule["fromPort"].as_i64(), rule["ipRanges"]["items"][0]["cidrIp"].as_str()),
+        (Some(22), Some("0.0.0.0/0"))
+    );
 }
 
 #[test]
@@ -461,8 +487,14 @@ fn parquet_export_holds_every_row_of_both_tables() {
     let m = generate(&opts).unwrap();
     let conn = Connection::open_in_memory().unwrap();
     let parquet = dir.path().join("parquet");
-    let ct = count(&conn, &format!("SELECT count(*) FROM read_parquet('{}')", parquet.join("cloud_trail_mgmt_2_0.parquet").display()));
-    let flows = count(&conn, &format!("SELECT count(*) FROM read_parquet('{}')", parquet.join("vpc_flow_2_0.parquet").display()));
+    let ct = count(
+        &conn,
+        &format!("SELECT count(*) FROM read_parquet('{}')", parquet.join("cloud_trail_mgmt_2_0.parquet").display()),
+    );
+    let flows = count(
+        &conn,
+        &format!("SELECT count(*) FROM read_parquet('{}')", parquet.join("vpc_flow_2_0.parquet").display()),
+    );
     assert_eq!((ct as usize, flows as usize), (m.cloudtrail_rows, m.vpcflow_rows));
 }
 
@@ -513,7 +545,15 @@ fn the_cli_refuses_to_overwrite_and_prints_a_summary() {
     let first = run();
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(first.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&first.stderr));
-    for want in ["cloud_trail_mgmt_2_0", "vpc_flow_2_0", "acme-prod", "ap-northeast-2", "RootConsoleLoginWithoutMfa", "rows/s", "lake.manifest.json"] {
+    for want in [
+        "cloud_trail_mgmt_2_0",
+        "vpc_flow_2_0",
+        "acme-prod",
+        "ap-northeast-2",
+        "RootConsoleLoginWithoutMfa",
+        "rows/s",
+        "lake.manifest.json",
+    ] {
         assert!(stdout.contains(want), "summary lacks {want}:\n{stdout}");
     }
     let second = run();
