@@ -205,11 +205,13 @@ pub fn write_row(out: &mut impl std::io::Write, e: &CtEvent) -> std::io::Result<
     let auth = class.class_uid == 3002;
     let change = class.class_uid == 3001;
     let status = if e.failed() { "Failure" } else { "Success" };
-    let target = change.then(|| TargetUser {
-        uid_alt: str_at(&e.response, &["user", "userId"]),
-        uid: str_at(&e.response, &["user", "arn"]),
-        name: str_at(&e.request, &["userName"]).or(str_at(&e.response, &["accessKey", "userName"])),
-    });
+    let target = change
+        .then(|| TargetUser {
+            uid_alt: str_at(&e.response, &["user", "userId"]),
+            uid: str_at(&e.response, &["user", "arn"]),
+            name: str_at(&e.request, &["userName"]).or(str_at(&e.response, &["accessKey", "userName"])),
+        })
+        .filter(|t| t.name.is_some() || t.uid.is_some());
     let target_name = target.as_ref().and_then(|t| t.name);
     let mut observables = Vec::new();
     if is_ip {
