@@ -124,17 +124,16 @@ impl<'a> Background<'a> {
 
     fn read_error(&mut self, e: CtEvent) -> CtEvent {
         let who = e.identity.arn.clone().unwrap_or_default();
-        let ec2 = e.source == "ec2.amazonaws.com";
-        match () {
-            _ if ec2 => fail(e, "Client.UnauthorizedOperation", "You are not authorized to perform this operation."),
-            _ if self.rng.chance(0.4) => fail(e, "ThrottlingException", "Rate exceeded"),
-            _ => {
-                let msg = format!(
-                    "User: {who} is not authorized to perform this action because no identity-based policy allows the action"
-                );
-                fail(e, "AccessDenied", &msg)
-            }
+        if e.source == "ec2.amazonaws.com" {
+            return fail(e, "Client.UnauthorizedOperation", "You are not authorized to perform this operation.");
         }
+        if self.rng.chance(0.4) {
+            return fail(e, "ThrottlingException", "Rate exceeded");
+        }
+        let msg = format!(
+            "User: {who} is not authorized to perform this action because no identity-based policy allows the action"
+        );
+        fail(e, "AccessDenied", &msg)
     }
 
     fn machine_read(&mut self) -> CtEvent {
