@@ -2,10 +2,10 @@
 
 use super::rng::Rng;
 
-/// `prefix` + 17 hex digits, fixed for (`account`, `kind`, `n`).
+/// `prefix` (ending in `0`) + 16 hex digits, like real 17-digit EC2 ids, fixed for (`account`, `kind`, `n`).
 pub fn id(account: &str, kind: &str, n: u64, prefix: &str) -> String {
     let mut r = Rng::fork(n, &format!("{account}/{kind}"));
-    format!("{prefix}{}", r.hex(17))
+    format!("{prefix}{}", r.hex(16))
 }
 
 /// One of the account's EC2 instance ids.

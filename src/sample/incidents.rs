@@ -364,10 +364,10 @@ fn terraform_writes(rng: &mut Rng, account: &str) -> Vec<(&'static str, String, 
     out.push(("ec2", "CreateVpc".into(), json!({ "cidrBlock": "10.40.0.0/16" })));
     for n in 0..6 {
         out.push(("ec2", "CreateSubnet".into(), json!({ "vpcId": vpc, "cidrBlock": format!("10.40.{n}.0/24") })));
-        out.push(("ec2", "CreateTags".into(), json!({ "resourcesSet": { "items": [{ "resourceId": format!("subnet-0{}", rng.hex(17)) }] }, "tagSet": { "items": [{ "key": "ManagedBy", "value": "terraform" }] } })));
+        out.push(("ec2", "CreateTags".into(), json!({ "resourcesSet": { "items": [{ "resourceId": format!("subnet-0{}", rng.hex(16)) }] }, "tagSet": { "items": [{ "key": "ManagedBy", "value": "terraform" }] } })));
     }
     for n in 0..8 {
-        let group = format!("sg-0{}", rng.hex(17));
+        let group = format!("sg-0{}", rng.hex(16));
         out.push(("ec2", "CreateSecurityGroup".into(), json!({ "groupName": format!("svc-{n}"), "vpcId": vpc })));
         out.push(("ec2", "AuthorizeSecurityGroupIngress".into(), ingress_request(&group, "10.40.0.0/16", 443)));
         out.push(("ec2", "CreateTags".into(), json!({ "resourcesSet": { "items": [{ "resourceId": group }] }, "tagSet": { "items": [{ "key": "ManagedBy", "value": "terraform" }] } })));
