@@ -14,6 +14,8 @@ mod ocsf;
 mod raw;
 mod rng;
 pub mod schema;
+#[cfg(test)]
+mod tests;
 mod timing;
 mod world;
 

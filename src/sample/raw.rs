@@ -172,6 +172,11 @@ fn record(e: &CtEvent) -> RawRecord<'_> {
     }
 }
 
+/// `e` as a raw CloudTrail record (the objects inside `Records`).
+pub(super) fn record_json(e: &CtEvent) -> serde_json::Result<Value> {
+    serde_json::to_value(record(e))
+}
+
 #[derive(Serialize)]
 struct LogFile<'a> {
     #[serde(rename = "Records")]
