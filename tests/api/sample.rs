@@ -26,8 +26,10 @@ fn options(dir: &Path, rows: usize, seed: u64) -> GenerateOptions {
     }
 }
 
+/// Opens a generated lake read-only, so many tests can read the shared lake at once.
 fn open(path: &Path) -> Connection {
-    Connection::open(path).expect("open generated lake")
+    let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly).expect("read-only config");
+    Connection::open_with_flags(path, config).expect("open generated lake")
 }
 
 fn strings(conn: &Connection, sql: &str) -> Vec<String> {
