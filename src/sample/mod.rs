@@ -1,4 +1,25 @@
 //! A deterministic synthetic Security Lake v2 (CloudTrail management + VPC Flow) with planted incidents.
+//!
+//! One in-memory event model ([`event::CtEvent`], [`flow::Flow`]) is written three ways: OCSF rows in DuckDB
+//! (`ocsf`, `flow`, `load`), optional Parquet copies, and optional raw CloudTrail `.json.gz` files (`raw`), so a
+//! query over any of them gives the same answer. Three accounts (`acme-prod`, `acme-dev`,
+//! `acme-shared-services`), two regions (`ap-northeast-2`, `us-east-1`), 30 days before "now", busiest in Seoul
+//! office hours. Randomness comes from [`rng::Rng`] (SplitMix64) only, so a seed and "now" fix every byte.
+//!
+//! Planted incidents (all in the last 7 days) and their manifest `details` keys:
+//! - `RootConsoleLoginWithoutMfa` (acme-prod): `mfa_used`.
+//! - `AccessKeyUsedFromNewIp` (acme-prod, hyunwoo.lee): `user_name`, `access_key_id`, `create_event_id`,
+//!   `country`, `usual_ips`, `count` (uses of the new key; `event_ids` = the CreateAccessKey + every use).
+//! - `PortScan` (acme-prod, VPC Flow): `target_ip`, `instance_id`, `distinct_ports`, `denied_count`,
+//!   `allowed_ports`, `count` (flow rows; `event_ids` is empty).
+//! - `SecurityGroupOpenToWorld` (acme-dev): `group_id`, `port`, `cidr`, `rule_id`.
+//! - `AdminPolicyAttached` (acme-dev): `target_user`, `policy_arn`.
+//! - `AccessDeniedBurst` (acme-shared-services, ci-deploy): `count`, `error_code`, `user_name`.
+//! - `StopLogging` (acme-prod): `trail_arn`.
+//! - `TerraformBulkChange` (acme-shared-services): `write_count`, `user_agent` (`event_ids` = the write calls).
+//!
+//! Background data never repeats an incident's pattern (no other root sign-in without MFA, no other 0.0.0.0/0
+//! rule, admin grant, `StopLogging` or `CreateAccessKey`), so tests can expect exact answers.
 
 mod assets;
 mod background;
