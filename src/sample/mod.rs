@@ -1,10 +1,10 @@
 //! A deterministic synthetic Security Lake v2 (CloudTrail management + VPC Flow) with planted incidents.
 //!
-//! One in-memory event model ([`event::CtEvent`], [`flow::Flow`]) is written three ways: OCSF rows in DuckDB
+//! One in-memory event model (`event::CtEvent`, `flow::Flow`) is written three ways: OCSF rows in DuckDB
 //! (`ocsf`, `flow`, `load`), optional Parquet copies, and optional raw CloudTrail `.json.gz` files (`raw`), so a
 //! query over any of them gives the same answer. Three accounts (`acme-prod`, `acme-dev`,
 //! `acme-shared-services`), two regions (`ap-northeast-2`, `us-east-1`), 30 days before "now", busiest in Seoul
-//! office hours. Randomness comes from [`rng::Rng`] (SplitMix64) only, so a seed and "now" fix every byte.
+//! office hours. Randomness comes from `rng::Rng` (SplitMix64) only, so a seed and "now" fix every byte.
 //!
 //! Planted incidents (all in the last 7 days) and their manifest `details` keys:
 //! - `RootConsoleLoginWithoutMfa` (acme-prod): `mfa_used`.
