@@ -8,7 +8,8 @@ use anyhow::Context;
 use duckdb::Connection;
 
 use super::event::CtEvent;
-use super::flow::{self, Flow};
+use super::flow::Flow;
+use super::flow_row;
 use super::ocsf;
 use super::schema::{CLOUDTRAIL_DDL, CLOUDTRAIL_TABLE, VPCFLOW_DDL, VPCFLOW_TABLE};
 
@@ -80,7 +81,7 @@ pub fn write_lake(db: &Path, scratch: &Path, events: &[CtEvent], flows: &[Flow])
     let ct_file: PathBuf = scratch.join("cloudtrail.jsonl");
     let flow_file: PathBuf = scratch.join("vpcflow.jsonl");
     write_lines(&ct_file, events, |o, e| ocsf::write_row(o, e))?;
-    write_lines(&flow_file, flows, |o, f| flow::write_row(o, f))?;
+    write_lines(&flow_file, flows, |o, f| flow_row::write_row(o, f))?;
     let conn = Connection::open(db).with_context(|| format!("opening DuckDB file {}", db.display()))?;
     conn.execute_batch(CLOUDTRAIL_DDL).context("creating the CloudTrail table")?;
     conn.execute_batch(VPCFLOW_DDL).context("creating the VPC Flow table")?;

@@ -28,6 +28,7 @@ mod classify;
 pub mod cli;
 mod event;
 mod flow;
+mod flow_row;
 mod incidents;
 mod load;
 pub mod manifest;

@@ -173,6 +173,7 @@ fn record(e: &CtEvent) -> RawRecord<'_> {
 }
 
 /// `e` as a raw CloudTrail record (the objects inside `Records`).
+#[cfg(test)]
 pub(super) fn record_json(e: &CtEvent) -> serde_json::Result<Value> {
     serde_json::to_value(record(e))
 }
