@@ -83,7 +83,7 @@ pub fn hosts(world: &World) -> Vec<Host> {
                     vpc: vpc.clone(),
                     zone: format!("{zone}{}", n % 3 + 1),
                     account: account.id.clone(),
-                    region: *region,
+                    region,
                 });
             }
         }

@@ -80,8 +80,8 @@ pub fn write_lake(db: &Path, scratch: &Path, events: &[CtEvent], flows: &[Flow])
         tracing::info_span!("sample_load", db = %db.display(), events = events.len(), flows = flows.len()).entered();
     let ct_file: PathBuf = scratch.join("cloudtrail.jsonl");
     let flow_file: PathBuf = scratch.join("vpcflow.jsonl");
-    write_lines(&ct_file, events, |o, e| ocsf::write_row(o, e))?;
-    write_lines(&flow_file, flows, |o, f| flow_row::write_row(o, f))?;
+    write_lines(&ct_file, events, ocsf::write_row)?;
+    write_lines(&flow_file, flows, flow_row::write_row)?;
     let conn = Connection::open(db).with_context(|| format!("opening DuckDB file {}", db.display()))?;
     conn.execute_batch(CLOUDTRAIL_DDL).context("creating the CloudTrail table")?;
     conn.execute_batch(VPCFLOW_DDL).context("creating the VPC Flow table")?;
