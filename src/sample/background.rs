@@ -50,6 +50,16 @@ const READS: [(&str, &str, &str); 30] = [
     ("eks", "DescribeCluster", r#"{"name":"main"}"#),
 ];
 
+/// Managed policies granted in everyday work (never administrator access).
+const EVERYDAY_POLICIES: [&str; 3] = [
+    "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+    "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+];
+
+/// An inline policy document as IAM receives it (a JSON string).
+const LOG_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::logs/*"}]}"#;
+
 /// Generates ordinary events.
 pub struct Background<'a> {
     world: &'a World,
@@ -160,7 +170,11 @@ impl<'a> Background<'a> {
         let key = assets::kms_key(&who.account, region);
         let name = if self.rng.chance(0.7) { "Decrypt" } else { "GenerateDataKey" };
         let request = if name == "Decrypt" {
-            json!({ "encryptionAlgorithm": "SYMMETRIC_DEFAULT", "encryptionContext": { "aws:lambda:FunctionArn": format!("arn:aws:lambda:{region}:{}:function:cost-report", who.account) } })
+            let function = format!("arn:aws:lambda:{region}:{}:function:cost-report", who.account);
+            json!({
+                "encryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                "encryptionContext": { "aws:lambda:FunctionArn": function }
+            })
         } else {
             json!({ "keyId": key, "keySpec": "AES_256" })
         };
@@ -245,20 +259,15 @@ impl<'a> Background<'a> {
                 "ec2",
                 "StopInstances",
                 json!({ "instancesSet": { "items": [{ "instanceId": instance }] }, "force": false }),
-                json!({ "instancesSet": { "items": [{ "instanceId": instance, "currentState": { "code": 64, "name": "stopping" }, "previousState": { "code": 16, "name": "running" } }] } }),
+                state_change(&instance, (64, "stopping"), (16, "running")),
             ),
             1 => (
                 "ec2",
                 "StartInstances",
                 json!({ "instancesSet": { "items": [{ "instanceId": instance }] } }),
-                json!({ "instancesSet": { "items": [{ "instanceId": instance, "currentState": { "code": 0, "name": "pending" }, "previousState": { "code": 80, "name": "stopped" } }] } }),
+                state_change(&instance, (0, "pending"), (80, "stopped")),
             ),
-            2 => (
-                "ec2",
-                "CreateTags",
-                json!({ "resourcesSet": { "items": [{ "resourceId": instance }] }, "tagSet": { "items": [{ "key": "owner", "value": who.display() }] } }),
-                json!({ "_return": true }),
-            ),
+            2 => ("ec2", "CreateTags", tag_request(&instance, "owner", &who.display()), json!({ "_return": true })),
             3 => {
                 let (cidr, port) = *self.rng.pick(&[
                     ("10.0.0.0/16", 5432),
@@ -289,13 +298,19 @@ impl<'a> Background<'a> {
             6 => (
                 "rds",
                 "CreateDBSnapshot",
-                json!({ "dBInstanceIdentifier": assets::database(n), "dBSnapshotIdentifier": format!("{}-manual-{n}", assets::database(n)) }),
+                json!({
+                    "dBInstanceIdentifier": assets::database(n),
+                    "dBSnapshotIdentifier": format!("{}-manual-{n}", assets::database(n))
+                }),
                 json!({ "status": "creating" }),
             ),
             7 => (
                 "rds",
                 "RestoreDBInstanceFromDBSnapshot",
-                json!({ "dBInstanceIdentifier": format!("{}-restore-{n}", assets::database(n)), "dBSnapshotIdentifier": format!("{}-manual-{}", assets::database(n), n / 2) }),
+                json!({
+                    "dBInstanceIdentifier": format!("{}-restore-{n}", assets::database(n)),
+                    "dBSnapshotIdentifier": format!("{}-manual-{}", assets::database(n), n / 2)
+                }),
                 json!({ "dBInstanceStatus": "creating" }),
             ),
             8 => (
@@ -313,13 +328,13 @@ impl<'a> Background<'a> {
             10 => (
                 "iam",
                 "AttachRolePolicy",
-                json!({ "roleName": assets::app_role(n), "policyArn": *self.rng.pick(&["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]) }),
+                json!({ "roleName": assets::app_role(n), "policyArn": *self.rng.pick(&EVERYDAY_POLICIES) }),
                 Value::Null,
             ),
             11 => (
                 "iam",
                 "PutRolePolicy",
-                json!({ "roleName": assets::app_role(n), "policyName": "inline-s3-logs", "policyDocument": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::logs/*\"}]}" }),
+                json!({ "roleName": assets::app_role(n), "policyName": "inline-s3-logs", "policyDocument": LOG_POLICY }),
                 Value::Null,
             ),
             12 => (
@@ -342,6 +357,23 @@ impl<'a> Background<'a> {
         }
         e
     }
+}
+
+/// `responseElements` of `StopInstances` / `StartInstances` for one instance.
+fn state_change(instance: &str, now: (u32, &str), before: (u32, &str)) -> Value {
+    json!({ "instancesSet": { "items": [{
+        "instanceId": instance,
+        "currentState": { "code": now.0, "name": now.1 },
+        "previousState": { "code": before.0, "name": before.1 }
+    }] } })
+}
+
+/// `requestParameters` of `CreateTags` setting one tag on one resource.
+pub fn tag_request(resource: &str, key: &str, value: &str) -> Value {
+    json!({
+        "resourcesSet": { "items": [{ "resourceId": resource }] },
+        "tagSet": { "items": [{ "key": key, "value": value }] }
+    })
 }
 
 /// `requestParameters` of `AuthorizeSecurityGroupIngress` / `Revoke…` for one TCP port and CIDR.

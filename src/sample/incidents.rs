@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::assets;
-use super::background::{ingress_request, ingress_response};
+use super::background::{ingress_request, ingress_response, tag_request};
 use super::call::{Call, console_login, fail, via_console};
 use super::event::CtEvent;
 use super::flow::{Flow, Host, port_scan};
@@ -364,13 +364,17 @@ fn terraform_writes(rng: &mut Rng, account: &str) -> Vec<(&'static str, String, 
     out.push(("ec2", "CreateVpc".into(), json!({ "cidrBlock": "10.40.0.0/16" })));
     for n in 0..6 {
         out.push(("ec2", "CreateSubnet".into(), json!({ "vpcId": vpc, "cidrBlock": format!("10.40.{n}.0/24") })));
-        out.push(("ec2", "CreateTags".into(), json!({ "resourcesSet": { "items": [{ "resourceId": format!("subnet-0{}", rng.hex(16)) }] }, "tagSet": { "items": [{ "key": "ManagedBy", "value": "terraform" }] } })));
+        out.push((
+            "ec2",
+            "CreateTags".into(),
+            tag_request(&format!("subnet-0{}", rng.hex(16)), "ManagedBy", "terraform"),
+        ));
     }
     for n in 0..8 {
         let group = format!("sg-0{}", rng.hex(16));
         out.push(("ec2", "CreateSecurityGroup".into(), json!({ "groupName": format!("svc-{n}"), "vpcId": vpc })));
         out.push(("ec2", "AuthorizeSecurityGroupIngress".into(), ingress_request(&group, "10.40.0.0/16", 443)));
-        out.push(("ec2", "CreateTags".into(), json!({ "resourcesSet": { "items": [{ "resourceId": group }] }, "tagSet": { "items": [{ "key": "ManagedBy", "value": "terraform" }] } })));
+        out.push(("ec2", "CreateTags".into(), tag_request(&group, "ManagedBy", "terraform")));
     }
     for name in
         ["CreateRouteTable", "CreateInternetGateway", "AttachInternetGateway", "CreateNatGateway", "AllocateAddress"]
