@@ -163,7 +163,7 @@ fn the_root_console_login_without_mfa_is_exactly_the_planted_event() {
     let recent = count(
         &conn,
         "SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE api.operation = 'ConsoleLogin' AND actor.user.type = 'Root' \
-         AND is_mfa = false AND time_dt > current_timestamp - INTERVAL '7' DAY",
+         AND is_mfa = false AND time_dt > CAST(current_timestamp AS TIMESTAMP) - INTERVAL '7' DAY",
     );
     assert_eq!(recent, 1, "a 'last 7 days' query finds the root login");
 }
@@ -375,7 +375,7 @@ fn the_cloudtrail_table_has_all_three_classes_with_consistent_types() {
         &conn,
         "SELECT DISTINCT CASE WHEN http_request.user_agent LIKE 'aws-cli/%' THEN 'cli' WHEN http_request.user_agent LIKE 'Boto3/%' THEN 'boto3' \
          WHEN http_request.user_agent LIKE '%Terraform/%' THEN 'terraform' WHEN http_request.user_agent = 'cloudformation.amazonaws.com' THEN 'cfn' \
-         WHEN http_request.user_agent LIKE 'Mozilla/%' THEN 'browser' WHEN http_request.user_agent LIKE 'console.%' THEN 'console' END \
+         WHEN http_request.user_agent LIKE 'Mozilla/%' THEN 'browser' WHEN http_request.user_agent LIKE 'console.%' THEN 'console' ELSE 'other' END \
          FROM cloud_trail_mgmt_2_0",
     );
     for want in ["cli", "boto3", "terraform", "cfn", "browser", "console"] {
