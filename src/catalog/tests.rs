@@ -72,7 +72,7 @@ fn raw_files_bind_cloudtrail_to_read_json_and_refuse_vpcflow() {
     let b = Binding::DuckDbCloudTrailFiles { dir: PathBuf::from("/data/it's here/") };
     let cte = b.cte(&c, "cloudtrail").unwrap();
     assert!(cte.contains("read_json('/data/it''s here/**/*.json*'"), "{cte}");
-    assert!(cte.contains("r->>'$.eventName' AS api_operation"), "{cte}");
+    assert!(cte.contains("(r->>'$.eventName') AS api_operation"), "{cte}");
     let err = b.cte(&c, "vpcflow").unwrap_err();
     assert!(err.to_string().contains("vpcflow") && err.to_string().contains("available: cloudtrail"), "{err}");
 }
