@@ -54,8 +54,8 @@ const QUERIES: &[(&str, &str)] = &[
         "SELECT src_ip, dst_ip, sum(bytes) AS total_bytes FROM vpcflow GROUP BY src_ip, dst_ip ORDER BY total_bytes DESC LIMIT 10",
     ),
     (
-        "denied SSH/RDP sources",
-        "SELECT src_ip, dst_port, count(*) AS attempts FROM vpcflow WHERE action = 'Denied' AND dst_port IN (22, 3389) GROUP BY 1, 2 ORDER BY attempts DESC LIMIT 20",
+        "denied inbound by source",
+        "SELECT src_ip, count(*) AS attempts, min(dst_port) AS first_port FROM vpcflow WHERE action = 'Denied' AND direction = 'Inbound' GROUP BY 1 ORDER BY attempts DESC LIMIT 20",
     ),
 ];
 
