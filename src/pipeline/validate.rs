@@ -7,6 +7,7 @@
 //! executable SQL with the binding's CTEs prepended.
 
 mod collect;
+mod dialect;
 mod resolve;
 mod suggest;
 #[cfg(test)]
@@ -98,6 +99,9 @@ pub fn validate(
     }
     let limit = apply_limit(&mut query, row_limit);
     let logical = query.to_string();
+    if !matches!(binding, Binding::AthenaSecurityLake { .. }) {
+        dialect::rewrite_for_duckdb(&mut query);
+    }
     let (recursive, user_ctes) = match query.with.take() {
         Some(with) => (with.recursive, with.cte_tables.iter().map(ToString::to_string).collect()),
         None => (false, Vec::new()),

@@ -53,6 +53,7 @@ const SAME_ANSWER_QUERIES: &[&str] = &[
     "SELECT source_domain, count(*) AS n FROM cloudtrail WHERE source_ip IS NULL GROUP BY source_domain",
     "WITH logins AS (SELECT actor_arn, max(event_time) AS last_login FROM cloudtrail WHERE api_operation = 'ConsoleLogin' GROUP BY actor_arn) SELECT l.actor_arn, l.last_login, count(c.event_id) AS calls FROM logins l JOIN cloudtrail c ON c.actor_arn = l.actor_arn GROUP BY 1, 2",
     "SELECT actor_account_id, actor_principal_id, actor_name, login_to FROM cloudtrail WHERE api_operation = 'ConsoleLogin'",
+    "SELECT event_id, transform(resource_arns, x -> upper(x)) AS arns FROM cloudtrail WHERE any_match(resource_arns, x -> x LIKE '%trail/main') AND NOT none_match(resource_arns, x -> x LIKE 'arn:%') AND all_match(resource_arns, x -> x LIKE 'arn:aws:cloudtrail:%')",
 ];
 
 #[tokio::test]
