@@ -231,3 +231,18 @@ fn levenshtein_counts_edits() {
     assert_eq!(suggest::levenshtein("dst_prt", "dst_port"), 1);
     assert_eq!(suggest::levenshtein("", "abc"), 3);
 }
+
+#[test]
+fn trino_lambda_functions_are_rewritten_for_duckdb_only() {
+    let sql = "SELECT transform(resource_arns, x -> upper(x)) AS a FROM cloudtrail WHERE any_match(resource_arns, x -> x LIKE '%prod%')";
+    let v = ok(sql);
+    assert!(v.logical().contains("transform(") && v.logical().contains("any_match("), "{}", v.logical());
+    assert!(
+        v.executable().contains("list_transform(") && v.executable().contains("list_bool_or("),
+        "{}",
+        v.executable()
+    );
+    let athena = Binding::AthenaSecurityLake { database: "db".into(), lake_region: "us_east_1".into() };
+    let a = validate(sql, &catalog(), &athena, 10).unwrap();
+    assert!(a.executable().contains("any_match(") && !a.executable().contains("list_bool_or"), "{}", a.executable());
+}
