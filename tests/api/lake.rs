@@ -260,7 +260,7 @@ async fn a_malformed_json_file_is_a_source_error() {
 }
 
 #[tokio::test]
-async fn raw_files_cannot_be_read_outside_the_cloudtrail_folder() {
+async fn file_reading_sql_is_refused_while_the_locked_raw_engine_still_reads_its_folder() {
     // Validation refuses read_csv; the engine itself is also locked to the folder.
     let engine = raw_engine();
     let catalog = Catalog::embedded().unwrap();

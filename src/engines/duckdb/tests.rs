@@ -82,3 +82,46 @@ fn duckdb_builtins_the_model_uses_keep_working_after_the_shims() {
     assert_eq!(text("SELECT count_if(x > 1) FROM (VALUES (1), (2), (3)) t(x)"), "2");
     assert_eq!(text("strpos('abc', 'c')"), "3");
 }
+
+#[test]
+fn the_raw_files_engine_cannot_read_outside_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.json"), r#"{"Records":[]}"#).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.csv"), "x\n1\n").unwrap();
+    let engine = super::DuckDbEngine::open_cloudtrail_files(dir.path(), &super::DuckDbSettings::default()).unwrap();
+    let conn = engine.connection().unwrap();
+    let inside: i64 = conn
+        .query_row(
+            &format!("SELECT count(*) FROM read_json('{}/*.json')", dir.path().canonicalize().unwrap().display()),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(inside, 1);
+    let err = conn
+        .query_row(&format!("SELECT count(*) FROM read_csv('{}/secret.csv')", outside.path().display()), [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string().to_ascii_lowercase().contains("permission") || err.to_string().contains("disabled"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_sample_lake_engine_reads_no_files_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake.duckdb");
+    let c = Connection::open(&lake).unwrap();
+    c.execute_batch(crate::sample::schema::CLOUDTRAIL_DDL).unwrap();
+    c.execute_batch(crate::sample::schema::VPCFLOW_DDL).unwrap();
+    drop(c);
+    std::fs::write(dir.path().join("secret.csv"), "x\n1\n").unwrap();
+    let engine = super::DuckDbEngine::open_sample_lake(&lake, &super::DuckDbSettings::default()).unwrap();
+    let conn = engine.connection().unwrap();
+    let sql = format!("SELECT count(*) FROM read_csv('{}/secret.csv')", dir.path().display());
+    assert!(conn.query_row(&sql, [], |r| r.get::<_, i64>(0)).is_err());
+    assert!(conn.execute_batch("CREATE TABLE x (a INT)").is_err(), "the lake is opened read-only");
+}
