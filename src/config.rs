@@ -447,9 +447,8 @@ impl Config {
             set_path(&mut tree, &path, parse_env_value(value))
                 .with_context(|| format!("environment variable {key}"))?;
         }
-        let config: Config = toml::Value::Table(tree)
-            .try_into()
-            .context("invalid configuration (check key names and value types)")?;
+        let config: Config =
+            toml::Value::Table(tree).try_into().context("invalid configuration (check key names and value types)")?;
         config.validate()?;
         Ok(config)
     }
@@ -553,7 +552,12 @@ impl Config {
         let athena = self.engine.kind == EngineKind::Athena;
         let slack_http = self.slack.app_token.is_none();
         let mut lines = vec![
-            CheckLine { key: "engine.kind", shown: format!("{:?}", self.engine.kind).to_lowercase(), missing: false, note: "SQL engine" },
+            CheckLine {
+                key: "engine.kind",
+                shown: format!("{:?}", self.engine.kind).to_lowercase(),
+                missing: false,
+                note: "SQL engine",
+            },
             CheckLine {
                 key: "duckdb.path",
                 shown: self.duckdb.path.display().to_string(),
@@ -561,23 +565,78 @@ impl Config {
                 note: "sample lake file (create it with `asklake sample generate`)",
             },
             CheckLine { key: "aws.region", shown: self.aws.region.clone(), missing: false, note: "AWS region" },
-            CheckLine { key: "athena.workgroup", shown: self.athena.workgroup.clone(), missing: athena && self.athena.workgroup.is_empty(), note: "Athena workgroup" },
-            CheckLine { key: "athena.database", shown: self.athena_database(), missing: false, note: "Security Lake Glue database" },
-            CheckLine { key: "llm.provider", shown: format!("{:?}", self.llm.provider).to_lowercase(), missing: false, note: "free-form questions need bedrock or openai" },
-            CheckLine { key: "llm.model_id", shown: self.llm.model_id.clone(), missing: self.llm.provider != LlmProvider::None && self.llm.model_id.is_empty(), note: "model" },
+            CheckLine {
+                key: "athena.workgroup",
+                shown: self.athena.workgroup.clone(),
+                missing: athena && self.athena.workgroup.is_empty(),
+                note: "Athena workgroup",
+            },
+            CheckLine {
+                key: "athena.database",
+                shown: self.athena_database(),
+                missing: false,
+                note: "Security Lake Glue database",
+            },
+            CheckLine {
+                key: "llm.provider",
+                shown: format!("{:?}", self.llm.provider).to_lowercase(),
+                missing: false,
+                note: "free-form questions need bedrock or openai",
+            },
+            CheckLine {
+                key: "llm.model_id",
+                shown: self.llm.model_id.clone(),
+                missing: self.llm.provider != LlmProvider::None && self.llm.model_id.is_empty(),
+                note: "model",
+            },
             CheckLine {
                 key: "llm.openai_base_url",
                 shown: self.llm.openai_base_url.clone(),
                 missing: self.llm.provider == LlmProvider::Openai && self.llm.openai_base_url.is_empty(),
                 note: "OpenAI-compatible server",
             },
-            CheckLine { key: "llm.openai_api_key", shown: secret(&self.llm.openai_api_key), missing: false, note: "OpenAI-compatible key" },
-            CheckLine { key: "slack.bot_token", shown: secret(&self.slack.bot_token), missing: self.slack.bot_token.is_none(), note: "needed by `serve` and the change feed" },
-            CheckLine { key: "slack.signing_secret", shown: secret(&self.slack.signing_secret), missing: slack_http && self.slack.signing_secret.is_none(), note: "needed by `serve` over HTTP" },
-            CheckLine { key: "slack.app_token", shown: secret(&self.slack.app_token), missing: false, note: "set to use Socket Mode" },
-            CheckLine { key: "server.bind", shown: self.server.bind.clone(), missing: false, note: "HTTP listen address" },
-            CheckLine { key: "store.path", shown: self.store.path.display().to_string(), missing: false, note: "SQLite state" },
-            CheckLine { key: "alerts.queue", shown: format!("{:?}", self.alerts.queue).to_lowercase(), missing: false, note: "change-feed source" },
+            CheckLine {
+                key: "llm.openai_api_key",
+                shown: secret(&self.llm.openai_api_key),
+                missing: false,
+                note: "OpenAI-compatible key",
+            },
+            CheckLine {
+                key: "slack.bot_token",
+                shown: secret(&self.slack.bot_token),
+                missing: self.slack.bot_token.is_none(),
+                note: "needed by `serve` and the change feed",
+            },
+            CheckLine {
+                key: "slack.signing_secret",
+                shown: secret(&self.slack.signing_secret),
+                missing: slack_http && self.slack.signing_secret.is_none(),
+                note: "needed by `serve` over HTTP",
+            },
+            CheckLine {
+                key: "slack.app_token",
+                shown: secret(&self.slack.app_token),
+                missing: false,
+                note: "set to use Socket Mode",
+            },
+            CheckLine {
+                key: "server.bind",
+                shown: self.server.bind.clone(),
+                missing: false,
+                note: "HTTP listen address",
+            },
+            CheckLine {
+                key: "store.path",
+                shown: self.store.path.display().to_string(),
+                missing: false,
+                note: "SQLite state",
+            },
+            CheckLine {
+                key: "alerts.queue",
+                shown: format!("{:?}", self.alerts.queue).to_lowercase(),
+                missing: false,
+                note: "change-feed source",
+            },
             CheckLine {
                 key: "alerts.sqs_queue_url",
                 shown: self.alerts.sqs_queue_url.clone(),
@@ -587,7 +646,9 @@ impl Config {
             CheckLine {
                 key: "alerts.default_channel",
                 shown: self.alerts.default_channel.clone(),
-                missing: self.alerts.enabled && self.alerts.default_channel.is_empty() && self.alerts.accounts.iter().any(|a| a.channel.is_empty()),
+                missing: self.alerts.enabled
+                    && self.alerts.default_channel.is_empty()
+                    && self.alerts.accounts.iter().any(|a| a.channel.is_empty()),
                 note: "channel for accounts without their own",
             },
         ];

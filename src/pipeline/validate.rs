@@ -1,4 +1,21 @@
 //! Validation before any execution: one read-only query over catalog tables and columns, with a LIMIT cap.
+//!
+//! The SQL is parsed with sqlparser's generic dialect (fail closed: what does not parse is refused), must be
+//! exactly one query, may read only the catalog's logical tables and its own CTEs, derived tables and UNNEST
+//! aliases, may call no function that reads files, URLs or settings, and may name only catalog columns.
+//! A `LIMIT` is added, or lowered to the row limit. The result carries the normalised logical SQL and the
+//! executable SQL with the binding's CTEs prepended.
+
+mod collect;
+mod dialect;
+mod resolve;
+mod suggest;
+#[cfg(test)]
+mod tests;
+
+use sqlparser::ast::{Expr, LimitClause, Offset, OffsetRows, Query, Statement, Value};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
 
 use crate::catalog::{Binding, Catalog};
 
@@ -60,7 +77,108 @@ pub enum ValidationError {
 }
 
 /// Validates `sql` (written over logical tables) and rewrites it for `binding`, with a LIMIT of at most `row_limit`.
-pub fn validate(sql: &str, catalog: &Catalog, binding: &Binding, row_limit: u64) -> Result<ValidatedSql, ValidationError> {
-    let _ = (sql, catalog, binding, row_limit);
-    Err(ValidationError::Syntax("validation is not built yet".into()))
+pub fn validate(
+    sql: &str,
+    catalog: &Catalog,
+    binding: &Binding,
+    row_limit: u64,
+) -> Result<ValidatedSql, ValidationError> {
+    let mut query = parse_one_query(sql)?;
+    let mut resolver = resolve::Resolver::new(catalog);
+    resolver.query(&query)?;
+    let tables: Vec<String> =
+        catalog.tables.iter().filter(|t| resolver.used.contains(&t.name)).map(|t| t.name.clone()).collect();
+    for name in &tables {
+        let table = catalog.table(name).expect("resolved tables come from the catalog");
+        if !binding.provides(table) {
+            return Err(ValidationError::UnknownTable {
+                table: format!("{name} (not available over {})", binding.describe()),
+                available: binding.available_tables(catalog),
+            });
+        }
+    }
+    let limit = apply_limit(&mut query, row_limit);
+    let logical = query.to_string();
+    if !matches!(binding, Binding::AthenaSecurityLake { .. }) {
+        dialect::rewrite_for_duckdb(&mut query);
+    }
+    let (recursive, user_ctes) = match query.with.take() {
+        Some(with) => (with.recursive, with.cte_tables.iter().map(ToString::to_string).collect()),
+        None => (false, Vec::new()),
+    };
+    let executable = binding.with_ctes(catalog, &tables, recursive, &user_ctes, &query.to_string()).map_err(|e| {
+        ValidationError::UnknownTable { table: e.to_string(), available: binding.available_tables(catalog) }
+    })?;
+    Ok(ValidatedSql { logical, executable, tables, limit })
+}
+
+fn parse_one_query(sql: &str) -> Result<Box<Query>, ValidationError> {
+    if sql.trim().is_empty() {
+        return Err(ValidationError::Syntax("the SQL is empty; write one SELECT query".into()));
+    }
+    let mut statements =
+        Parser::parse_sql(&GenericDialect {}, sql).map_err(|e| ValidationError::Syntax(e.to_string()))?;
+    match statements.len() {
+        1 => {}
+        0 => return Err(ValidationError::Syntax("the SQL is empty; write one SELECT query".into())),
+        n => {
+            return Err(ValidationError::NotReadOnly(format!(
+                "found {n} statements; send exactly one SELECT without a second statement after ';'"
+            )));
+        }
+    }
+    match statements.remove(0) {
+        Statement::Query(q) => Ok(q),
+        other => Err(ValidationError::NotReadOnly(format!(
+            "{} statements are not allowed; write one SELECT query",
+            statement_kind(&other)
+        ))),
+    }
+}
+
+/// The first keywords of a statement (`INSERT`, `DROP TABLE`, `COPY`), for messages.
+fn statement_kind(statement: &Statement) -> String {
+    let text = statement.to_string();
+    let words: Vec<&str> = text.split_whitespace().take(2).collect();
+    let kind = match words.as_slice() {
+        [first, second] if matches!(first.to_ascii_uppercase().as_str(), "CREATE" | "DROP" | "ALTER" | "EXPLAIN") => {
+            format!("{first} {second}")
+        }
+        [first, ..] => (*first).to_owned(),
+        [] => "empty".to_owned(),
+    };
+    kind.to_ascii_uppercase()
+}
+
+/// Sets the top-level LIMIT to at most `cap`; returns the effective limit.
+fn apply_limit(query: &mut Query, cap: u64) -> u64 {
+    let existing = match &query.limit_clause {
+        Some(LimitClause::LimitOffset { limit: Some(e), .. }) => number(e),
+        Some(LimitClause::OffsetCommaLimit { limit, .. }) => number(limit),
+        _ => None,
+    };
+    let fetched = query.fetch.as_ref().filter(|f| !f.percent).and_then(|f| f.quantity.as_ref()).and_then(number);
+    let effective = [existing, fetched, Some(cap)].into_iter().flatten().min().unwrap_or(cap);
+    query.fetch = None;
+    let limit = Some(Expr::value(Value::Number(effective.to_string(), false)));
+    query.limit_clause = Some(match query.limit_clause.take() {
+        Some(LimitClause::LimitOffset { offset, limit_by, .. }) => LimitClause::LimitOffset { limit, offset, limit_by },
+        Some(LimitClause::OffsetCommaLimit { offset, .. }) => LimitClause::LimitOffset {
+            limit,
+            offset: Some(Offset { value: offset, rows: OffsetRows::None }),
+            limit_by: Vec::new(),
+        },
+        None => LimitClause::LimitOffset { limit, offset: None, limit_by: Vec::new() },
+    });
+    effective
+}
+
+fn number(e: &Expr) -> Option<u64> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
 }

@@ -52,7 +52,10 @@ impl SlackError {
     pub fn is_retryable(&self) -> bool {
         match self {
             SlackError::RateLimited { .. } | SlackError::Transport { .. } => true,
-            SlackError::Api { code } => matches!(code.as_str(), "ratelimited" | "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"),
+            SlackError::Api { code } => matches!(
+                code.as_str(),
+                "ratelimited" | "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
+            ),
         }
     }
 }

@@ -30,9 +30,11 @@ impl Store {
     pub fn is_seen(&self, namespace: &str, id: &str) -> anyhow::Result<bool> {
         let found: Option<i64> = self
             .conn()
-            .query_row("SELECT 1 FROM seen_ids WHERE namespace = ?1 AND id = ?2", rusqlite::params![namespace, id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT 1 FROM seen_ids WHERE namespace = ?1 AND id = ?2",
+                rusqlite::params![namespace, id],
+                |r| r.get(0),
+            )
             .map(Some)
             .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
             .context("could not read seen ids")?;
