@@ -244,6 +244,13 @@ mod tests {
 
 /// Builds the configured engine.
 pub fn from_config(config: &crate::config::Config) -> anyhow::Result<std::sync::Arc<dyn SqlEngine>> {
-    let _ = config;
-    anyhow::bail!("engines are not built yet")
+    match config.engine.kind {
+        crate::config::EngineKind::Athena => Ok(athena_from_config(config)),
+        crate::config::EngineKind::Duckdb => anyhow::bail!("engines are not built yet"),
+    }
+}
+
+/// Builds the Athena engine from `[aws]` and `[athena]`.
+fn athena_from_config(config: &crate::config::Config) -> std::sync::Arc<dyn SqlEngine> {
+    std::sync::Arc::new(athena::AthenaEngine::from_config(config))
 }
