@@ -16,11 +16,26 @@ const ITERATIONS: usize = 2000;
 const TARGET: Duration = Duration::from_millis(5);
 
 const QUESTIONS: &[(&str, &str)] = &[
-    ("root 계정 사용한 로그 있어?", "SELECT event_time, actor_arn, src_ip FROM cloudtrail WHERE actor_user_type = 'Root' AND event_time >= current_timestamp - INTERVAL '7' DAY ORDER BY event_time DESC LIMIT 100"),
-    ("최근 일주일간 가장 많이 로그인한 IAM User를 알려주세요", "SELECT actor_arn, count(*) AS events FROM cloudtrail WHERE api_operation = 'ConsoleLogin' AND event_time >= current_timestamp - INTERVAL '7' DAY GROUP BY actor_arn ORDER BY events DESC LIMIT 10"),
-    ("Which IPs made the most API calls yesterday?", "SELECT src_ip, count(*) AS events FROM cloudtrail WHERE event_time >= TIMESTAMP '2026-11-20 15:00:00' AND event_time < TIMESTAMP '2026-11-21 15:00:00' GROUP BY src_ip ORDER BY events DESC LIMIT 10"),
-    ("Security Group 변경된 로그가 있나요?", "SELECT event_time, actor_arn, api_operation FROM cloudtrail WHERE api_operation IN ('AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress') AND event_time >= current_timestamp - INTERVAL '7' DAY LIMIT 100"),
-    ("Top denied destination ports this week", "SELECT dst_port, count(*) AS flows FROM vpcflow WHERE action = 'Reject' AND event_time >= current_timestamp - INTERVAL '7' DAY GROUP BY dst_port ORDER BY flows DESC LIMIT 20"),
+    (
+        "root 계정 사용한 로그 있어?",
+        "SELECT event_time, actor_arn, src_ip FROM cloudtrail WHERE actor_user_type = 'Root' AND event_time >= current_timestamp - INTERVAL '7' DAY ORDER BY event_time DESC LIMIT 100",
+    ),
+    (
+        "최근 일주일간 가장 많이 로그인한 IAM User를 알려주세요",
+        "SELECT actor_arn, count(*) AS events FROM cloudtrail WHERE api_operation = 'ConsoleLogin' AND event_time >= current_timestamp - INTERVAL '7' DAY GROUP BY actor_arn ORDER BY events DESC LIMIT 10",
+    ),
+    (
+        "Which IPs made the most API calls yesterday?",
+        "SELECT src_ip, count(*) AS events FROM cloudtrail WHERE event_time >= TIMESTAMP '2026-11-20 15:00:00' AND event_time < TIMESTAMP '2026-11-21 15:00:00' GROUP BY src_ip ORDER BY events DESC LIMIT 10",
+    ),
+    (
+        "Security Group 변경된 로그가 있나요?",
+        "SELECT event_time, actor_arn, api_operation FROM cloudtrail WHERE api_operation IN ('AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress') AND event_time >= current_timestamp - INTERVAL '7' DAY LIMIT 100",
+    ),
+    (
+        "Top denied destination ports this week",
+        "SELECT dst_port, count(*) AS flows FROM vpcflow WHERE action = 'Reject' AND event_time >= current_timestamp - INTERVAL '7' DAY GROUP BY dst_port ORDER BY flows DESC LIMIT 20",
+    ),
 ];
 
 fn main() {
@@ -30,7 +45,10 @@ fn main() {
     });
     let library = synthetic_library(300);
     let templates = Templates::embedded();
-    let binding = Binding::AthenaSecurityLake { database: "amazon_security_lake_glue_db_us_east_1".into(), lake_region: "us_east_1".into() };
+    let binding = Binding::AthenaSecurityLake {
+        database: "amazon_security_lake_glue_db_us_east_1".into(),
+        lake_region: "us_east_1".into(),
+    };
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
 
     let mut samples = Vec::with_capacity(ITERATIONS);
@@ -62,10 +80,18 @@ fn main() {
     let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
     let (median, p99) = (pct(0.5), pct(0.99));
     println!("pipeline overhead per question (prompt build + validation + CTE rewrite), {ITERATIONS} runs");
-    println!("  catalog: {} tables, {} columns; library: {} examples", catalog.tables.len(), catalog.tables.iter().map(|t| t.columns.len()).sum::<usize>(), library.len());
+    println!(
+        "  catalog: {} tables, {} columns; library: {} examples",
+        catalog.tables.len(),
+        catalog.tables.iter().map(|t| t.columns.len()).sum::<usize>(),
+        library.len()
+    );
     println!("  largest prompt: {prompt_chars} characters");
     println!("  median {:.3} ms, p99 {:.3} ms, max {:.3} ms", ms(median), ms(p99), ms(*samples.last().unwrap()));
-    println!("  validated ok: {validated}/{ITERATIONS}{}", if validated == 0 { " (validator not built on this branch?)" } else { "" });
+    println!(
+        "  validated ok: {validated}/{ITERATIONS}{}",
+        if validated == 0 { " (validator not built on this branch?)" } else { "" }
+    );
     println!("  target < {} ms: {}", TARGET.as_millis(), if p99 < TARGET { "met" } else { "MISSED" });
 }
 

@@ -77,7 +77,10 @@ impl AthenaEngine {
             output_location: config.athena.output_location.clone(),
             catalog: config.athena.catalog.clone(),
             database: config.athena_database(),
-            binding: Binding::AthenaSecurityLake { database: config.athena_database(), lake_region: config.lake_region() },
+            binding: Binding::AthenaSecurityLake {
+                database: config.athena_database(),
+                lake_region: config.lake_region(),
+            },
             scan_limit_bytes: config.athena.scan_limit_bytes,
             query_timeout: Duration::from_secs(config.athena.query_timeout_secs.max(1)),
             poll: PollSchedule::default(),
@@ -99,7 +102,11 @@ impl AthenaEngine {
             let bytes = self.wait(&id, opts).await?;
             let (columns, rows, truncated) = self.fetch(&id, opts.row_cap).await?;
             tracing::info!(rows = rows.len(), bytes_scanned = bytes, "athena query succeeded");
-            let stats = QueryStats { bytes_scanned: Some(bytes), elapsed: started.elapsed(), engine_query_id: Some(id.clone()) };
+            let stats = QueryStats {
+                bytes_scanned: Some(bytes),
+                elapsed: started.elapsed(),
+                engine_query_id: Some(id.clone()),
+            };
             Ok::<_, EngineError>(QueryResult { columns, rows, truncated, stats })
         }
         .instrument(span)
@@ -125,7 +132,8 @@ impl AthenaEngine {
             .query_execution_context(context.build())
             .work_group(&self.workgroup);
         if !self.output_location.is_empty() {
-            call = call.result_configuration(ResultConfiguration::builder().output_location(&self.output_location).build());
+            call = call
+                .result_configuration(ResultConfiguration::builder().output_location(&self.output_location).build());
         }
         let out = call.send().instrument(tracing::info_span!("athena.start")).await.map_err(map_sdk_error)?;
         out.query_execution_id()
@@ -159,7 +167,8 @@ impl AthenaEngine {
             match state {
                 QueryExecutionState::Succeeded => return Ok(bytes),
                 QueryExecutionState::Failed => {
-                    let reason = status.and_then(|s| s.state_change_reason()).unwrap_or("query failed without a reason");
+                    let reason =
+                        status.and_then(|s| s.state_change_reason()).unwrap_or("query failed without a reason");
                     return Err(failure(reason));
                 }
                 QueryExecutionState::Cancelled => return Err(EngineError::Cancelled),
@@ -201,7 +210,12 @@ impl AthenaEngine {
             if columns.is_empty() {
                 columns = set
                     .result_set_metadata()
-                    .map(|m| m.column_info().iter().map(|c| ColumnMeta { name: c.name().to_owned(), ty: column_type(c.r#type()) }).collect())
+                    .map(|m| {
+                        m.column_info()
+                            .iter()
+                            .map(|c| ColumnMeta { name: c.name().to_owned(), ty: column_type(c.r#type()) })
+                            .collect()
+                    })
                     .unwrap_or_default();
             }
             let skip = usize::from(first_page);
@@ -271,7 +285,9 @@ fn parse_timestamp(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 /// Maps a FAILED query's `StateChangeReason`.
 fn failure(reason: &str) -> EngineError {
     let lower = reason.to_ascii_lowercase();
-    if lower.contains("access denied") || lower.contains("accessdenied") || lower.contains("insufficient permissions")
+    if lower.contains("access denied")
+        || lower.contains("accessdenied")
+        || lower.contains("insufficient permissions")
         || lower.contains("not authorized")
     {
         EngineError::AccessDenied { message: reason.to_owned() }

@@ -225,6 +225,19 @@ pub trait SqlEngine: Send + Sync {
     async fn execute(&self, sql: &ValidatedSql, opts: &ExecOptions) -> Result<QueryResult, EngineError>;
 }
 
+/// Builds the configured engine.
+pub fn from_config(config: &crate::config::Config) -> anyhow::Result<std::sync::Arc<dyn SqlEngine>> {
+    match config.engine.kind {
+        crate::config::EngineKind::Athena => Ok(athena_from_config(config)),
+        crate::config::EngineKind::Duckdb => anyhow::bail!("engines are not built yet"),
+    }
+}
+
+/// Builds the Athena engine from `[aws]` and `[athena]`.
+fn athena_from_config(config: &crate::config::Config) -> std::sync::Arc<dyn SqlEngine> {
+    std::sync::Arc::new(athena::AthenaEngine::from_config(config))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,17 +253,4 @@ mod tests {
         assert!(EngineError::Query { message: "x".into() }.is_fixable_by_sql());
         assert!(!EngineError::AccessDenied { message: "x".into() }.is_fixable_by_sql());
     }
-}
-
-/// Builds the configured engine.
-pub fn from_config(config: &crate::config::Config) -> anyhow::Result<std::sync::Arc<dyn SqlEngine>> {
-    match config.engine.kind {
-        crate::config::EngineKind::Athena => Ok(athena_from_config(config)),
-        crate::config::EngineKind::Duckdb => anyhow::bail!("engines are not built yet"),
-    }
-}
-
-/// Builds the Athena engine from `[aws]` and `[athena]`.
-fn athena_from_config(config: &crate::config::Config) -> std::sync::Arc<dyn SqlEngine> {
-    std::sync::Arc::new(athena::AthenaEngine::from_config(config))
 }

@@ -149,9 +149,10 @@ fn map_error(err: SdkError<ConverseError>) -> LlmError {
                 },
             }
         }
-        SdkError::ResponseError(_) => {
-            LlmError::Unavailable(format!("unreadable response: {}", aws_smithy_types::error::display::DisplayErrorContext(&err)))
-        }
+        SdkError::ResponseError(_) => LlmError::Unavailable(format!(
+            "unreadable response: {}",
+            aws_smithy_types::error::display::DisplayErrorContext(&err)
+        )),
         _ => LlmError::Unavailable(aws_smithy_types::error::display::DisplayErrorContext(&err).to_string()),
     }
 }

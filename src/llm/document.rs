@@ -47,7 +47,8 @@ mod tests {
 
     #[test]
     fn json_survives_a_round_trip_through_document() {
-        let value = json!({"sql": "SELECT 1", "n": -3, "u": 7, "f": 1.5, "ok": true, "none": null, "list": ["a", {"b": 2}]});
+        let value =
+            json!({"sql": "SELECT 1", "n": -3, "u": 7, "f": 1.5, "ok": true, "none": null, "list": ["a", {"b": 2}]});
         assert_eq!(to_json(&to_document(&value)), value);
     }
 }

@@ -55,9 +55,7 @@ impl OpenAiLlm {
             "max_tokens": self.max_tokens, "temperature": self.temperature,
         });
         if tools {
-            let tool = |name: &str, description: &str, schema: Value| {
-                json!({"type": "function", "function": {"name": name, "description": description, "parameters": schema}})
-            };
+            let tool = |name: &str, description: &str, schema: Value| json!({"type": "function", "function": {"name": name, "description": description, "parameters": schema}});
             body["tools"] = json!([
                 tool(SQL_TOOL, SQL_TOOL_DESCRIPTION, sql_tool_schema()),
                 tool(DECLINE_TOOL, DECLINE_TOOL_DESCRIPTION, decline_tool_schema()),
@@ -79,7 +77,9 @@ impl OpenAiLlm {
         let status = resp.status();
         let text = resp.text().await.map_err(|e| LlmError::Unavailable(e.to_string()))?;
         match status.as_u16() {
-            200..=299 => serde_json::from_str(&text).map_err(|e| LlmError::Unavailable(format!("unreadable reply: {e}"))),
+            200..=299 => {
+                serde_json::from_str(&text).map_err(|e| LlmError::Unavailable(format!("unreadable reply: {e}")))
+            }
             401 | 403 => Err(LlmError::AccessDenied(truncate(&text))),
             404 => Err(LlmError::ModelNotFound(truncate(&text))),
             429 => Err(LlmError::Throttled(truncate(&text))),

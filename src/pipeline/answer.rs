@@ -22,7 +22,8 @@ pub fn render_rows(result: &QueryResult, max_rows: usize) -> String {
             one_line
         }
     };
-    let mut out = format!("| {} |\n", result.columns.iter().map(|c| clean(c.name.clone())).collect::<Vec<_>>().join(" | "));
+    let mut out =
+        format!("| {} |\n", result.columns.iter().map(|c| clean(c.name.clone())).collect::<Vec<_>>().join(" | "));
     for row in result.rows.iter().take(max_rows) {
         out.push_str(&format!("| {} |\n", row.iter().map(|v| clean(v.to_string())).collect::<Vec<_>>().join(" | ")));
     }
@@ -34,14 +35,7 @@ pub fn deterministic_summary(result: &QueryResult, language: Language) -> String
     let n = result.rows.len();
     let more = if result.truncated { "+" } else { "" };
     let first = result.rows.first().map(|row| {
-        result
-            .columns
-            .iter()
-            .zip(row)
-            .take(4)
-            .map(|(c, v)| format!("{}={}", c.name, v))
-            .collect::<Vec<_>>()
-            .join(", ")
+        result.columns.iter().zip(row).take(4).map(|(c, v)| format!("{}={}", c.name, v)).collect::<Vec<_>>().join(", ")
     });
     match (language, first) {
         (Language::Ko, Some(first)) => format!("{n}{more}건을 찾았습니다. 첫 행: {first}"),
@@ -81,7 +75,10 @@ pub async fn summarise(
         "shown_rows": shown,
         "table": render_rows(result, SUMMARY_ROWS),
     });
-    let request = match (templates.render("prompts/answer_system.md.j2", &ctx), templates.render("prompts/answer_user.md.j2", &ctx)) {
+    let request = match (
+        templates.render("prompts/answer_system.md.j2", &ctx),
+        templates.render("prompts/answer_user.md.j2", &ctx),
+    ) {
         (Ok(system), Ok(user)) => GenerationRequest { system, messages: vec![ChatMessage::user(user)] },
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %format!("{e:#}"), "answer prompt did not render");

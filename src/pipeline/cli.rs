@@ -32,7 +32,8 @@ pub async fn ask(config: &Config, question: &str) -> anyhow::Result<ExitCode> {
             ctrl_c.cancel();
         }
     });
-    let answer = pipeline.ask(Question { text: question.to_owned(), history: Vec::new() }, &StderrProgress, cancel).await;
+    let answer =
+        pipeline.ask(Question { text: question.to_owned(), history: Vec::new() }, &StderrProgress, cancel).await;
     print!("{}", render(&answer));
     Ok(match answer.outcome {
         Outcome::Answered | Outcome::NoRows | Outcome::Declined => ExitCode::SUCCESS,
@@ -146,7 +147,11 @@ pub fn render(answer: &Answer) -> String {
 fn table(result: &QueryResult, max_rows: usize) -> String {
     let cell = |s: String| -> String {
         let s = s.replace(['\n', '\r', '\t'], " ");
-        if s.chars().count() > CELL_WIDTH { format!("{}…", s.chars().take(CELL_WIDTH - 1).collect::<String>()) } else { s }
+        if s.chars().count() > CELL_WIDTH {
+            format!("{}…", s.chars().take(CELL_WIDTH - 1).collect::<String>())
+        } else {
+            s
+        }
     };
     let header: Vec<String> = result.columns.iter().map(|c| cell(c.name.clone())).collect();
     let rows: Vec<Vec<String>> =

@@ -97,10 +97,8 @@ static COLUMN: LazyLock<Regex> = LazyLock::new(|| {
 
 fn from_engine_message(message: &str, catalog: &Catalog, dialect: Dialect) -> Diagnosis {
     if let Some(name) = capture(&FUNCTION, message) {
-        let advice = replacement(&name, dialect).map_or_else(
-            || "Use a function this engine has.".to_owned(),
-            |r| format!("Use {r} instead."),
-        );
+        let advice = replacement(&name, dialect)
+            .map_or_else(|| "Use a function this engine has.".to_owned(), |r| format!("Use {r} instead."));
         let engine = if dialect == Dialect::DuckDb { "DuckDB" } else { "Athena (Trino)" };
         return Diagnosis::new(DiagnosisKind::MissingFunction, format!("{engine} has no function `{name}`. {advice}"));
     }
@@ -240,7 +238,9 @@ mod tests {
 
     #[test]
     fn an_athena_unknown_column_names_the_nearest_catalog_columns() {
-        let err = EngineError::Query { message: "COLUMN_NOT_FOUND: line 1:8: Column 'api_operaton' cannot be resolved".into() };
+        let err = EngineError::Query {
+            message: "COLUMN_NOT_FOUND: line 1:8: Column 'api_operaton' cannot be resolved".into(),
+        };
         let d = from_engine(&err, &catalog(), Dialect::Trino);
         assert_eq!(d.kind, DiagnosisKind::UnknownColumn);
         assert!(d.text.contains("Closest catalog columns: api_operation"), "{}", d.text);
@@ -249,7 +249,8 @@ mod tests {
     #[test]
     fn a_trino_function_missing_in_duckdb_gets_the_duckdb_one() {
         let err = EngineError::Query {
-            message: "Catalog Error: Scalar Function with name date_format does not exist!\nDid you mean \"strftime\"?".into(),
+            message: "Catalog Error: Scalar Function with name date_format does not exist!\nDid you mean \"strftime\"?"
+                .into(),
         };
         let d = from_engine(&err, &catalog(), Dialect::DuckDb);
         assert_eq!(d.kind, DiagnosisKind::MissingFunction);
@@ -258,14 +259,16 @@ mod tests {
 
     #[test]
     fn a_duckdb_function_on_athena_gets_the_trino_one() {
-        let err = EngineError::Query { message: "FUNCTION_NOT_FOUND: line 1:8: Function 'strftime' not registered".into() };
+        let err =
+            EngineError::Query { message: "FUNCTION_NOT_FOUND: line 1:8: Function 'strftime' not registered".into() };
         let d = from_engine(&err, &catalog(), Dialect::Trino);
         assert!(d.text.contains("Use date_format"), "{}", d.text);
     }
 
     #[test]
     fn syntax_errors_keep_only_the_first_line() {
-        let err = EngineError::Query { message: "SYNTAX_ERROR: line 1:1: mismatched input 'SELEC'\n   at long stack".into() };
+        let err =
+            EngineError::Query { message: "SYNTAX_ERROR: line 1:1: mismatched input 'SELEC'\n   at long stack".into() };
         let d = from_engine(&err, &catalog(), Dialect::Trino);
         assert_eq!(d.kind, DiagnosisKind::Syntax);
         assert!(!d.text.contains("stack"));

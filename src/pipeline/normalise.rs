@@ -31,9 +31,7 @@ impl QuestionError {
     /// What to tell the asker, in their language.
     pub fn user_message(&self, language: Language) -> String {
         match (self, language) {
-            (QuestionError::Empty, Language::Ko) => {
-                "질문이 비어 있습니다. 예: `root 계정 사용한 로그 있어?`".into()
-            }
+            (QuestionError::Empty, Language::Ko) => "질문이 비어 있습니다. 예: `root 계정 사용한 로그 있어?`".into(),
             (QuestionError::Empty, Language::En) => {
                 "The question is empty. Ask something like `who used the root account this week?`".into()
             }

@@ -108,7 +108,12 @@ mod tests {
         }
     }
 
-    fn inputs<'a>(catalog: &'a Catalog, feedback: &'a [Feedback], examples: &'a [Example], history: &'a [Turn]) -> PromptInputs<'a> {
+    fn inputs<'a>(
+        catalog: &'a Catalog,
+        feedback: &'a [Feedback],
+        examples: &'a [Example],
+        history: &'a [Turn],
+    ) -> PromptInputs<'a> {
         PromptInputs {
             question: "root 계정 사용한 로그 있어?",
             now: Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),

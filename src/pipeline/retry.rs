@@ -64,7 +64,9 @@ impl Pipeline {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!(error = %format!("{e:#}"), "prompt did not render");
-                    return Ending::failed("asklake could not build its prompt (a template is broken). Ask an admin to check the logs.");
+                    return Ending::failed(
+                        "asklake could not build its prompt (a template is broken). Ask an admin to check the logs.",
+                    );
                 }
             };
             let started = Instant::now();
@@ -73,7 +75,9 @@ impl Pipeline {
                 _ = cancel.cancelled() => return Ending::failed("The question was cancelled."),
             };
             let step = match generated {
-                Ok(g) => self.attempt(run, llm, g.reply, g.usage, started, number == max, &mut empty, progress, cancel).await,
+                Ok(g) => {
+                    self.attempt(run, llm, g.reply, g.usage, started, number == max, &mut empty, progress, cancel).await
+                }
                 Err(e) => model_failure(run, e, started),
             };
             match step {
@@ -100,7 +104,13 @@ impl Pipeline {
         let sql = match reply {
             Reply::Decline { reason } => {
                 run.record(None, None, None, started, usage);
-                return Step::End(Ending { outcome: Outcome::Declined, text: reason, sql: None, result: None, verified: None });
+                return Step::End(Ending {
+                    outcome: Outcome::Declined,
+                    text: reason,
+                    sql: None,
+                    result: None,
+                    verified: None,
+                });
             }
             Reply::Sql { sql, notes } => {
                 tracing::debug!(%notes, "model note");
@@ -137,7 +147,13 @@ impl Pipeline {
                     output_tokens: usage.output_tokens + summary_usage.output_tokens,
                 };
                 run.record(Some(&logical), None, Some(result.rows.len()), started, total);
-                Step::End(Ending { outcome: Outcome::Answered, text, sql: Some(logical), result: Some(result), verified: None })
+                Step::End(Ending {
+                    outcome: Outcome::Answered,
+                    text,
+                    sql: Some(logical),
+                    result: Some(result),
+                    verified: None,
+                })
             }
             Err(RunError::Validation(err)) => {
                 let diagnosis = diagnose::from_validation(&err);
@@ -172,7 +188,13 @@ fn model_failure(run: &mut Run, err: LlmError, started: Instant) -> Step {
 }
 
 fn no_rows(language: Language, sql: String, result: QueryResult) -> Ending {
-    Ending { outcome: Outcome::NoRows, text: answer::no_rows_text(language, ""), sql: Some(sql), result: Some(result), verified: None }
+    Ending {
+        outcome: Outcome::NoRows,
+        text: answer::no_rows_text(language, ""),
+        sql: Some(sql),
+        result: Some(result),
+        verified: None,
+    }
 }
 
 fn exhausted(language: Language, max: u32, last: Option<&Diagnosis>) -> Ending {

@@ -75,7 +75,14 @@ pub(super) struct Run {
 
 impl Run {
     /// Records an attempt.
-    pub(super) fn record(&mut self, sql: Option<&str>, error: Option<String>, rows: Option<usize>, started: Instant, usage: Usage) {
+    pub(super) fn record(
+        &mut self,
+        sql: Option<&str>,
+        error: Option<String>,
+        rows: Option<usize>,
+        started: Instant,
+        usage: Usage,
+    ) {
         self.attempts.push(Attempt {
             number: u32::try_from(self.attempts.len() + 1).unwrap_or(u32::MAX),
             sql: sql.map(str::to_owned),
@@ -111,29 +118,46 @@ impl Pipeline {
         self
     }
 
-    async fn work(&self, run: &mut Run, question: &Question, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Ending {
+    async fn work(
+        &self,
+        run: &mut Run,
+        question: &Question,
+        progress: &dyn ProgressSink,
+        cancel: &CancellationToken,
+    ) -> Ending {
         progress.update(Progress::Retrieving).await;
         let now = (self.clock)();
-        let retrieval = match tokio::time::timeout(RETRIEVAL_TIMEOUT, self.parts.retriever.retrieve(&run.question, now, self.tz)).await {
-            Ok(r) => r,
-            Err(_) => {
-                tracing::warn!("retrieval timed out; continuing without examples");
-                Retrieval::default()
-            }
-        };
+        let retrieval =
+            match tokio::time::timeout(RETRIEVAL_TIMEOUT, self.parts.retriever.retrieve(&run.question, now, self.tz))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::warn!("retrieval timed out; continuing without examples");
+                    Retrieval::default()
+                }
+            };
         if let Some(verified) = &retrieval.verified
             && let Some(ending) = self.run_verified(run, verified, progress, cancel).await
         {
             return ending;
         }
         match &self.parts.llm {
-            Some(llm) => self.retry_loop(run, llm.as_ref(), &retrieval.examples, &question.history, now, progress, cancel).await,
+            Some(llm) => {
+                self.retry_loop(run, llm.as_ref(), &retrieval.examples, &question.history, now, progress, cancel).await
+            }
             None => needs_model(run.language, &retrieval.examples),
         }
     }
 
     /// Runs a verified library query without the model; `None` falls through to generation.
-    async fn run_verified(&self, run: &mut Run, example: &Example, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Option<Ending> {
+    async fn run_verified(
+        &self,
+        run: &mut Run,
+        example: &Example,
+        progress: &dyn ProgressSink,
+        cancel: &CancellationToken,
+    ) -> Option<Ending> {
         let engine = self.parts.engine.as_ref();
         progress.update(Progress::Running { attempt: 1, engine: engine.name(), bytes_scanned: None }).await;
         let started = Instant::now();
@@ -146,7 +170,13 @@ impl Pipeline {
                 } else {
                     (Outcome::Answered, answer::deterministic_summary(&result, run.language))
                 };
-                Some(Ending { outcome, text, sql: Some(validated.logical().to_owned()), result: Some(result), verified: Some(example.id.clone()) })
+                Some(Ending {
+                    outcome,
+                    text,
+                    sql: Some(validated.logical().to_owned()),
+                    result: Some(result),
+                    verified: Some(example.id.clone()),
+                })
             }
             Err(err) => {
                 tracing::warn!(entry = %example.id, error = %err, "verified query failed");
@@ -199,12 +229,8 @@ impl Asker for Pipeline {
         let limit = Duration::from_secs(self.parts.config.question_timeout_secs.max(1));
         let language = detect_language(&question.text);
         let normalised = normalise(&question.text, self.parts.config.max_question_chars);
-        let mut run = Run {
-            question: question.text.clone(),
-            language,
-            attempts: Vec::new(),
-            deadline: started + limit,
-        };
+        let mut run =
+            Run { question: question.text.clone(), language, attempts: Vec::new(), deadline: started + limit };
         let ending = match normalised {
             Err(err) => {
                 tracing::info!(error = %err, "question refused");

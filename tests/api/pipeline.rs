@@ -39,8 +39,12 @@ async fn bedrock_generation_forces_a_tool_call_and_returns_sql_with_usage() {
     assert_eq!(requests[0].model_id, "anthropic.claude-3-5-sonnet-20240620-v1:0");
     let body = &requests[0].body;
     assert_eq!(body["toolConfig"]["toolChoice"], serde_json::json!({"any": {}}));
-    let tools: Vec<&str> =
-        body["toolConfig"]["tools"].as_array().unwrap().iter().map(|t| t["toolSpec"]["name"].as_str().unwrap()).collect();
+    let tools: Vec<&str> = body["toolConfig"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["toolSpec"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(tools, ["answer_with_sql", "decline"]);
     assert_eq!(body["system"][0]["text"], "You write SQL.");
     assert_eq!(body["messages"][0]["content"][0]["text"], "how many logins?");
@@ -137,7 +141,9 @@ async fn titan_embeddings_answer_on_invoke_model() {
         .invoke_model()
         .model_id("amazon.titan-embed-text-v2:0")
         .content_type("application/json")
-        .body(aws_smithy_types::Blob::new(serde_json::to_vec(&serde_json::json!({"inputText": "root login", "dimensions": 256})).unwrap()))
+        .body(aws_smithy_types::Blob::new(
+            serde_json::to_vec(&serde_json::json!({"inputText": "root login", "dimensions": 256})).unwrap(),
+        ))
         .send()
         .await
         .unwrap();
@@ -152,12 +158,16 @@ async fn titan_embeddings_answer_on_invoke_model() {
 async fn athena_runs_sql_through_queued_running_succeeded_and_skips_the_header_row() {
     let athena = FakeAthena::start().await;
     let engine = athena.engine(&athena.config());
-    let sql = format!("SELECT api.operation AS op, actor.user.uid AS actor FROM {} WHERE actor.user.type = 'Root'", table());
+    let sql =
+        format!("SELECT api.operation AS op, actor.user.uid AS actor FROM {} WHERE actor.user.type = 'Root'", table());
 
     let result = engine.run_sql(&sql, &ExecOptions::default()).await.unwrap();
 
     assert_eq!(result.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["op", "actor"]);
-    assert_eq!(result.rows, vec![vec![Value::Text("ConsoleLogin".into()), Value::Text("arn:aws:iam::111122223333:root".into())]]);
+    assert_eq!(
+        result.rows,
+        vec![vec![Value::Text("ConsoleLogin".into()), Value::Text("arn:aws:iam::111122223333:root".into())]]
+    );
     assert_eq!(result.stats.bytes_scanned, Some(1024 + 256));
     assert!(!result.truncated);
     let ops = athena.operations();
@@ -173,12 +183,25 @@ async fn athena_runs_sql_through_queued_running_succeeded_and_skips_the_header_r
 async fn athena_results_are_typed_from_column_info() {
     let athena = FakeAthena::start().await;
     let engine = athena.engine(&athena.config());
-    let sql = format!("SELECT time_dt, status, true AS flag, 1.5 AS x, 7 AS n FROM {} ORDER BY time_dt LIMIT 1", table());
+    let sql =
+        format!("SELECT time_dt, status, true AS flag, 1.5 AS x, 7 AS n FROM {} ORDER BY time_dt LIMIT 1", table());
     let result = engine.run_sql(&sql, &ExecOptions::default()).await.unwrap();
     let types: Vec<ColumnType> = result.columns.iter().map(|c| c.ty.clone()).collect();
-    assert_eq!(types, [ColumnType::Timestamp, ColumnType::Text, ColumnType::Boolean, ColumnType::Float, ColumnType::Integer]);
+    assert_eq!(
+        types,
+        [ColumnType::Timestamp, ColumnType::Text, ColumnType::Boolean, ColumnType::Float, ColumnType::Integer]
+    );
     let expected = Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap();
-    assert_eq!(result.rows[0], vec![Value::Timestamp(expected), Value::Text("Success".into()), Value::Bool(true), Value::Float(1.5), Value::Int(7)]);
+    assert_eq!(
+        result.rows[0],
+        vec![
+            Value::Timestamp(expected),
+            Value::Text("Success".into()),
+            Value::Bool(true),
+            Value::Float(1.5),
+            Value::Int(7)
+        ]
+    );
 }
 
 #[tokio::test]
@@ -211,7 +234,10 @@ async fn a_failed_query_returns_athenas_state_change_reason() {
     let athena = FakeAthena::start().await;
     let engine = athena.engine(&athena.config());
     let err = engine.run_sql(&format!("SELECT foo FROM {}", table()), &ExecOptions::default()).await.unwrap_err();
-    assert_eq!(err, EngineError::Query { message: "COLUMN_NOT_FOUND: line 1:8: Column 'foo' cannot be resolved".into() });
+    assert_eq!(
+        err,
+        EngineError::Query { message: "COLUMN_NOT_FOUND: line 1:8: Column 'foo' cannot be resolved".into() }
+    );
     assert!(err.is_fixable_by_sql());
 }
 
@@ -269,13 +295,18 @@ async fn cancelling_stops_the_running_query() {
 async fn athena_permission_errors_are_access_denied_with_an_admin_next_step() {
     let athena = FakeAthena::start().await;
     let engine = athena.engine(&athena.config());
-    athena.next_query(Behaviour::Fail("Access denied when writing output to url: s3://asklake-results/athena/x.csv".into()));
+    athena.next_query(Behaviour::Fail(
+        "Access denied when writing output to url: s3://asklake-results/athena/x.csv".into(),
+    ));
     let err = engine.run_sql("SELECT 1", &ExecOptions::default()).await.unwrap_err();
     assert!(matches!(err, EngineError::AccessDenied { .. }), "{err:?}");
 
     athena.deny_all();
     let err = engine.run_sql("SELECT 1", &ExecOptions::default()).await.unwrap_err();
-    assert!(matches!(err, EngineError::AccessDenied { ref message } if message.contains("athena:StartQueryExecution")), "{err:?}");
+    assert!(
+        matches!(err, EngineError::AccessDenied { ref message } if message.contains("athena:StartQueryExecution")),
+        "{err:?}"
+    );
     assert!(err.user_message().contains("IAM"));
 }
 
@@ -407,7 +438,11 @@ async fn a_declined_question_ends_as_declined_with_the_models_reason() {
 async fn the_prompt_carries_catalog_rules_time_examples_and_the_question_as_data() {
     let retrieval = Retrieval {
         verified: None,
-        examples: vec![example("root-usage", "Who used the root account?", "SELECT event_time FROM cloudtrail WHERE actor_user_type = 'Root'")],
+        examples: vec![example(
+            "root-usage",
+            "Who used the root account?",
+            "SELECT event_time FROM cloudtrail WHERE actor_user_type = 'Root'",
+        )],
     };
     let h = harness(retrieval, true).await;
     h.bedrock.script([Reply::decline("no")]);
@@ -476,7 +511,10 @@ async fn without_a_model_a_free_form_question_needs_a_model_and_gets_three_sugge
     let examples = (1..=5).map(|i| example(&format!("e{i}"), &format!("question {i}"), "SELECT 1")).collect();
     let h = harness(Retrieval { verified: None, examples }, false).await;
     let answer = ask(&h, "어제 새벽에 접속한 사람 있어?").await;
-    assert_eq!(answer.outcome, Outcome::NeedsModel { suggestions: vec!["question 1".into(), "question 2".into(), "question 3".into()] });
+    assert_eq!(
+        answer.outcome,
+        Outcome::NeedsModel { suggestions: vec!["question 1".into(), "question 2".into(), "question 3".into()] }
+    );
     assert!(answer.text.contains("bedrock") && answer.text.contains("openai_base_url"), "{}", answer.text);
     assert!(answer.text.contains("언어 모델"), "answered in Korean: {}", answer.text);
 }
@@ -498,7 +536,11 @@ async fn a_wrong_column_is_fed_back_and_the_fixed_query_answers() {
     assert_eq!(answer.attempts[1].rows, Some(1));
     let second = user_text(&h.bedrock.converse_requests()[1]);
     assert!(second.contains("SELECT actor FROM cloudtrail") && second.contains("Closest columns"), "{second}");
-    assert_eq!(h.athena.started_sql().iter().filter(|s| !s.starts_with("EXPLAIN")).count(), 1, "the bad SQL never reached Athena");
+    assert_eq!(
+        h.athena.started_sql().iter().filter(|s| !s.starts_with("EXPLAIN")).count(),
+        1,
+        "the bad SQL never reached Athena"
+    );
     assert_eq!(answer.text, "Yes: the root account signed in once, on 2026-11-20.");
 }
 
@@ -531,7 +573,11 @@ async fn an_empty_result_gets_one_check_turn_and_a_confirmation_means_no_rows() 
 #[tokio::test]
 #[ignore = "needs validate/duckdb from lake"]
 async fn a_verified_match_runs_without_the_model() {
-    let verified = example("root-usage", "root 계정 사용한 로그 있어?", "SELECT event_time, actor_arn FROM cloudtrail WHERE actor_user_type = 'Root' AND event_time > TIMESTAMP '2026-11-15 00:00:00'");
+    let verified = example(
+        "root-usage",
+        "root 계정 사용한 로그 있어?",
+        "SELECT event_time, actor_arn FROM cloudtrail WHERE actor_user_type = 'Root' AND event_time > TIMESTAMP '2026-11-15 00:00:00'",
+    );
     let h = harness(Retrieval { verified: Some(verified), examples: vec![] }, false).await;
     let answer = ask(&h, "root 계정 사용한 로그 있어?").await;
     assert_eq!(answer.outcome, Outcome::Answered);
@@ -572,12 +618,21 @@ async fn a_trino_function_missing_in_duckdb_is_diagnosed_and_fixed_on_the_duckdb
         llm_timeout: Duration::from_secs(5),
     });
     let answer = pipeline
-        .ask(Question { text: "어제 API 호출이 가장 많이 이루어진 시간대는?".into(), history: vec![] }, &NoProgress, CancellationToken::new())
+        .ask(
+            Question { text: "어제 API 호출이 가장 많이 이루어진 시간대는?".into(), history: vec![] },
+            &NoProgress,
+            CancellationToken::new(),
+        )
         .await;
     assert_eq!(answer.outcome, Outcome::Answered, "{answer:#?}");
     assert!(answer.attempts[0].error.as_deref().unwrap().contains("strftime"));
     assert!(user_text(&bedrock.converse_requests()[1]).contains("DuckDB has no function `date_format`"));
-    assert!(bedrock.converse_requests()[0]["system"][0]["text"].as_str().unwrap().contains("date_format(ts, fmt) → strftime"));
+    assert!(
+        bedrock.converse_requests()[0]["system"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("date_format(ts, fmt) → strftime")
+    );
 }
 
 #[tokio::test]
@@ -608,7 +663,8 @@ async fn the_openai_compatible_adapter_forces_a_tool_call_and_maps_http_errors()
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/v1", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    let config = asklake::config::LlmConfig { openai_base_url: base, model_id: "local-model".into(), ..Default::default() };
+    let config =
+        asklake::config::LlmConfig { openai_base_url: base, model_id: "local-model".into(), ..Default::default() };
     let llm = asklake::llm::openai::OpenAiLlm::from_config(&config).unwrap();
 
     let generation = llm.generate(&request("q")).await.unwrap();

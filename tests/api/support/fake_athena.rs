@@ -136,8 +136,7 @@ impl FakeAthena {
 
 fn fixture_db() -> duckdb::Connection {
     let conn = duckdb::Connection::open_in_memory().expect("duckdb in memory");
-    let ddl = asklake::sample::schema::CLOUDTRAIL_DDL
-        .replace("cloud_trail_mgmt_2_0", &format!("{DATABASE}.{TABLE}"));
+    let ddl = asklake::sample::schema::CLOUDTRAIL_DDL.replace("cloud_trail_mgmt_2_0", &format!("{DATABASE}.{TABLE}"));
     conn.execute_batch(&format!("ATTACH ':memory:' AS {DATABASE}; {ddl};")).expect("fixture DDL");
     let row = |t: &str, op: &str, svc: &str, user_type: &str, arn: &str, ip: &str, status: &str, err: &str| {
         let err = if err.is_empty() { "NULL".to_owned() } else { format!("'{err}'") };
@@ -149,10 +148,46 @@ fn fixture_db() -> duckdb::Connection {
         )
     };
     let rows = [
-        row("2026-11-20 01:00:00", "ConsoleLogin", "signin.amazonaws.com", "Root", "arn:aws:iam::111122223333:root", "203.0.113.9", "Success", ""),
-        row("2026-11-20 02:00:00", "CreateUser", "iam.amazonaws.com", "IAMUser", "arn:aws:iam::111122223333:user/alice", "198.51.100.7", "Success", ""),
-        row("2026-11-21 03:00:00", "DeleteTrail", "cloudtrail.amazonaws.com", "IAMUser", "arn:aws:iam::111122223333:user/mallory", "192.0.2.66", "Failure", "AccessDenied"),
-        row("2026-11-21 04:00:00", "ConsoleLogin", "signin.amazonaws.com", "IAMUser", "arn:aws:iam::111122223333:user/alice", "198.51.100.7", "Success", ""),
+        row(
+            "2026-11-20 01:00:00",
+            "ConsoleLogin",
+            "signin.amazonaws.com",
+            "Root",
+            "arn:aws:iam::111122223333:root",
+            "203.0.113.9",
+            "Success",
+            "",
+        ),
+        row(
+            "2026-11-20 02:00:00",
+            "CreateUser",
+            "iam.amazonaws.com",
+            "IAMUser",
+            "arn:aws:iam::111122223333:user/alice",
+            "198.51.100.7",
+            "Success",
+            "",
+        ),
+        row(
+            "2026-11-21 03:00:00",
+            "DeleteTrail",
+            "cloudtrail.amazonaws.com",
+            "IAMUser",
+            "arn:aws:iam::111122223333:user/mallory",
+            "192.0.2.66",
+            "Failure",
+            "AccessDenied",
+        ),
+        row(
+            "2026-11-21 04:00:00",
+            "ConsoleLogin",
+            "signin.amazonaws.com",
+            "IAMUser",
+            "arn:aws:iam::111122223333:user/alice",
+            "198.51.100.7",
+            "Success",
+            "",
+        ),
     ];
     conn.execute_batch(&format!(
         "INSERT INTO {DATABASE}.{TABLE} (time_dt, api, actor, src_endpoint, status, accountid, region) VALUES {};",
@@ -185,7 +220,9 @@ async fn handle(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Strin
     if *inner.deny.lock().unwrap() {
         return error(
             "AccessDeniedException",
-            &format!("User: arn:aws:iam::111122223333:user/asklake is not authorized to perform: athena:{op} on resource: arn:aws:athena:us-east-1:111122223333:workgroup/asklake"),
+            &format!(
+                "User: arn:aws:iam::111122223333:user/asklake is not authorized to perform: athena:{op} on resource: arn:aws:athena:us-east-1:111122223333:workgroup/asklake"
+            ),
         );
     }
     {
@@ -293,7 +330,10 @@ fn run_duckdb(inner: &Inner, sql: &str) -> Result<Table, String> {
     let query = match sql.trim().strip_prefix("EXPLAIN ") {
         Some(rest) => {
             describe(conn, rest).map_err(|e| trino_reason(&e.to_string()))?;
-            return Ok(Table { columns: vec![("Query Plan".into(), "varchar".into())], rows: vec![vec![Some("Fragment 0".into())]] });
+            return Ok(Table {
+                columns: vec![("Query Plan".into(), "varchar".into())],
+                rows: vec![vec![Some("Fragment 0".into())]],
+            });
         }
         None => sql,
     };

@@ -62,7 +62,11 @@ impl Reply {
     }
     /// 429 ThrottlingException.
     pub fn throttled() -> Self {
-        Reply::Error { status: 429, kind: "ThrottlingException".into(), message: "Too many requests, please wait before trying again.".into() }
+        Reply::Error {
+            status: 429,
+            kind: "ThrottlingException".into(),
+            message: "Too many requests, please wait before trying again.".into(),
+        }
     }
     /// 403 AccessDeniedException.
     pub fn access_denied() -> Self {
@@ -129,7 +133,14 @@ impl FakeBedrock {
 
     /// Converse request bodies so far.
     pub fn converse_requests(&self) -> Vec<Value> {
-        self.inner.requests.lock().unwrap().iter().filter(|r| r.operation == "converse").map(|r| r.body.clone()).collect()
+        self.inner
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.operation == "converse")
+            .map(|r| r.body.clone())
+            .collect()
     }
 
     /// All recorded requests.
@@ -201,11 +212,16 @@ async fn respond(reply: Reply) -> Response {
         .into_response(),
         Reply::Error { status, kind, message } => (
             StatusCode::from_u16(status).unwrap(),
-            [("x-amzn-errortype", format!("{kind}:http://internal.amazon.com/coral/com.amazon.bedrock/")), ("content-type", "application/json".into())],
+            [
+                ("x-amzn-errortype", format!("{kind}:http://internal.amazon.com/coral/com.amazon.bedrock/")),
+                ("content-type", "application/json".into()),
+            ],
             json!({"message": message}).to_string(),
         )
             .into_response(),
-        Reply::Garbage => (StatusCode::OK, [("content-type", "application/json")], "{\"output\": <html>oops").into_response(),
+        Reply::Garbage => {
+            (StatusCode::OK, [("content-type", "application/json")], "{\"output\": <html>oops").into_response()
+        }
         Reply::Slow(..) => unreachable!("unwrapped above"),
     }
 }
