@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use asklake::catalog::{Binding, Catalog, LogicalColumn, LogicalTable};
+use asklake::catalog::{Binding, Catalog, LogicalTable};
 use asklake::engines::Dialect;
 use asklake::library::Example;
 use asklake::pipeline::prompt::{self, PromptInputs};
@@ -18,7 +18,7 @@ const TARGET: Duration = Duration::from_millis(5);
 const QUESTIONS: &[(&str, &str)] = &[
     (
         "root 계정 사용한 로그 있어?",
-        "SELECT event_time, actor_arn, src_ip FROM cloudtrail WHERE actor_user_type = 'Root' AND event_time >= current_timestamp - INTERVAL '7' DAY ORDER BY event_time DESC LIMIT 100",
+        "SELECT event_time, actor_arn, source_ip FROM cloudtrail WHERE actor_type = 'Root' AND event_time >= current_timestamp - INTERVAL '7' DAY ORDER BY event_time DESC LIMIT 100",
     ),
     (
         "최근 일주일간 가장 많이 로그인한 IAM User를 알려주세요",
@@ -26,7 +26,7 @@ const QUESTIONS: &[(&str, &str)] = &[
     ),
     (
         "Which IPs made the most API calls yesterday?",
-        "SELECT src_ip, count(*) AS events FROM cloudtrail WHERE event_time >= TIMESTAMP '2026-11-20 15:00:00' AND event_time < TIMESTAMP '2026-11-21 15:00:00' GROUP BY src_ip ORDER BY events DESC LIMIT 10",
+        "SELECT source_ip, count(*) AS events FROM cloudtrail WHERE event_time >= TIMESTAMP '2026-11-20 15:00:00' AND event_time < TIMESTAMP '2026-11-21 15:00:00' GROUP BY source_ip ORDER BY events DESC LIMIT 10",
     ),
     (
         "Security Group 변경된 로그가 있나요?",
@@ -105,35 +105,35 @@ fn synthetic_library(n: usize) -> Vec<Example> {
             id: format!("synthetic-{i:03}"),
             question: format!("Which principals called operation number {i} from unusual IPs last week?"),
             sql: format!(
-                "SELECT actor_arn, src_ip, count(*) AS events FROM cloudtrail WHERE api_operation = 'Operation{i}' \
-                 AND event_time >= current_timestamp - INTERVAL '7' DAY GROUP BY actor_arn, src_ip ORDER BY events DESC LIMIT 20"
+                "SELECT actor_arn, source_ip, count(*) AS events FROM cloudtrail WHERE api_operation = 'Operation{i}' \
+                 AND event_time >= current_timestamp - INTERVAL '7' DAY GROUP BY actor_arn, source_ip ORDER BY events DESC LIMIT 20"
             ),
             score: 0.5,
         })
         .collect()
 }
 
+/// Built through serde, so it keeps compiling when the catalog types grow fields.
 fn synthetic_catalog() -> Catalog {
-    let table = |name: &str, cols: &[&str]| LogicalTable {
-        name: name.into(),
-        description: format!("Synthetic {name} table."),
-        columns: (0..30)
+    let table = |name: &str, cols: &[&str]| -> LogicalTable {
+        let columns: Vec<serde_json::Value> = (0..30)
             .map(|i| {
                 let col = cols.get(i).map_or_else(|| format!("{name}_extra_{i}"), |c| (*c).to_owned());
-                LogicalColumn {
-                    name: col.clone(),
-                    ty: if col == "event_time" { "timestamp".into() } else { "varchar".into() },
-                    meaning: format!("Meaning of {col}, one line."),
-                    examples: vec!["ExampleA".into(), "ExampleB".into()],
-                    synonyms_en: vec![format!("{col} synonym")],
-                    synonyms_ko: vec!["동의어".into()],
-                }
+                let ty = if col == "event_time" { "timestamp" } else { "varchar" };
+                serde_json::json!({
+                    "name": col, "type": ty, "meaning": format!("Meaning of {col}, one line."),
+                    "examples": ["ExampleA", "ExampleB"], "synonyms_en": [format!("{col} synonym")], "synonyms_ko": ["동의어"],
+                })
             })
-            .collect(),
+            .collect();
+        serde_json::from_value(
+            serde_json::json!({"name": name, "description": format!("Synthetic {name} table."), "columns": columns}),
+        )
+        .expect("synthetic table")
     };
     Catalog {
         tables: vec![
-            table("cloudtrail", &["event_time", "api_operation", "actor_arn", "actor_user_type", "src_ip"]),
+            table("cloudtrail", &["event_time", "api_operation", "actor_arn", "actor_type", "source_ip"]),
             table("vpcflow", &["event_time", "src_ip", "dst_ip", "dst_port", "action"]),
         ],
     }

@@ -216,24 +216,17 @@ fn first_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{LogicalColumn, LogicalTable};
+    use crate::catalog::LogicalTable;
 
     fn catalog() -> Catalog {
-        let col = |name: &str| LogicalColumn {
-            name: name.into(),
-            ty: "varchar".into(),
-            meaning: String::new(),
-            examples: vec![],
-            synonyms_en: vec![],
-            synonyms_ko: vec![],
-        };
-        Catalog {
-            tables: vec![LogicalTable {
-                name: "cloudtrail".into(),
-                description: String::new(),
-                columns: vec![col("event_time"), col("api_operation"), col("actor_arn"), col("src_ip")],
-            }],
-        }
+        let columns: Vec<_> = ["event_time", "api_operation", "actor_arn", "src_ip"]
+            .iter()
+            .map(|c| serde_json::json!({"name": c, "type": "varchar", "meaning": ""}))
+            .collect();
+        let table: LogicalTable =
+            serde_json::from_value(serde_json::json!({"name": "cloudtrail", "description": "", "columns": columns}))
+                .unwrap();
+        Catalog { tables: vec![table] }
     }
 
     #[test]

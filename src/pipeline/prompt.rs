@@ -83,29 +83,22 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::catalog::{LogicalColumn, LogicalTable};
+    use crate::catalog::LogicalTable;
     use crate::pipeline::diagnose::DiagnosisKind;
 
     fn catalog() -> Catalog {
-        let col = |name: &str, ty: &str, meaning: &str, examples: &[&str], ko: &[&str]| LogicalColumn {
-            name: name.into(),
-            ty: ty.into(),
-            meaning: meaning.into(),
-            examples: examples.iter().map(|s| s.to_string()).collect(),
-            synonyms_en: vec![],
-            synonyms_ko: ko.iter().map(|s| s.to_string()).collect(),
-        };
-        Catalog {
-            tables: vec![LogicalTable {
-                name: "cloudtrail".into(),
-                description: "One CloudTrail management event.".into(),
-                columns: vec![
-                    col("event_time", "timestamp", "When the call happened (UTC).", &[], &["시간"]),
-                    col("api_operation", "varchar", "API action.", &["ConsoleLogin", "CreateUser"], &["API 호출"]),
-                    col("actor_user_type", "varchar", "Identity type.", &["Root", "IAMUser"], &["계정 유형"]),
-                ],
-            }],
-        }
+        let col = |name: &str, ty: &str, meaning: &str, examples: &[&str], ko: &[&str]| json!({"name": name, "type": ty, "meaning": meaning, "examples": examples, "synonyms_ko": ko});
+        let table: LogicalTable = serde_json::from_value(json!({
+            "name": "cloudtrail",
+            "description": "One CloudTrail management event.",
+            "columns": [
+                col("event_time", "timestamp", "When the call happened (UTC).", &[], &["시간"]),
+                col("api_operation", "varchar", "API action.", &["ConsoleLogin", "CreateUser"], &["API 호출"]),
+                col("actor_user_type", "varchar", "Identity type.", &["Root", "IAMUser"], &["계정 유형"]),
+            ],
+        }))
+        .unwrap();
+        Catalog { tables: vec![table] }
     }
 
     fn inputs<'a>(

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use asklake::catalog::{Catalog, LogicalColumn, LogicalTable};
+use asklake::catalog::{Catalog, LogicalTable};
 use asklake::engines::{ColumnType, EngineError, ExecOptions, SqlEngine, Value};
 use asklake::library::{Example, Retrieval, Retriever};
 use asklake::llm::{ChatMessage, GenerationRequest, Llm, LlmError, Reply as LlmReply};
@@ -338,29 +338,23 @@ fn example(id: &str, question: &str, sql: &str) -> Example {
     Example { id: id.into(), question: question.into(), sql: sql.into(), score: 0.6 }
 }
 
+/// A small catalog built through serde, so it keeps compiling when the catalog types grow fields.
 fn fixture_catalog() -> Catalog {
-    let col = |name: &str, ty: &str, meaning: &str| LogicalColumn {
-        name: name.into(),
-        ty: ty.into(),
-        meaning: meaning.into(),
-        examples: vec![],
-        synonyms_en: vec![],
-        synonyms_ko: vec![],
-    };
-    Catalog {
-        tables: vec![LogicalTable {
-            name: "cloudtrail".into(),
-            description: "One CloudTrail management event.".into(),
-            columns: vec![
-                col("event_time", "timestamp", "When (UTC)."),
-                col("api_operation", "varchar", "API action."),
-                col("actor_arn", "varchar", "Caller ARN."),
-                col("actor_user_type", "varchar", "Root, IAMUser, AssumedRole…"),
-                col("src_ip", "varchar", "Caller IP."),
-                col("status", "varchar", "Success or Failure."),
-            ],
-        }],
-    }
+    let col = |name: &str, ty: &str, meaning: &str| serde_json::json!({"name": name, "type": ty, "meaning": meaning});
+    let table: LogicalTable = serde_json::from_value(serde_json::json!({
+        "name": "cloudtrail",
+        "description": "One CloudTrail management event.",
+        "columns": [
+            col("event_time", "timestamp", "When (UTC)."),
+            col("api_operation", "varchar", "API action."),
+            col("actor_arn", "varchar", "Caller ARN."),
+            col("actor_type", "varchar", "Root, IAMUser, AssumedRole…"),
+            col("source_ip", "varchar", "Caller IP."),
+            col("status", "varchar", "Success or Failure."),
+        ],
+    }))
+    .unwrap();
+    Catalog { tables: vec![table] }
 }
 
 fn catalog() -> Catalog {
@@ -441,7 +435,7 @@ async fn the_prompt_carries_catalog_rules_time_examples_and_the_question_as_data
         examples: vec![example(
             "root-usage",
             "Who used the root account?",
-            "SELECT event_time FROM cloudtrail WHERE actor_user_type = 'Root'",
+            "SELECT event_time FROM cloudtrail WHERE actor_type = 'Root'",
         )],
     };
     let h = harness(retrieval, true).await;
@@ -451,13 +445,13 @@ async fn the_prompt_carries_catalog_rules_time_examples_and_the_question_as_data
 
     let body = &h.bedrock.converse_requests()[0];
     let system = body["system"][0]["text"].as_str().unwrap();
-    assert!(system.contains("| actor_user_type | varchar |"), "catalog slice in the system prompt");
+    assert!(system.contains("| actor_type | varchar |"), "catalog slice in the system prompt");
     assert!(system.contains("INTERVAL '7' DAY"), "default window");
     assert!(system.contains("Asia/Seoul"));
     assert!(system.contains("Athena engine v3 (Trino)"));
     let user = user_text(body);
     assert!(user.contains("2026-11-22 12:00:00 UTC, which is 2026-11-22 21:00:00 +09:00"), "{user}");
-    assert!(user.contains("SELECT event_time FROM cloudtrail WHERE actor_user_type = 'Root'"));
+    assert!(user.contains("SELECT event_time FROM cloudtrail WHERE actor_type = 'Root'"));
     assert!(user.contains(&format!("<question>\n{injection}\n</question>")), "{user}");
 }
 
@@ -524,8 +518,8 @@ async fn without_a_model_a_free_form_question_needs_a_model_and_gets_three_sugge
 async fn a_wrong_column_is_fed_back_and_the_fixed_query_answers() {
     let h = harness(Retrieval::default(), true).await;
     h.bedrock.script([
-        Reply::sql("SELECT actor FROM cloudtrail WHERE actor_user_type = 'Root' AND event_time > current_timestamp - INTERVAL '7' DAY"),
-        Reply::sql("SELECT actor_arn, event_time FROM cloudtrail WHERE actor_user_type = 'Root' AND event_time > TIMESTAMP '2026-11-15 00:00:00'"),
+        Reply::sql("SELECT actor FROM cloudtrail WHERE actor_type = 'Root' AND event_time > current_timestamp - INTERVAL '7' DAY"),
+        Reply::sql("SELECT actor_arn, event_time FROM cloudtrail WHERE actor_type = 'Root' AND event_time > TIMESTAMP '2026-11-15 00:00:00'"),
         Reply::text("Yes: the root account signed in once, on 2026-11-20."),
     ]);
     let answer = ask(&h, "root 계정 사용한 로그 있어?").await;
@@ -576,7 +570,7 @@ async fn a_verified_match_runs_without_the_model() {
     let verified = example(
         "root-usage",
         "root 계정 사용한 로그 있어?",
-        "SELECT event_time, actor_arn FROM cloudtrail WHERE actor_user_type = 'Root' AND event_time > TIMESTAMP '2026-11-15 00:00:00'",
+        "SELECT event_time, actor_arn FROM cloudtrail WHERE actor_type = 'Root' AND event_time > TIMESTAMP '2026-11-15 00:00:00'",
     );
     let h = harness(Retrieval { verified: Some(verified), examples: vec![] }, false).await;
     let answer = ask(&h, "root 계정 사용한 로그 있어?").await;
