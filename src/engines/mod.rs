@@ -235,10 +235,13 @@ pub fn from_config(config: &crate::config::Config) -> anyhow::Result<std::sync::
                 duckdb::DuckDbEngine::from_config(&config.duckdb).context("could not open the DuckDB engine")?;
             Ok(std::sync::Arc::new(engine))
         }
-        crate::config::EngineKind::Athena => {
-            anyhow::bail!("the Athena engine is built by another part of asklake and is not available in this build")
-        }
+        crate::config::EngineKind::Athena => Ok(athena_from_config(config)),
     }
+}
+
+/// Builds the Athena engine from `[aws]` and `[athena]`.
+fn athena_from_config(config: &crate::config::Config) -> std::sync::Arc<dyn SqlEngine> {
+    std::sync::Arc::new(athena::AthenaEngine::from_config(config))
 }
 
 #[cfg(test)]

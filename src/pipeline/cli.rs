@@ -1,10 +1,184 @@
-//! `asklake ask`: answer one question in the terminal.
+//! `asklake ask`: answer one question in the terminal (answer, table, SQL, attempts, bytes scanned, time).
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::config::Config;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+
+use super::{Answer, Asker, Outcome, Pipeline, PipelineParts, Progress, ProgressSink, Question};
+use crate::catalog::Catalog;
+use crate::config::{Config, DuckDbSource, EngineKind};
+use crate::engines::{QueryResult, human_bytes};
+use crate::library::{Retrieval, Retriever};
+use crate::templates::Templates;
+
+/// Rows printed in the terminal table.
+const PRINTED_ROWS: usize = 50;
+/// Widest printed cell.
+const CELL_WIDTH: usize = 60;
 
 /// Runs `asklake ask`.
-pub async fn ask(_config: &Config, _question: &str) -> anyhow::Result<ExitCode> {
-    crate::cli::not_built("ask")
+pub async fn ask(config: &Config, question: &str) -> anyhow::Result<ExitCode> {
+    ensure_sample_lake(config).await?;
+    let pipeline = build(config).await?;
+    let cancel = CancellationToken::new();
+    let ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    let answer =
+        pipeline.ask(Question { text: question.to_owned(), history: Vec::new() }, &StderrProgress, cancel).await;
+    print!("{}", render(&answer));
+    Ok(match answer.outcome {
+        Outcome::Answered | Outcome::NoRows | Outcome::Declined => ExitCode::SUCCESS,
+        Outcome::NeedsModel { .. } => ExitCode::from(2),
+        Outcome::Failed => ExitCode::FAILURE,
+    })
+}
+
+/// Builds the pipeline from config: engine, model, catalog, retrieval, templates.
+pub async fn build(config: &Config) -> anyhow::Result<Pipeline> {
+    let engine = crate::engines::from_config(config).context("could not set up the SQL engine")?;
+    let llm = crate::llm::from_config(config).await.context("could not set up the language model")?;
+    let catalog = Catalog::embedded().context("could not load the table catalog")?;
+    Ok(Pipeline::new(PipelineParts {
+        config: config.pipeline.clone(),
+        catalog: Arc::new(catalog),
+        engine,
+        llm,
+        retriever: retriever(config),
+        templates: Templates::embedded(),
+        llm_timeout: Duration::from_secs(config.llm.timeout_secs.max(1)),
+    }))
+}
+
+/// The verified-query retriever. Until the library is wired in, no examples are retrieved.
+fn retriever(_config: &Config) -> Arc<dyn Retriever> {
+    Arc::new(NoExamples)
+}
+
+struct NoExamples;
+
+#[async_trait::async_trait]
+impl Retriever for NoExamples {
+    async fn retrieve(&self, _question: &str, _now: DateTime<Utc>, _tz: chrono_tz::Tz) -> Retrieval {
+        Retrieval::default()
+    }
+}
+
+/// Generates the sample lake with default options when DuckDB is bound to a missing sample lake file.
+async fn ensure_sample_lake(config: &Config) -> anyhow::Result<()> {
+    let path = config.duckdb.path.clone();
+    if config.engine.kind != EngineKind::Duckdb || config.duckdb.source != DuckDbSource::SampleLake || path.exists() {
+        return Ok(());
+    }
+    eprintln!("asklake: no sample lake at {}; generating one (about a minute)…", path.display());
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
+    }
+    let opts = crate::sample::GenerateOptions {
+        out: path.clone(),
+        rows: 200_000,
+        seed: 42,
+        now: Utc::now(),
+        parquet_dir: None,
+        cloudtrail_dir: None,
+        force: false,
+    };
+    tokio::task::spawn_blocking(move || crate::sample::generate(&opts))
+        .await
+        .context("sample generation task failed")?
+        .with_context(|| format!("could not generate the sample lake at {}", path.display()))?;
+    eprintln!("asklake: sample lake written to {}", path.display());
+    Ok(())
+}
+
+struct StderrProgress;
+
+#[async_trait::async_trait]
+impl ProgressSink for StderrProgress {
+    async fn update(&self, progress: Progress) {
+        let line = match progress {
+            Progress::Retrieving => "looking up verified queries…".to_owned(),
+            Progress::Generating { attempt, max } => format!("writing SQL (attempt {attempt}/{max})…"),
+            Progress::Running { attempt, engine, .. } => format!("running attempt {attempt} on {engine}…"),
+            Progress::Answering => "writing the answer…".to_owned(),
+        };
+        eprintln!("asklake: {line}");
+    }
+}
+
+/// The terminal rendering of an answer.
+pub fn render(answer: &Answer) -> String {
+    let mut out = format!("{}\n", answer.text);
+    if let Some(result) = &answer.result {
+        out.push('\n');
+        out.push_str(&table(result, PRINTED_ROWS));
+        let more = if result.truncated { " (more rows exist beyond the row cap)" } else { "" };
+        let _ = writeln!(out, "{} row(s){more}", result.rows.len());
+    }
+    if let Some(sql) = &answer.sql {
+        let _ = writeln!(out, "\nSQL:\n{sql}");
+    }
+    if let Some(id) = &answer.verified {
+        let _ = writeln!(out, "\nverified query: {id}");
+    }
+    let failed = answer.attempts.iter().filter(|a| a.error.is_some()).count();
+    let tokens: u32 = answer.attempts.iter().map(|a| a.input_tokens + a.output_tokens).sum();
+    let scanned = answer.result.as_ref().and_then(|r| r.stats.bytes_scanned).map(human_bytes);
+    let _ = writeln!(
+        out,
+        "\n{} attempt(s) ({failed} failed), {tokens} tokens, engine {}{}, {:.1}s",
+        answer.attempts.len(),
+        answer.engine,
+        scanned.map(|s| format!(", {s} scanned")).unwrap_or_default(),
+        answer.elapsed.as_secs_f64()
+    );
+    out
+}
+
+/// A plain aligned text table of the first `max_rows` rows.
+fn table(result: &QueryResult, max_rows: usize) -> String {
+    let cell = |s: String| -> String {
+        let s = s.replace(['\n', '\r', '\t'], " ");
+        if s.chars().count() > CELL_WIDTH {
+            format!("{}…", s.chars().take(CELL_WIDTH - 1).collect::<String>())
+        } else {
+            s
+        }
+    };
+    let header: Vec<String> = result.columns.iter().map(|c| cell(c.name.clone())).collect();
+    let rows: Vec<Vec<String>> =
+        result.rows.iter().take(max_rows).map(|r| r.iter().map(|v| cell(v.to_string())).collect()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(&header);
+    out.push_str(&line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>()));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    if result.rows.len() > max_rows {
+        let _ = writeln!(out, "… {} more row(s)", result.rows.len() - max_rows);
+    }
+    out
 }

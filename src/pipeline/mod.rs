@@ -1,7 +1,17 @@
 //! The question pipeline: normalise, retrieve, prompt, generate, validate, execute, diagnose, answer.
 
+pub mod answer;
 pub mod cli;
+pub mod diagnose;
+pub mod execute;
+pub mod generate;
+pub mod normalise;
+pub mod prompt;
+mod retry;
+pub mod run;
 pub mod validate;
+
+pub use run::{Clock, Pipeline, PipelineParts};
 
 use std::time::Duration;
 

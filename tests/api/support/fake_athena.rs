@@ -1,1 +1,385 @@
 //! A local Athena (AWS JSON 1.1) server that executes SQL with DuckDB.
+//!
+//! Queries go QUEUED → RUNNING → SUCCEEDED/FAILED over successive `GetQueryExecution` calls. Failures carry
+//! Trino-style reasons (`COLUMN_NOT_FOUND: line 1:8: Column 'foo' cannot be resolved`). Results page at
+//! `MaxResults` (≤ 1000) with `NextToken`; the first row of the first page is the header row. Tests can script
+//! the next query to run forever (for timeouts and `StopQueryExecution`), to report bytes scanned, to fail with a
+//! given reason, and can make every call throttled or access-denied.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use asklake::config::Config;
+use asklake::engines::athena::{AthenaEngine, PollSchedule};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+/// Glue database of the fixture table.
+pub const DATABASE: &str = "amazon_security_lake_glue_db_us_east_1";
+/// Fixture table shaped like the Security Lake v2 CloudTrail table.
+pub const TABLE: &str = "amazon_security_lake_table_us_east_1_cloud_trail_mgmt_2_0";
+
+/// How the next started query behaves.
+#[derive(Debug, Clone)]
+pub enum Behaviour {
+    /// Run it on DuckDB.
+    Normal,
+    /// Stay RUNNING until stopped, reporting this many bytes scanned.
+    Slow {
+        /// Bytes reported while running.
+        scan_bytes: u64,
+    },
+    /// Fail with this `StateChangeReason`.
+    Fail(String),
+}
+
+#[derive(Debug, Clone)]
+struct Table {
+    columns: Vec<(String, String)>,
+    rows: Vec<Vec<Option<String>>>,
+}
+
+#[derive(Debug)]
+struct Query {
+    sql: String,
+    polls: u32,
+    outcome: Result<Table, String>,
+    slow: Option<u64>,
+    stopped: bool,
+}
+
+#[derive(Default)]
+struct Inner {
+    queries: Mutex<HashMap<String, Query>>,
+    tokens: Mutex<HashMap<String, String>>,
+    next: Mutex<VecDeque<Behaviour>>,
+    calls: Mutex<Vec<(String, Value)>>,
+    throttle: Mutex<u32>,
+    deny: Mutex<bool>,
+    db: Mutex<Option<duckdb::Connection>>,
+}
+
+/// The running fake.
+#[derive(Clone)]
+pub struct FakeAthena {
+    /// Base URL.
+    pub url: String,
+    inner: Arc<Inner>,
+}
+
+impl FakeAthena {
+    /// Starts the fake with the fixture table loaded.
+    pub async fn start() -> Self {
+        let inner = Arc::new(Inner::default());
+        *inner.db.lock().unwrap() = Some(fixture_db());
+        let app = Router::new().route("/", post(handle)).with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake athena");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+        Self { url, inner }
+    }
+
+    /// Scripts the behaviour of the next started query.
+    pub fn next_query(&self, behaviour: Behaviour) {
+        self.inner.next.lock().unwrap().push_back(behaviour);
+    }
+
+    /// The next `n` calls answer `TooManyRequestsException`.
+    pub fn throttle(&self, n: u32) {
+        *self.inner.throttle.lock().unwrap() = n;
+    }
+
+    /// Every call answers `AccessDeniedException`.
+    pub fn deny_all(&self) {
+        *self.inner.deny.lock().unwrap() = true;
+    }
+
+    /// Operation names called so far, in order.
+    pub fn operations(&self) -> Vec<String> {
+        self.inner.calls.lock().unwrap().iter().map(|(op, _)| op.clone()).collect()
+    }
+
+    /// Request bodies of one operation.
+    pub fn bodies(&self, operation: &str) -> Vec<Value> {
+        self.inner.calls.lock().unwrap().iter().filter(|(op, _)| op == operation).map(|(_, b)| b.clone()).collect()
+    }
+
+    /// SQL texts started so far.
+    pub fn started_sql(&self) -> Vec<String> {
+        self.bodies("StartQueryExecution").iter().map(|b| b["QueryString"].as_str().unwrap_or("").to_owned()).collect()
+    }
+
+    /// Config whose `[athena]` settings fit this fake.
+    pub fn config(&self) -> Config {
+        let mut config = Config::default();
+        config.engine.kind = asklake::config::EngineKind::Athena;
+        config.athena.workgroup = "asklake".into();
+        config.athena.output_location = "s3://asklake-results/athena/".into();
+        config.athena.query_timeout_secs = 10;
+        config
+    }
+
+    /// A real Athena engine pointed at this fake, polling every 5–20 ms.
+    pub fn engine(&self, config: &Config) -> AthenaEngine {
+        let sdk = super::fake_bedrock::test_sdk_config(&self.url);
+        AthenaEngine::from_sdk_config(&sdk, config).with_poll_schedule(PollSchedule {
+            initial: std::time::Duration::from_millis(5),
+            factor: 1.5,
+            max: std::time::Duration::from_millis(20),
+        })
+    }
+}
+
+fn fixture_db() -> duckdb::Connection {
+    let conn = duckdb::Connection::open_in_memory().expect("duckdb in memory");
+    let ddl = asklake::sample::schema::CLOUDTRAIL_DDL.replace("cloud_trail_mgmt_2_0", &format!("{DATABASE}.{TABLE}"));
+    conn.execute_batch(&format!("ATTACH ':memory:' AS {DATABASE}; {ddl};")).expect("fixture DDL");
+    let row = |t: &str, op: &str, svc: &str, user_type: &str, arn: &str, ip: &str, status: &str, err: &str| {
+        let err = if err.is_empty() { "NULL".to_owned() } else { format!("'{err}'") };
+        format!(
+            "(TIMESTAMP '{t}', {{'response': {{'error': {err}, 'message': NULL, 'data': NULL}}, 'operation': '{op}', 'version': NULL, \
+             'service': {{'name': '{svc}'}}, 'request': {{'data': NULL, 'uid': NULL}}}}, \
+             {{'user': {{'type': '{user_type}', 'name': NULL, 'uid_alt': NULL, 'uid': '{arn}', 'account': {{'uid': '111122223333'}}, 'credential_uid': NULL}}, \
+             'session': NULL, 'invoked_by': NULL, 'idp': NULL}}, {{'uid': NULL, 'ip': '{ip}', 'domain': NULL}}, '{status}', '111122223333', 'us-east-1')"
+        )
+    };
+    let rows = [
+        row(
+            "2026-11-20 01:00:00",
+            "ConsoleLogin",
+            "signin.amazonaws.com",
+            "Root",
+            "arn:aws:iam::111122223333:root",
+            "203.0.113.9",
+            "Success",
+            "",
+        ),
+        row(
+            "2026-11-20 02:00:00",
+            "CreateUser",
+            "iam.amazonaws.com",
+            "IAMUser",
+            "arn:aws:iam::111122223333:user/alice",
+            "198.51.100.7",
+            "Success",
+            "",
+        ),
+        row(
+            "2026-11-21 03:00:00",
+            "DeleteTrail",
+            "cloudtrail.amazonaws.com",
+            "IAMUser",
+            "arn:aws:iam::111122223333:user/mallory",
+            "192.0.2.66",
+            "Failure",
+            "AccessDenied",
+        ),
+        row(
+            "2026-11-21 04:00:00",
+            "ConsoleLogin",
+            "signin.amazonaws.com",
+            "IAMUser",
+            "arn:aws:iam::111122223333:user/alice",
+            "198.51.100.7",
+            "Success",
+            "",
+        ),
+    ];
+    conn.execute_batch(&format!(
+        "INSERT INTO {DATABASE}.{TABLE} (time_dt, api, actor, src_endpoint, status, accountid, region) VALUES {};",
+        rows.join(", ")
+    ))
+    .expect("fixture rows");
+    conn
+}
+
+fn error(kind: &str, message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [("content-type", "application/x-amz-json-1.1")],
+        json!({"__type": kind, "Message": message}).to_string(),
+    )
+        .into_response()
+}
+
+fn ok(body: Value) -> Response {
+    (StatusCode::OK, [("content-type", "application/x-amz-json-1.1")], body.to_string()).into_response()
+}
+
+async fn handle(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: String) -> Response {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(op) = target.strip_prefix("AmazonAthena.") else {
+        return error("UnknownOperationException", &format!("unknown target {target:?}"));
+    };
+    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    inner.calls.lock().unwrap().push((op.to_owned(), body.clone()));
+    if *inner.deny.lock().unwrap() {
+        return error(
+            "AccessDeniedException",
+            &format!(
+                "User: arn:aws:iam::111122223333:user/asklake is not authorized to perform: athena:{op} on resource: arn:aws:athena:us-east-1:111122223333:workgroup/asklake"
+            ),
+        );
+    }
+    {
+        let mut throttle = inner.throttle.lock().unwrap();
+        if *throttle > 0 {
+            *throttle -= 1;
+            return error("TooManyRequestsException", "Rate exceeded");
+        }
+    }
+    match op {
+        "StartQueryExecution" => start(&inner, &body),
+        "GetQueryExecution" => get_execution(&inner, &body),
+        "GetQueryResults" => get_results(&inner, &body),
+        "StopQueryExecution" => {
+            if let Some(q) = inner.queries.lock().unwrap().get_mut(body["QueryExecutionId"].as_str().unwrap_or("")) {
+                q.stopped = true;
+            }
+            ok(json!({}))
+        }
+        other => error("InvalidRequestException", &format!("fake athena does not implement {other}")),
+    }
+}
+
+fn start(inner: &Inner, body: &Value) -> Response {
+    let sql = body["QueryString"].as_str().unwrap_or("").to_owned();
+    if sql.trim().is_empty() {
+        return error("InvalidRequestException", "QueryString must not be empty");
+    }
+    let token = body["ClientRequestToken"].as_str().unwrap_or("").to_owned();
+    if let Some(id) = inner.tokens.lock().unwrap().get(&token) {
+        return ok(json!({"QueryExecutionId": id}));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let behaviour = inner.next.lock().unwrap().pop_front().unwrap_or(Behaviour::Normal);
+    let (outcome, slow) = match behaviour {
+        Behaviour::Normal => (run_duckdb(inner, &sql), None),
+        Behaviour::Slow { scan_bytes } => (Err("never finishes".into()), Some(scan_bytes)),
+        Behaviour::Fail(reason) => (Err(reason), None),
+    };
+    inner.tokens.lock().unwrap().insert(token, id.clone());
+    inner.queries.lock().unwrap().insert(id.clone(), Query { sql, polls: 0, outcome, slow, stopped: false });
+    ok(json!({"QueryExecutionId": id}))
+}
+
+fn get_execution(inner: &Inner, body: &Value) -> Response {
+    let id = body["QueryExecutionId"].as_str().unwrap_or("");
+    let mut queries = inner.queries.lock().unwrap();
+    let Some(q) = queries.get_mut(id) else {
+        return error("InvalidRequestException", &format!("QueryExecution {id} was not found"));
+    };
+    q.polls += 1;
+    let (state, reason, bytes) = match (&q.outcome, q.slow) {
+        _ if q.stopped => ("CANCELLED", Some("Query was cancelled by user".to_owned()), 0),
+        (_, Some(bytes)) => ("RUNNING", None, bytes),
+        _ if q.polls == 1 => ("QUEUED", None, 0),
+        _ if q.polls == 2 => ("RUNNING", None, 0),
+        (Ok(t), None) => ("SUCCEEDED", None, 1024 + 256 * t.rows.len() as u64),
+        (Err(reason), None) => ("FAILED", Some(reason.clone()), 0),
+    };
+    let mut status = json!({"State": state, "SubmissionDateTime": 1.7e9});
+    if let Some(reason) = reason {
+        status["StateChangeReason"] = json!(reason);
+    }
+    ok(json!({"QueryExecution": {
+        "QueryExecutionId": id, "Query": q.sql, "StatementType": "DML", "Status": status,
+        "Statistics": {"DataScannedInBytes": bytes, "EngineExecutionTimeInMillis": 12, "TotalExecutionTimeInMillis": 20},
+        "WorkGroup": "asklake"
+    }}))
+}
+
+fn get_results(inner: &Inner, body: &Value) -> Response {
+    let id = body["QueryExecutionId"].as_str().unwrap_or("");
+    let queries = inner.queries.lock().unwrap();
+    let Some(q) = queries.get(id) else {
+        return error("InvalidRequestException", &format!("QueryExecution {id} was not found"));
+    };
+    let table = match (&q.outcome, q.slow, q.polls) {
+        (Ok(t), None, p) if p >= 3 && !q.stopped => t,
+        _ => return error("InvalidRequestException", "Query has not yet finished. Current state: RUNNING"),
+    };
+    let max = body["MaxResults"].as_u64().unwrap_or(1000).min(1000) as usize;
+    let offset: usize = body["NextToken"].as_str().and_then(|t| t.parse().ok()).unwrap_or(0);
+    let header: Vec<Option<String>> = table.columns.iter().map(|(n, _)| Some(n.clone())).collect();
+    let all: Vec<&Vec<Option<String>>> = std::iter::once(&header).chain(table.rows.iter()).collect();
+    let page = all.iter().skip(offset).take(max);
+    let rows: Vec<Value> = page
+        .map(|r| json!({"Data": r.iter().map(|c| match c { Some(v) => json!({"VarCharValue": v}), None => json!({}) }).collect::<Vec<_>>()}))
+        .collect();
+    let columns: Vec<Value> = table
+        .columns
+        .iter()
+        .map(|(n, t)| json!({"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": n, "Label": n, "Type": t, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": t == "varchar"}))
+        .collect();
+    let mut out = json!({"ResultSet": {"Rows": rows, "ResultSetMetadata": {"ColumnInfo": columns}}, "UpdateCount": 0});
+    if offset + max < all.len() {
+        out["NextToken"] = json!((offset + max).to_string());
+    }
+    ok(out)
+}
+
+/// Runs `sql` on the fixture DuckDB and turns errors into Trino-style reasons.
+fn run_duckdb(inner: &Inner, sql: &str) -> Result<Table, String> {
+    let guard = inner.db.lock().unwrap();
+    let conn = guard.as_ref().expect("fixture db");
+    let query = match sql.trim().strip_prefix("EXPLAIN ") {
+        Some(rest) => {
+            describe(conn, rest).map_err(|e| trino_reason(&e.to_string()))?;
+            return Ok(Table {
+                columns: vec![("Query Plan".into(), "varchar".into())],
+                rows: vec![vec![Some("Fragment 0".into())]],
+            });
+        }
+        None => sql,
+    };
+    let columns = describe(conn, query).map_err(|e| trino_reason(&e.to_string()))?;
+    let cast = format!("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM ({query})");
+    let mut stmt = conn.prepare(&cast).map_err(|e| trino_reason(&e.to_string()))?;
+    let n = columns.len();
+    let rows = stmt
+        .query_map([], |row| (0..n).map(|i| row.get::<_, Option<String>>(i)).collect::<Result<Vec<_>, _>>())
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| trino_reason(&e.to_string()))?;
+    Ok(Table { columns, rows })
+}
+
+fn describe(conn: &duckdb::Connection, sql: &str) -> duckdb::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(&format!("DESCRIBE {sql}"))?;
+    let cols = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    cols.map(|c| c.map(|(name, ty)| (name, athena_type(&ty)))).collect()
+}
+
+fn athena_type(duck: &str) -> String {
+    match duck {
+        "VARCHAR" => "varchar".into(),
+        "BIGINT" | "HUGEINT" => "bigint".into(),
+        "INTEGER" => "integer".into(),
+        "BOOLEAN" => "boolean".into(),
+        "DOUBLE" | "FLOAT" => "double".into(),
+        "TIMESTAMP" => "timestamp".into(),
+        "DATE" => "date".into(),
+        other if other.starts_with("STRUCT") => "row".into(),
+        other if other.ends_with("[]") => "array".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+fn trino_reason(duck: &str) -> String {
+    let grab = |pat: &str| regex::Regex::new(pat).unwrap().captures(duck).map(|c| c[1].to_owned());
+    if let Some(col) = grab(r#"Referenced column "([^"]+)" not found"#) {
+        format!("COLUMN_NOT_FOUND: line 1:8: Column '{col}' cannot be resolved")
+    } else if let Some(f) = grab(r#"Function with name "?([A-Za-z_0-9]+)"? does not exist"#) {
+        format!("FUNCTION_NOT_FOUND: line 1:8: Function '{f}' not registered")
+    } else if let Some(t) = grab(r#"Table with name "?([A-Za-z_0-9]+)"? does not exist"#) {
+        format!("TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.{DATABASE}.{t}' does not exist")
+    } else if duck.contains("Parser Error") {
+        format!("SYNTAX_ERROR: line 1:1: {}", duck.lines().next().unwrap_or(duck))
+    } else {
+        format!("GENERIC_INTERNAL_ERROR: {}", duck.lines().next().unwrap_or(duck))
+    }
+}

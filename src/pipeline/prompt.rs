@@ -1,0 +1,168 @@
+//! Prompt building: renders `prompts/system.md.j2` and `prompts/user.md.j2` from the catalog, rules, examples,
+//! thread history and earlier attempts.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::Turn;
+use super::diagnose::Diagnosis;
+use crate::catalog::Catalog;
+use crate::engines::Dialect;
+use crate::library::Example;
+use crate::llm::{ChatMessage, GenerationRequest};
+use crate::templates::Templates;
+
+/// System prompt template.
+pub const SYSTEM_TEMPLATE: &str = "prompts/system.md.j2";
+/// User prompt template.
+pub const USER_TEMPLATE: &str = "prompts/user.md.j2";
+/// Few-shot examples put in the prompt at most.
+pub const MAX_EXAMPLES: usize = 5;
+/// Earlier thread turns put in the prompt at most.
+pub const MAX_HISTORY: usize = 5;
+
+/// An earlier attempt of the same question and what was wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Feedback {
+    /// SQL the model wrote (empty when it wrote none).
+    pub sql: String,
+    /// What went wrong.
+    pub diagnosis: Diagnosis,
+}
+
+/// Everything a prompt is made of.
+#[derive(Debug, Clone)]
+pub struct PromptInputs<'a> {
+    /// Normalised question.
+    pub question: &'a str,
+    /// "Now".
+    pub now: DateTime<Utc>,
+    /// Asker's time zone.
+    pub tz: chrono_tz::Tz,
+    /// Logical tables.
+    pub catalog: &'a Catalog,
+    /// Engine dialect.
+    pub dialect: Dialect,
+    /// Default window when the question names none.
+    pub window_days: u32,
+    /// LIMIT cap.
+    pub row_limit: u64,
+    /// Retrieved verified examples, best first.
+    pub examples: &'a [Example],
+    /// Earlier turns of the thread, oldest first.
+    pub history: &'a [Turn],
+    /// Earlier attempts at this question, oldest first.
+    pub feedback: &'a [Feedback],
+}
+
+/// Renders the system and user prompts.
+pub fn build(templates: &Templates, inputs: &PromptInputs<'_>) -> anyhow::Result<GenerationRequest> {
+    let local = inputs.now.with_timezone(&inputs.tz);
+    let history_start = inputs.history.len().saturating_sub(MAX_HISTORY);
+    let ctx = json!({
+        "dialect": match inputs.dialect { Dialect::Trino => "trino", Dialect::DuckDb => "duckdb" },
+        "tables": inputs.catalog.tables,
+        "window_days": inputs.window_days,
+        "row_limit": inputs.row_limit,
+        "tz": inputs.tz.name(),
+        "now_utc": inputs.now.format("%Y-%m-%d %H:%M:%S").to_string(),
+        "now_local": local.format("%Y-%m-%d %H:%M:%S %:z (%A)").to_string(),
+        "question": inputs.question,
+        "examples": &inputs.examples[..inputs.examples.len().min(MAX_EXAMPLES)],
+        "history": &inputs.history[history_start..],
+        "feedback": inputs.feedback,
+    });
+    let system = templates.render(SYSTEM_TEMPLATE, &ctx)?;
+    let user = templates.render(USER_TEMPLATE, &ctx)?;
+    Ok(GenerationRequest { system, messages: vec![ChatMessage::user(user)] })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::catalog::LogicalTable;
+    use crate::pipeline::diagnose::DiagnosisKind;
+
+    fn catalog() -> Catalog {
+        let col = |name: &str, ty: &str, meaning: &str, examples: &[&str], ko: &[&str]| json!({"name": name, "type": ty, "meaning": meaning, "examples": examples, "synonyms_ko": ko});
+        let table: LogicalTable = serde_json::from_value(json!({
+            "name": "cloudtrail",
+            "description": "One CloudTrail management event.",
+            "columns": [
+                col("event_time", "timestamp", "When the call happened (UTC).", &[], &["시간"]),
+                col("api_operation", "varchar", "API action.", &["ConsoleLogin", "CreateUser"], &["API 호출"]),
+                col("actor_user_type", "varchar", "Identity type.", &["Root", "IAMUser"], &["계정 유형"]),
+            ],
+        }))
+        .unwrap();
+        Catalog { tables: vec![table] }
+    }
+
+    fn inputs<'a>(
+        catalog: &'a Catalog,
+        feedback: &'a [Feedback],
+        examples: &'a [Example],
+        history: &'a [Turn],
+    ) -> PromptInputs<'a> {
+        PromptInputs {
+            question: "root 계정 사용한 로그 있어?",
+            now: Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),
+            tz: chrono_tz::Asia::Seoul,
+            catalog,
+            dialect: Dialect::Trino,
+            window_days: 7,
+            row_limit: 1000,
+            examples,
+            history,
+            feedback,
+        }
+    }
+
+    #[test]
+    fn the_first_attempt_prompt_carries_rules_catalog_time_and_examples() {
+        let catalog = catalog();
+        let examples = vec![Example {
+            id: "root-usage".into(),
+            question: "Who used the root account?".into(),
+            sql: "SELECT event_time FROM cloudtrail WHERE actor_user_type = 'Root'".into(),
+            score: 0.71,
+        }];
+        let req = build(&Templates::embedded(), &inputs(&catalog, &[], &examples, &[])).unwrap();
+        insta::assert_snapshot!("system_trino", req.system);
+        insta::assert_snapshot!("user_first_attempt", req.messages[0].text);
+    }
+
+    #[test]
+    fn a_retry_prompt_carries_the_previous_sql_and_the_diagnosis() {
+        let catalog = catalog();
+        let feedback = vec![Feedback {
+            sql: "SELECT actor FROM cloudtrail".into(),
+            diagnosis: Diagnosis {
+                kind: DiagnosisKind::UnknownColumn,
+                text: "Column `actor` does not exist in `cloudtrail`. Closest columns: actor_user_type.".into(),
+            },
+        }];
+        let history = vec![Turn {
+            question: "어제 로그인 몇 번?".into(),
+            sql: Some("SELECT count(*) FROM cloudtrail".into()),
+            columns: vec!["_col0".into()],
+            row_count: 1,
+            answer: "12번".into(),
+        }];
+        let req = build(&Templates::embedded(), &inputs(&catalog, &feedback, &[], &history)).unwrap();
+        insta::assert_snapshot!("user_retry", req.messages[0].text);
+    }
+
+    #[test]
+    fn the_duckdb_prompt_lists_the_functions_duckdb_lacks() {
+        let catalog = catalog();
+        let mut i = inputs(&catalog, &[], &[], &[]);
+        i.dialect = Dialect::DuckDb;
+        let req = build(&Templates::embedded(), &i).unwrap();
+        assert!(req.system.contains("strftime"), "{}", req.system);
+        assert!(!build(&Templates::embedded(), &inputs(&catalog, &[], &[], &[])).unwrap().system.contains("strftime"));
+    }
+}

@@ -1,0 +1,211 @@
+//! The bounded retry loop: generate, validate, run; feed a typed diagnosis back on failure; one check turn on
+//! an empty result.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+
+use super::diagnose::{self, Diagnosis};
+use super::execute::{self, RunError};
+use super::generate::{generate, same_sql};
+use super::prompt::{self, Feedback, PromptInputs};
+use super::run::{Ending, Pipeline, Run};
+use super::{Language, Outcome, Progress, ProgressSink, Turn, answer};
+use crate::engines::QueryResult;
+use crate::library::Example;
+use crate::llm::{Llm, LlmError, Reply, Usage};
+
+/// What one attempt led to.
+enum Step {
+    /// Done.
+    End(Ending),
+    /// Try again with this feedback.
+    Retry(Feedback),
+}
+
+/// The last query that returned no rows and was sent back for a check.
+struct EmptyCheck {
+    sql: String,
+    result: QueryResult,
+}
+
+impl Pipeline {
+    /// Generates and runs SQL up to `max_attempts` times.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn retry_loop(
+        &self,
+        run: &mut Run,
+        llm: &dyn Llm,
+        examples: &[Example],
+        history: &[Turn],
+        now: DateTime<Utc>,
+        progress: &dyn ProgressSink,
+        cancel: &CancellationToken,
+    ) -> Ending {
+        let max = self.parts.config.max_attempts.max(1);
+        let mut feedback: Vec<Feedback> = Vec::new();
+        let mut empty: Option<EmptyCheck> = None;
+        for number in 1..=max {
+            progress.update(Progress::Generating { attempt: number, max }).await;
+            let inputs = PromptInputs {
+                question: &run.question,
+                now,
+                tz: self.tz,
+                catalog: &self.parts.catalog,
+                dialect: self.parts.engine.dialect(),
+                window_days: self.parts.config.default_window_days,
+                row_limit: self.parts.config.row_limit,
+                examples,
+                history,
+                feedback: &feedback,
+            };
+            let request = match prompt::build(&self.parts.templates, &inputs) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "prompt did not render");
+                    return Ending::failed(
+                        "asklake could not build its prompt (a template is broken). Ask an admin to check the logs.",
+                    );
+                }
+            };
+            let started = Instant::now();
+            let generated = tokio::select! {
+                g = generate(llm, &request, self.parts.llm_timeout) => g,
+                _ = cancel.cancelled() => return Ending::failed("The question was cancelled."),
+            };
+            let step = match generated {
+                Ok(g) => {
+                    self.attempt(run, llm, g.reply, g.usage, started, number == max, &mut empty, progress, cancel).await
+                }
+                Err(e) => model_failure(run, e, started),
+            };
+            match step {
+                Step::End(ending) => return ending,
+                Step::Retry(f) => feedback.push(f),
+            }
+        }
+        exhausted(run.language, max, feedback.last().map(|f| &f.diagnosis))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt(
+        &self,
+        run: &mut Run,
+        llm: &dyn Llm,
+        reply: Reply,
+        usage: Usage,
+        started: Instant,
+        last: bool,
+        empty: &mut Option<EmptyCheck>,
+        progress: &dyn ProgressSink,
+        cancel: &CancellationToken,
+    ) -> Step {
+        let sql = match reply {
+            Reply::Decline { reason } => {
+                run.record(None, None, None, started, usage);
+                return Step::End(Ending {
+                    outcome: Outcome::Declined,
+                    text: reason,
+                    sql: None,
+                    result: None,
+                    verified: None,
+                });
+            }
+            Reply::Sql { sql, notes } => {
+                tracing::debug!(%notes, "model note");
+                sql
+            }
+        };
+        if let Some(check) = empty.as_ref().filter(|c| same_sql(&c.sql, &sql)) {
+            run.record(Some(&sql), None, Some(0), started, usage);
+            return Step::End(no_rows(run.language, check.sql.clone(), check.result.clone()));
+        }
+        let engine = self.parts.engine.as_ref();
+        let attempt_no = u32::try_from(run.attempts.len() + 1).unwrap_or(u32::MAX);
+        progress.update(Progress::Running { attempt: attempt_no, engine: engine.name(), bytes_scanned: None }).await;
+        let opts = run.exec_options(self.parts.config.row_limit, cancel);
+        let row_limit = self.parts.config.row_limit;
+        match execute::run(engine, &self.parts.catalog, &sql, row_limit, &opts).await {
+            Ok((validated, result)) if result.rows.is_empty() => {
+                run.record(Some(validated.logical()), None, Some(0), started, usage);
+                let logical = validated.logical().to_owned();
+                if empty.is_some() || last {
+                    return Step::End(no_rows(run.language, logical, result));
+                }
+                *empty = Some(EmptyCheck { sql: logical.clone(), result });
+                let diagnosis = diagnose::empty_result(self.parts.config.default_window_days);
+                Step::Retry(Feedback { sql: logical, diagnosis })
+            }
+            Ok((validated, result)) => {
+                progress.update(Progress::Answering).await;
+                let logical = validated.logical().to_owned();
+                let (text, summary_usage) =
+                    answer::summarise(llm, &self.parts.templates, &run.question, &logical, run.language, &result).await;
+                let total = Usage {
+                    input_tokens: usage.input_tokens + summary_usage.input_tokens,
+                    output_tokens: usage.output_tokens + summary_usage.output_tokens,
+                };
+                run.record(Some(&logical), None, Some(result.rows.len()), started, total);
+                Step::End(Ending {
+                    outcome: Outcome::Answered,
+                    text,
+                    sql: Some(logical),
+                    result: Some(result),
+                    verified: None,
+                })
+            }
+            Err(RunError::Validation(err)) => {
+                let diagnosis = diagnose::from_validation(&err);
+                tracing::info!(error = %err, "candidate refused by validation");
+                run.record(Some(&sql), Some(diagnosis.text.clone()), None, started, usage);
+                Step::Retry(Feedback { sql, diagnosis })
+            }
+            Err(RunError::Engine(err)) if err.is_fixable_by_sql() => {
+                let diagnosis = diagnose::from_engine(&err, &self.parts.catalog, engine.dialect());
+                tracing::info!(error = %err, "candidate failed on the engine");
+                run.record(Some(&sql), Some(diagnosis.text.clone()), None, started, usage);
+                Step::Retry(Feedback { sql, diagnosis })
+            }
+            Err(RunError::Engine(err)) => {
+                tracing::warn!(error = %err, "engine failure that SQL cannot fix");
+                run.record(Some(&sql), Some(err.to_string()), None, started, usage);
+                Step::End(Ending::failed(err.user_message()))
+            }
+        }
+    }
+}
+
+/// A model error: misbehaviour is fed back, anything else ends the question.
+fn model_failure(run: &mut Run, err: LlmError, started: Instant) -> Step {
+    tracing::warn!(error = %err, "model call failed");
+    run.record(None, Some(err.to_string()), None, started, Usage::default());
+    if err.is_model_misbehaviour() {
+        Step::Retry(Feedback { sql: String::new(), diagnosis: diagnose::no_tool_call(&err) })
+    } else {
+        Step::End(Ending::failed(err.user_message()))
+    }
+}
+
+fn no_rows(language: Language, sql: String, result: QueryResult) -> Ending {
+    Ending {
+        outcome: Outcome::NoRows,
+        text: answer::no_rows_text(language, ""),
+        sql: Some(sql),
+        result: Some(result),
+        verified: None,
+    }
+}
+
+fn exhausted(language: Language, max: u32, last: Option<&Diagnosis>) -> Ending {
+    let problem = last.map(|d| d.text.as_str()).unwrap_or("unknown");
+    let text = match language {
+        Language::Ko => format!(
+            "{max}번 시도했지만 실행되는 쿼리를 만들지 못했습니다. 마지막 문제: {problem}\n질문을 더 구체적으로 바꿔서 (기간, 계정, 이벤트 이름) 다시 물어봐 주세요."
+        ),
+        Language::En => format!(
+            "I could not write a query that runs after {max} attempts. Last problem: {problem}\nTry rephrasing with specifics (time window, account, event name)."
+        ),
+    };
+    Ending::failed(text)
+}

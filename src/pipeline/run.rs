@@ -1,0 +1,257 @@
+//! The `Pipeline`: an [`Asker`] that normalises, retrieves, short-circuits verified queries, runs the retry
+//! loop and writes the answer, under the question's time limit.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+
+use super::normalise::{detect_language, normalise};
+use super::{Answer, Asker, Attempt, Language, Outcome, Progress, ProgressSink, Question, answer, execute};
+use crate::catalog::Catalog;
+use crate::config::PipelineConfig;
+use crate::engines::{ExecOptions, QueryResult, SqlEngine};
+use crate::library::{Example, Retrieval, Retriever};
+use crate::llm::{Llm, Usage};
+use crate::templates::Templates;
+
+/// Where "now" comes from (tests pin it).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Longest wait for retrieval before going on without examples.
+const RETRIEVAL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Extra time the whole question gets over `question_timeout_secs` so inner timeouts fire first.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// What a pipeline is built from.
+#[derive(Clone)]
+pub struct PipelineParts {
+    /// `[pipeline]` settings.
+    pub config: PipelineConfig,
+    /// Logical tables.
+    pub catalog: Arc<Catalog>,
+    /// Engine the SQL runs on.
+    pub engine: Arc<dyn SqlEngine>,
+    /// Model, if configured.
+    pub llm: Option<Arc<dyn Llm>>,
+    /// Verified query retrieval.
+    pub retriever: Arc<dyn Retriever>,
+    /// Prompt templates.
+    pub templates: Templates,
+    /// Time limit of one model call.
+    pub llm_timeout: Duration,
+}
+
+/// The question pipeline.
+pub struct Pipeline {
+    pub(super) parts: PipelineParts,
+    pub(super) tz: chrono_tz::Tz,
+    pub(super) clock: Clock,
+}
+
+/// How a question ended, before timing and attempts are attached.
+pub(super) struct Ending {
+    pub outcome: Outcome,
+    pub text: String,
+    pub sql: Option<String>,
+    pub result: Option<QueryResult>,
+    pub verified: Option<String>,
+}
+
+impl Ending {
+    pub(super) fn failed(text: impl Into<String>) -> Self {
+        Self { outcome: Outcome::Failed, text: text.into(), sql: None, result: None, verified: None }
+    }
+}
+
+/// Mutable record of one question's work.
+pub(super) struct Run {
+    pub question: String,
+    pub language: Language,
+    pub attempts: Vec<Attempt>,
+    pub deadline: Instant,
+}
+
+impl Run {
+    /// Records an attempt.
+    pub(super) fn record(
+        &mut self,
+        sql: Option<&str>,
+        error: Option<String>,
+        rows: Option<usize>,
+        started: Instant,
+        usage: Usage,
+    ) {
+        self.attempts.push(Attempt {
+            number: u32::try_from(self.attempts.len() + 1).unwrap_or(u32::MAX),
+            sql: sql.map(str::to_owned),
+            error,
+            rows,
+            elapsed: started.elapsed(),
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+        });
+    }
+
+    /// Execution options bounded by the question's remaining time.
+    pub(super) fn exec_options(&self, row_limit: u64, cancel: &CancellationToken) -> ExecOptions {
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        ExecOptions {
+            row_cap: usize::try_from(row_limit).unwrap_or(usize::MAX),
+            timeout: remaining.max(Duration::from_secs(1)),
+            cancel: cancel.clone(),
+        }
+    }
+}
+
+impl Pipeline {
+    /// Builds a pipeline; the time zone comes from `[pipeline] timezone` (Asia/Seoul if unparseable).
+    pub fn new(parts: PipelineParts) -> Self {
+        let tz = parts.config.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
+        Self { parts, tz, clock: Arc::new(Utc::now) }
+    }
+
+    /// Pins "now" (tests, benchmarks).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    async fn work(
+        &self,
+        run: &mut Run,
+        question: &Question,
+        progress: &dyn ProgressSink,
+        cancel: &CancellationToken,
+    ) -> Ending {
+        progress.update(Progress::Retrieving).await;
+        let now = (self.clock)();
+        let retrieval =
+            match tokio::time::timeout(RETRIEVAL_TIMEOUT, self.parts.retriever.retrieve(&run.question, now, self.tz))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::warn!("retrieval timed out; continuing without examples");
+                    Retrieval::default()
+                }
+            };
+        if let Some(verified) = &retrieval.verified
+            && let Some(ending) = self.run_verified(run, verified, progress, cancel).await
+        {
+            return ending;
+        }
+        match &self.parts.llm {
+            Some(llm) => {
+                self.retry_loop(run, llm.as_ref(), &retrieval.examples, &question.history, now, progress, cancel).await
+            }
+            None => needs_model(run.language, &retrieval.examples),
+        }
+    }
+
+    /// Runs a verified library query without the model; `None` falls through to generation.
+    async fn run_verified(
+        &self,
+        run: &mut Run,
+        example: &Example,
+        progress: &dyn ProgressSink,
+        cancel: &CancellationToken,
+    ) -> Option<Ending> {
+        let engine = self.parts.engine.as_ref();
+        progress.update(Progress::Running { attempt: 1, engine: engine.name(), bytes_scanned: None }).await;
+        let started = Instant::now();
+        let opts = run.exec_options(self.parts.config.row_limit, cancel);
+        match execute::run(engine, &self.parts.catalog, &example.sql, self.parts.config.row_limit, &opts).await {
+            Ok((validated, result)) => {
+                run.record(Some(validated.logical()), None, Some(result.rows.len()), started, Usage::default());
+                let (outcome, text) = if result.rows.is_empty() {
+                    (Outcome::NoRows, answer::no_rows_text(run.language, ""))
+                } else {
+                    (Outcome::Answered, answer::deterministic_summary(&result, run.language))
+                };
+                Some(Ending {
+                    outcome,
+                    text,
+                    sql: Some(validated.logical().to_owned()),
+                    result: Some(result),
+                    verified: Some(example.id.clone()),
+                })
+            }
+            Err(err) => {
+                tracing::warn!(entry = %example.id, error = %err, "verified query failed");
+                run.record(Some(&example.sql), Some(err.to_string()), None, started, Usage::default());
+                match err {
+                    execute::RunError::Engine(e) if !e.is_fixable_by_sql() => Some(Ending::failed(e.user_message())),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    fn finish(&self, asked: String, run: Run, ending: Ending, started: Instant) -> Answer {
+        Answer {
+            question: asked,
+            language: run.language,
+            text: ending.text,
+            outcome: ending.outcome,
+            sql: ending.sql,
+            result: ending.result,
+            attempts: run.attempts,
+            verified: ending.verified,
+            engine: self.parts.engine.name().to_owned(),
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
+/// The answer when no model is configured and nothing verified matched.
+fn needs_model(language: Language, examples: &[Example]) -> Ending {
+    let suggestions: Vec<String> = examples.iter().take(3).map(|e| e.question.clone()).collect();
+    let list = suggestions.iter().map(|s| format!("\n• {s}")).collect::<String>();
+    let text = match language {
+        Language::Ko => format!(
+            "검증된 질문 목록에 없는 질문입니다. 자유 질문에는 언어 모델이 필요합니다: 관리자에게 [llm] provider = \"bedrock\" (model_id, region 포함) 또는 \"openai\" (openai_base_url 포함) 설정을 요청하세요.{}{list}",
+            if suggestions.is_empty() { "" } else { "\n지금 답할 수 있는 비슷한 질문:" }
+        ),
+        Language::En => format!(
+            "This question is not in the verified library, and free-form questions need a language model: ask an admin to set [llm] provider = \"bedrock\" (with model_id and region) or \"openai\" (with openai_base_url).{}{list}",
+            if suggestions.is_empty() { "" } else { "\nSimilar questions that work now:" }
+        ),
+    };
+    Ending { outcome: Outcome::NeedsModel { suggestions }, text, sql: None, result: None, verified: None }
+}
+
+#[async_trait::async_trait]
+impl Asker for Pipeline {
+    async fn ask(&self, question: Question, progress: &dyn ProgressSink, cancel: CancellationToken) -> Answer {
+        let started = Instant::now();
+        let limit = Duration::from_secs(self.parts.config.question_timeout_secs.max(1));
+        let language = detect_language(&question.text);
+        let normalised = normalise(&question.text, self.parts.config.max_question_chars);
+        let mut run =
+            Run { question: question.text.clone(), language, attempts: Vec::new(), deadline: started + limit };
+        let ending = match normalised {
+            Err(err) => {
+                tracing::info!(error = %err, "question refused");
+                Ending::failed(err.user_message(language))
+            }
+            Ok(n) => {
+                run.question = n.text;
+                let span = tracing::info_span!("pipeline.ask", language = ?language);
+                let work = tracing::Instrument::instrument(self.work(&mut run, &question, progress, &cancel), span);
+                match tokio::time::timeout(limit + GRACE, work).await {
+                    Ok(ending) => ending,
+                    Err(_) => {
+                        tracing::warn!(secs = limit.as_secs(), "question timed out");
+                        Ending::failed(format!(
+                            "No answer within {}s; the work was stopped. Try a narrower question or a shorter time window.",
+                            limit.as_secs()
+                        ))
+                    }
+                }
+            }
+        };
+        self.finish(question.text, run, ending, started)
+    }
+}
