@@ -29,17 +29,28 @@ fn main() -> anyhow::Result<()> {
     println!("\nheld-out evaluation ({} paraphrases, {} negatives):", report.cases, report.negatives);
     println!("  recall@1                 {:.3}", report.recall_at_1());
     println!("  recall@3                 {:.3}", report.recall_at_3());
-    println!("  false short-circuit rate {:.3} ({} of {})", report.false_short_circuit_rate(),
-        report.false_short_circuits.len(), report.negatives);
+    println!(
+        "  false short-circuit rate {:.3} ({} of {})",
+        report.false_short_circuit_rate(),
+        report.false_short_circuits.len(),
+        report.negatives
+    );
     println!("  wrong-entry short-circuits {}", report.wrong_short_circuits.len());
-    println!("  short-circuit coverage   {:.3} (paraphrases answered without the model)", report.short_circuit_coverage());
+    println!(
+        "  short-circuit coverage   {:.3} (paraphrases answered without the model)",
+        report.short_circuit_coverage()
+    );
     for (q, want, got) in &report.misses {
         println!("  miss: {q:?} expected {want}, top 3 {got:?}");
     }
 
     let loo = leave_one_out(&library);
     println!("\nleave-one-out over library paraphrases ({} texts; tuning data):", loo.cases);
-    println!("  recall@1 {:.3}  recall@3 {:.3}", loo.hits_at_1 as f64 / loo.cases as f64, loo.hits_at_3 as f64 / loo.cases as f64);
+    println!(
+        "  recall@1 {:.3}  recall@3 {:.3}",
+        loo.hits_at_1 as f64 / loo.cases as f64,
+        loo.hits_at_3 as f64 / loo.cases as f64
+    );
     let worst_negative = loo.negative_scores.iter().copied().fold(0.0f32, f32::max);
     println!("  highest tuning-negative score {worst_negative:.3}");
     for t in [0.6f32, 0.65, 0.7, 0.75, 0.8, 0.82, 0.85, 0.9] {

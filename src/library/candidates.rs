@@ -27,7 +27,13 @@ struct Candidate<'a> {
 /// Appends a candidate entry for `question` → `sql` to the review file at `path` (created if missing) and
 /// returns its generated id. The entry has `status = "candidate"`; a reviewer adds paraphrases and parameters
 /// and moves it into `prompts/library/`.
-pub fn file_candidate(path: &Path, question: &str, sql: &str, asker: &str, answer_summary: &str) -> anyhow::Result<String> {
+pub fn file_candidate(
+    path: &Path,
+    question: &str,
+    sql: &str,
+    asker: &str,
+    answer_summary: &str,
+) -> anyhow::Result<String> {
     anyhow::ensure!(!question.trim().is_empty(), "a candidate needs the question that was asked");
     anyhow::ensure!(!sql.trim().is_empty(), "a candidate needs the SQL that answered the question");
     let now = Utc::now();
@@ -41,9 +47,8 @@ pub fn file_candidate(path: &Path, question: &str, sql: &str, asker: &str, answe
         status: Some("candidate".into()),
         ..Entry::default()
     };
-    let file = CandidateFile {
-        entry: vec![Candidate { entry: &entry, asker, answer_summary, filed_at: now.to_rfc3339() }],
-    };
+    let file =
+        CandidateFile { entry: vec![Candidate { entry: &entry, asker, answer_summary, filed_at: now.to_rfc3339() }] };
     let text = toml::to_string(&file).context("could not write the candidate as TOML")?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
@@ -61,7 +66,8 @@ pub fn file_candidate(path: &Path, question: &str, sql: &str, asker: &str, answe
 /// Reads the candidates in a review file (for reviewers and tests).
 pub fn read_candidates(path: &Path) -> anyhow::Result<Vec<toml::Table>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
-    let mut table: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let mut table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
     let entries = match table.remove("entry") {
         Some(toml::Value::Array(items)) => items,
         _ => Vec::new(),

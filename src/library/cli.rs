@@ -40,8 +40,9 @@ pub async fn check_entry(config: &Config, engine: &dyn SqlEngine, entry: &Entry)
     let values = params::defaults_with_examples(entry, Utc::now());
     let result = async {
         let sql = params::render(&entry.sql, &values)?;
-        let validated = crate::pipeline::validate::validate(&sql, &catalog, engine.binding(), config.pipeline.row_limit)
-            .map_err(|e| format!("validation: {e}"))?;
+        let validated =
+            crate::pipeline::validate::validate(&sql, &catalog, engine.binding(), config.pipeline.row_limit)
+                .map_err(|e| format!("validation: {e}"))?;
         let opts = ExecOptions { row_cap: config.pipeline.row_limit as usize, ..ExecOptions::default() };
         let rows = engine.execute(&validated, &opts).await.map_err(|e| format!("{}: {e}", engine.name()))?;
         Ok::<_, String>(rows.rows.len())

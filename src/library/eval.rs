@@ -179,7 +179,6 @@ pub fn leave_one_out(library: &Library) -> LeaveOneOut {
         out.top.push((scores[order[0]], order[0] == *entry));
     }
     let full = LexicalIndex::build(&all, &tags);
-    out.negative_scores =
-        TUNING_NEGATIVES.iter().map(|q| full.scores(q).into_iter().fold(0.0f32, f32::max)).collect();
+    out.negative_scores = TUNING_NEGATIVES.iter().map(|q| full.scores(q).into_iter().fold(0.0f32, f32::max)).collect();
     out
 }

@@ -47,9 +47,13 @@ re!(
 );
 re!(ACCESS_KEY, r"\b((?:AKIA|ASIA)[A-Z0-9]{16})\b");
 re!(QUOTED, r#"['"`]([A-Za-z0-9+=,.@_-]{2,64})['"`]"#);
-re!(DATE_LIKE, r"(?i)\b\d{4}-\d{1,2}-\d{1,2}\b|\d{1,2}\s*월\s*\d{1,2}\s*일|\d{1,2}/\d{1,2}\b|\b(since|between|until|before|after)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}\b|부터|까지|이후|이전");
+re!(
+    DATE_LIKE,
+    r"(?i)\b\d{4}-\d{1,2}-\d{1,2}\b|\d{1,2}\s*월\s*\d{1,2}\s*일|\d{1,2}/\d{1,2}\b|\b(since|between|until|before|after)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}\b|부터|까지|이후|이전"
+);
 
 /// Words after "user"/"사용자" that are not names.
+#[rustfmt::skip]
 const NOT_NAMES: &[&str] = &[
     "the", "a", "an", "that", "who", "with", "without", "which", "whose", "has", "had", "have", "is", "was", "were",
     "in", "of", "for", "and", "or", "to", "from", "by", "on", "at", "logins", "login", "activity", "activities",
@@ -114,12 +118,15 @@ fn push_unique(list: &mut Vec<String>, value: &str) {
     }
 }
 
+re!(KO_SPAN, r"(?:최근|지난|과거)?\s*(\d+|한|두|세|네|다섯)\s*(시간|일|주|주일|개월|달)\s*(?:간|동안|전|이내|내)?");
 re!(
-    KO_SPAN,
-    r"(?:최근|지난|과거)?\s*(\d+|한|두|세|네|다섯)\s*(시간|일|주|주일|개월|달)\s*(?:간|동안|전|이내|내)?"
+    EN_SPAN,
+    r"\b(?:last|past|previous|recent|in the last|over the last|within)?\s*(\d+|a|one|two|three|four|five|six|seven|ten|fourteen|thirty)\s*(hours?|hrs?|days?|weeks?|months?)\b(\s+ago)?"
 );
-re!(EN_SPAN, r"\b(?:last|past|previous|recent|in the last|over the last|within)?\s*(\d+|a|one|two|three|four|five|six|seven|ten|fourteen|thirty)\s*(hours?|hrs?|days?|weeks?|months?)\b(\s+ago)?");
-re!(EN_UNIT, r"\b(?:in|over|during|within|for)?\s*the\s+(?:last|past)\s+(hour|day|week|month)\b|\bpast\s+(hour|day|week|month)\b");
+re!(
+    EN_UNIT,
+    r"\b(?:in|over|during|within|for)?\s*the\s+(?:last|past)\s+(hour|day|week|month)\b|\bpast\s+(hour|day|week|month)\b"
+);
 
 fn number(word: &str) -> Option<i64> {
     Some(match word {
@@ -203,7 +210,11 @@ pub fn time_window(text: &str, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<
     }
     if let Some(c) = KO_SPAN.captures(text)
         && let (Some(n), Some(_)) = (number(&c[1]), c.get(2))
-        && (c[0].contains("최근") || c[0].contains("지난") || c[0].contains("간") || c[0].contains("동안") || c[0].contains('전'))
+        && (c[0].contains("최근")
+            || c[0].contains("지난")
+            || c[0].contains("간")
+            || c[0].contains("동안")
+            || c[0].contains('전'))
     {
         let n = n.max(1);
         let span = unit_span(&c[2], n)?;

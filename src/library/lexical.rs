@@ -19,8 +19,14 @@ const BEST_TEXT_WEIGHT: f32 = 0.8;
 const SYNONYMS: &[(&str, &str)] = &[
     (r"\bwith or without\b|\bwhether\b|사용 ?여부|여부|현황", "status"),
     (r"\b(without|no|not|never|skipped|missing)\b|없이|미사용|미적용|안 ?쓴|안 ?쓰고|않은|않고", "without"),
-    (r"\bto ipaddr\b|\b(destination|dest|dst|towards|going to)\b|목적지|로 가는|로 향하는|로 들어온|로 접속", "destination"),
-    (r"\bfrom ipaddr\b|\b(source|src|originating|coming from)\b|출발지|에서 나온|가 보낸|가 접속한|에서 나간", "source"),
+    (
+        r"\bto ipaddr\b|\b(destination|dest|dst|towards|going to)\b|목적지|로 가는|로 향하는|로 들어온|로 접속",
+        "destination",
+    ),
+    (
+        r"\bfrom ipaddr\b|\b(source|src|originating|coming from)\b|출발지|에서 나온|가 보낸|가 접속한|에서 나간",
+        "source",
+    ),
     (r"\b(sign(ed)? ?in|log(ged)? ?in|log ?on|logins?|sign ?ons?)\b", "login"),
     (r"로그인|콘솔 접속|접속", "login"),
     (r"\b(multi ?factor|two ?factor|2fa|mfa)\b", "mfa"),
@@ -81,9 +87,8 @@ const SYNONYMS: &[(&str, &str)] = &[
     (r"퍼블릭|공개|외부|전체 ?공개|인터넷|전세계|모든 ?곳", "public"),
 ];
 
-static SYNONYM_RES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    SYNONYMS.iter().map(|(p, t)| (Regex::new(p).expect("synonym pattern compiles"), *t)).collect()
-});
+static SYNONYM_RES: LazyLock<Vec<(Regex, &'static str)>> =
+    LazyLock::new(|| SYNONYMS.iter().map(|(p, t)| (Regex::new(p).expect("synonym pattern compiles"), *t)).collect());
 
 /// Folds known phrasings of domain terms into one token each (input already normalised).
 pub fn fold_synonyms(normalized: &str) -> String {

@@ -101,8 +101,8 @@ impl Library {
     pub fn from_files(origin: &str, files: &[(String, String)]) -> Result<Self, LibraryError> {
         let mut located = Vec::new();
         for (file, text) in files {
-            let parsed: LibraryFile = toml::from_str(text)
-                .map_err(|e| LibraryError::File { file: file.clone(), message: e.to_string() })?;
+            let parsed: LibraryFile =
+                toml::from_str(text).map_err(|e| LibraryError::File { file: file.clone(), message: e.to_string() })?;
             located.extend(parsed.entry.into_iter().map(|e| (file.clone(), e)));
         }
         if located.is_empty() {

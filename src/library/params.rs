@@ -120,11 +120,7 @@ pub struct Values {
 /// Placeholder names used in `sql`, in order of first use.
 pub fn placeholders(sql: &str) -> Vec<String> {
     let mut seen = BTreeSet::new();
-    PLACEHOLDER
-        .captures_iter(sql)
-        .map(|c| c[1].to_string())
-        .filter(|name| seen.insert(name.clone()))
-        .collect()
+    PLACEHOLDER.captures_iter(sql).map(|c| c[1].to_string()).filter(|name| seen.insert(name.clone())).collect()
 }
 
 fn timestamp_literal(t: DateTime<Utc>) -> String {

@@ -124,12 +124,8 @@ impl std::fmt::Debug for HybridRetriever {
 
 /// Builds the lexical index of a library.
 pub fn index_library(library: &Library) -> LexicalIndex {
-    let texts: Vec<(usize, String)> = library
-        .entries()
-        .iter()
-        .enumerate()
-        .flat_map(|(i, e)| e.texts().map(move |t| (i, t.to_string())))
-        .collect();
+    let texts: Vec<(usize, String)> =
+        library.entries().iter().enumerate().flat_map(|(i, e)| e.texts().map(move |t| (i, t.to_string()))).collect();
     let tags: Vec<Vec<String>> = library.entries().iter().map(|e| e.tags.clone()).collect();
     LexicalIndex::build(&texts, &tags)
 }

@@ -65,6 +65,7 @@ pub fn normalize(s: &str) -> String {
 }
 
 /// Korean particles and endings stripped from the end of a word (longest first).
+#[rustfmt::skip]
 const PARTICLES: &[&str] = &[
     "에서는", "에서도", "으로는", "에게서", "이라도", "에서", "으로", "에게", "한테", "까지", "부터", "이나", "이랑",
     "에는", "에도", "보다", "처럼", "들이", "들을", "들의", "들은", "들", "은", "는", "이", "가", "을", "를", "의",
@@ -72,6 +73,7 @@ const PARTICLES: &[&str] = &[
 ];
 
 /// Words that carry no topic (both languages).
+#[rustfmt::skip]
 const STOPWORDS: &[&str] = &[
     "a", "an", "the", "of", "in", "on", "for", "to", "me", "my", "our", "us", "we", "i", "you", "is", "are", "was",
     "were", "be", "been", "do", "does", "did", "can", "could", "would", "should", "will", "please", "show", "list",
@@ -163,7 +165,8 @@ mod tests {
 
     #[test]
     fn slots_are_replaced_by_slot_words() {
-        let n = normalize("Traffic from 203.0.113.9 to 0.0.0.0/0 by arn:aws:iam::123456789012:user/bob in 123456789012");
+        let n =
+            normalize("Traffic from 203.0.113.9 to 0.0.0.0/0 by arn:aws:iam::123456789012:user/bob in 123456789012");
         assert_eq!(n, "traffic from ipaddr to anywhere by principal in accountid");
     }
 

@@ -67,7 +67,10 @@ fn the_embedded_library_loads_with_at_least_sixty_entries_in_both_languages() {
 
 #[test]
 fn a_duplicate_id_is_refused_with_the_entry_id_and_reason() {
-    let msg = invalid(&[("a.toml", entry_toml("twice", GOOD_SQL, "{ window = \"7d\" }")), ("b.toml", entry_toml("twice", GOOD_SQL, "{ window = \"7d\" }"))]);
+    let msg = invalid(&[
+        ("a.toml", entry_toml("twice", GOOD_SQL, "{ window = \"7d\" }")),
+        ("b.toml", entry_toml("twice", GOOD_SQL, "{ window = \"7d\" }")),
+    ]);
     assert!(msg.contains("`twice`") && msg.contains("duplicate id"), "{msg}");
 }
 
@@ -183,7 +186,11 @@ async fn retrieval_recall_at_3_is_at_least_90_percent_with_no_false_short_circui
     let library = Library::embedded().unwrap();
     for case in &set.case {
         assert!(library.get(&case.expect).is_some(), "eval expects unknown entry {}", case.expect);
-        assert!(!library.entries().iter().any(|e| e.texts().any(|t| t == case.question)), "{} is in the library", case.question);
+        assert!(
+            !library.entries().iter().any(|e| e.texts().any(|t| t == case.question)),
+            "{} is in the library",
+            case.question
+        );
     }
     let report = evaluate(&retriever(), &set, now(), Seoul).await;
     assert!(report.recall_at_3() >= 0.90, "recall@3 {:.3}; misses: {:#?}", report.recall_at_3(), report.misses);
@@ -308,7 +315,8 @@ mod embeddings {
         let (url, _calls) = server().await;
         let bedrock = Arc::new(BedrockEmbedder::new(client(&url), "no-such-model"));
         assert!(bedrock.embed("x").await.is_err(), "the fake refuses unknown models");
-        let r = retriever().with_embedder(bedrock).retrieve("Are there logs of root account usage?", now(), Seoul).await;
+        let r =
+            retriever().with_embedder(bedrock).retrieve("Are there logs of root account usage?", now(), Seoul).await;
         assert_eq!(r.verified.map(|v| v.id).as_deref(), Some("root-usage"));
     }
 }
