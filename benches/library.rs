@@ -55,7 +55,11 @@ fn main() -> anyhow::Result<()> {
     println!("  highest tuning-negative score {worst_negative:.3}");
     for t in [0.6f32, 0.65, 0.7, 0.75, 0.8, 0.82, 0.85, 0.9] {
         let (right, wrong, neg) = loo.at(t);
-        println!("  threshold {t:.2}: correct short-circuits {right:.3}, wrong {wrong}, negatives over {neg}");
+        let (v_right, v_wrong) = loo.variants_at(t);
+        println!(
+            "  threshold {t:.2}: paraphrases short-circuited right {right:.3} / wrong {wrong}; \
+             near-exact variants right {v_right:.3} / wrong {v_wrong}; tuning negatives over {neg}"
+        );
     }
 
     let questions: Vec<&str> = set.case.iter().map(|c| c.question.as_str()).collect();

@@ -147,9 +147,34 @@ pub struct LeaveOneOut {
     pub top: Vec<(f32, bool)>,
     /// Top score of each tuning negative.
     pub negative_scores: Vec<f32>,
+    /// Near-exact variants of library texts (a time phrase or politeness added): top score and whether right.
+    pub variants: Vec<(f32, bool)>,
+}
+
+/// A near-exact variant of a library text: what someone retyping the question adds (time phrase, politeness).
+pub fn variant(text: &str, k: usize) -> String {
+    let base = text.trim_end_matches(['?', '.', '!']);
+    let korean = text.chars().any(super::text::is_hangul);
+    match (k % 4, korean) {
+        (0, false) => format!("{base} in the last 24 hours"),
+        (1, false) => format!("please {}", base.to_lowercase()),
+        (2, false) => format!("{base} yesterday?"),
+        (3, false) => format!("can you tell me: {base}"),
+        (0, true) => format!("어제 {base}"),
+        (1, true) => format!("최근 3일 {base} 좀"),
+        (2, true) => format!("{base} 알려줘"),
+        _ => format!("혹시 {base}?"),
+    }
 }
 
 impl LeaveOneOut {
+    /// For `threshold`: (share of near-exact variants short-circuiting correctly, wrong ones).
+    pub fn variants_at(&self, threshold: f32) -> (f64, usize) {
+        let right = self.variants.iter().filter(|(s, ok)| *s >= threshold && *ok).count();
+        let wrong = self.variants.iter().filter(|(s, ok)| *s >= threshold && !*ok).count();
+        (ratio(right, self.variants.len()), wrong)
+    }
+
     /// For `threshold`: (share of paraphrases that would short-circuit correctly, wrong ones, negatives over it).
     pub fn at(&self, threshold: f32) -> (f64, usize, usize) {
         let right = self.top.iter().filter(|(s, ok)| *s >= threshold && *ok).count();
@@ -180,5 +205,10 @@ pub fn leave_one_out(library: &Library) -> LeaveOneOut {
     }
     let full = LexicalIndex::build(&all, &tags);
     out.negative_scores = TUNING_NEGATIVES.iter().map(|q| full.scores(q).into_iter().fold(0.0f32, f32::max)).collect();
+    for (k, (entry, text)) in all.iter().enumerate() {
+        let scores = full.scores(&variant(text, k));
+        let best = (0..scores.len()).max_by(|a, b| scores[*a].total_cmp(&scores[*b])).unwrap_or(0);
+        out.variants.push((scores.get(best).copied().unwrap_or(0.0), best == *entry));
+    }
     out
 }
