@@ -144,21 +144,23 @@ impl Renderer {
             "sections": sections,
             "more": more,
         });
-        let parent = self.finish("blocks/alert_digest.json.j2", &ctx, head)?;
-        let mut thread = Vec::new();
+        let parent = self.finish("blocks/alert_digest.json.j2", &ctx, head.iter().map(|e| e.event.id.clone()).collect())?;
+        let mut chunks: Vec<Vec<Vec<&Alerted>>> = Vec::new();
         let mut rest = rest;
-        let mut part = 1;
-        let parts = rest.len().div_ceil(THREAD_EVENTS).max(1);
         while !rest.is_empty() {
             let sections = self.pack(&rest[..rest.len().min(THREAD_EVENTS)]);
             let used: usize = sections.iter().map(Vec::len).sum();
-            let (chunk, later) = rest.split_at(used);
+            rest = &rest[used..];
+            chunks.push(sections);
+        }
+        let parts = chunks.len();
+        let mut thread = Vec::with_capacity(parts);
+        for (i, sections) in chunks.iter().enumerate() {
             let lines: Vec<Vec<Line>> = sections.iter().map(|s| s.iter().map(|e| self.line(e)).collect()).collect();
-            let text = format!("{} {} ({}) — {part}/{parts}", worst.icon(), g.route.name, g.account);
+            let text = format!("{} {} ({}) — {}/{parts}", worst.icon(), g.route.name, g.account, i + 1);
             let ctx = serde_json::json!({"text": text, "color": worst.color(), "sections": lines});
-            thread.push(self.finish("blocks/alert_thread.json.j2", &ctx, chunk)?);
-            rest = later;
-            part += 1;
+            let ids = sections.iter().flatten().map(|e| e.event.id.clone()).collect();
+            thread.push(self.finish("blocks/alert_thread.json.j2", &ctx, ids)?);
         }
         Ok(RenderedGroup { parent, thread })
     }
@@ -248,13 +250,13 @@ impl Renderer {
         }
     }
 
-    fn finish(&self, template: &str, ctx: &Value, events: &[Alerted]) -> Result<Rendered, RenderError> {
+    fn finish(&self, template: &str, ctx: &Value, event_ids: Vec<String>) -> Result<Rendered, RenderError> {
         let text = self.templates.render(template, ctx).map_err(RenderError::Template)?;
         let mut json: Value = serde_json::from_str(&text).map_err(|e| RenderError::Invalid(e.to_string()))?;
         limits::enforce(&mut json)?;
         let content: SlackMessageContent =
             serde_json::from_value(json.clone()).map_err(|e| RenderError::Invalid(e.to_string()))?;
-        Ok(Rendered { content, json, event_ids: events.iter().map(|e| e.event.id.clone()).collect() })
+        Ok(Rendered { content, json, event_ids })
     }
 }
 

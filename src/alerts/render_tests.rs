@@ -54,10 +54,10 @@ fn a_mixed_digest_renders_colour_fields_button_counts_and_escaped_lines() {
     let g = &groups[0];
     let r = renderer("en").render(g, MessageKind::Digest, Some(&summary_sentence(g, "en"))).unwrap();
     assert!(r.thread.is_empty());
-    let text = r.json.to_string();
+    let text = r.parent.json.to_string();
     assert!(!text.contains("<!channel>") && text.contains("&lt;!channel&gt;"), "mentions must be escaped");
-    assert_eq!(r.json.pointer("/attachments/0/color").unwrap(), "#d40e0d");
-    insta::assert_json_snapshot!("alert_digest_mixed_en", r.json);
+    assert_eq!(r.parent.json.pointer("/attachments/0/color").unwrap(), "#d40e0d");
+    insta::assert_json_snapshot!("alert_digest_mixed_en", r.parent.json);
 }
 
 #[test]
@@ -65,9 +65,9 @@ fn korean_digests_use_korean_labels_and_seoul_time() {
     let groups = group(mixed(), &routing());
     let g = &groups[0];
     let r = renderer("ko").render(g, MessageKind::Digest, Some(&summary_sentence(g, "ko"))).unwrap();
-    let text = r.json.to_string();
+    let text = r.parent.json.to_string();
     assert!(text.contains("수행자") && text.contains("KST"), "{text}");
-    insta::assert_json_snapshot!("alert_digest_mixed_ko", r.json);
+    insta::assert_json_snapshot!("alert_digest_mixed_ko", r.parent.json);
 }
 
 #[test]
@@ -105,6 +105,6 @@ fn a_single_red_event_links_to_the_event_in_its_partition() {
     e.event.region = "cn-north-1".into();
     let groups = group(vec![e], &routing());
     let r = renderer("en").render(&groups[0], MessageKind::Immediate, None).unwrap();
-    let url = r.json.pointer("/attachments/0/blocks/2/elements/0/url").unwrap().as_str().unwrap();
+    let url = r.parent.json.pointer("/attachments/0/blocks/2/elements/0/url").unwrap().as_str().unwrap();
     assert_eq!(url, "https://cn-north-1.console.amazonaws.cn/cloudtrail/home?region=cn-north-1#/events/ev-00001");
 }

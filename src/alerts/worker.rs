@@ -83,8 +83,22 @@ pub struct Worker {
     renderer: Renderer,
     narrator: Option<Arc<dyn Narrator>>,
     settings: WorkerSettings,
+    held: tokio::sync::Mutex<Batch>,
 }
 
+impl Batch {
+    fn absorb(&mut self, other: Batch) {
+        self.msgs.extend(other.msgs);
+        self.waiting.extend(other.waiting);
+        // A redelivered copy of a message whose event is still held must not be posted twice.
+        let known: HashSet<String> = self.events.iter().map(|e| e.event.id.clone()).collect();
+        self.events.extend(other.events.into_iter().filter(|e| !known.contains(&e.event.id)));
+        self.poison.extend(other.poison);
+        self.retry_later.extend(other.retry_later);
+    }
+}
+
+#[derive(Default)]
 struct Batch {
     msgs: Vec<QueueMessage>,
     /// Per message: eventIDs still to post.
@@ -107,22 +121,33 @@ impl Worker {
         narrator: Option<Arc<dyn Narrator>>,
         settings: WorkerSettings,
     ) -> Self {
-        Self { queue, poster, store, rules, routing, renderer, narrator, settings }
+        Self { queue, poster, store, rules, routing, renderer, narrator, settings, held: Default::default() }
     }
 
     /// Drains what is queued now: red events immediately, then one digest per account; deletes what was posted.
     pub async fn drain_once(&self) -> anyhow::Result<DrainOutcome> {
+        self.step(true).await
+    }
+
+    /// One polling step: receive what is queued, post red events now; when `flush`, post the held digests too.
+    /// Without `flush`, messages of non-red events stay held (invisible, extended) until a flushing step.
+    pub async fn step(&self, flush: bool) -> anyhow::Result<DrainOutcome> {
         let mut out = DrainOutcome::default();
         let msgs = self.receive_all().await?;
         out.received = msgs.len();
-        let mut batch = self.prepare(msgs, &mut out)?;
-        let held = batch.msgs.clone();
+        let fresh = self.prepare(msgs, &mut out)?;
+        let mut held = self.held.lock().await;
+        held.absorb(fresh);
+        let in_flight = held.msgs.clone();
+        let events = std::mem::take(&mut held.events);
+        let (now, later): (Vec<_>, Vec<_>) = events.into_iter().partition(|e| flush || e.severity == Severity::Red);
         let posted = tokio::select! {
-            posted = self.post_all(std::mem::take(&mut batch.events), &mut out) => posted,
-            _ = heartbeat(self.queue.clone(), held, self.settings.visibility) => unreachable!("heartbeat never ends"),
+            posted = self.post_all(now.clone(), &mut out) => posted,
+            _ = heartbeat(self.queue.clone(), in_flight, self.settings.visibility) => unreachable!("heartbeat never ends"),
         };
-        self.finish(batch, &posted, &mut out).await;
-        info!(?out, "alert drain finished");
+        held.events = if flush { Vec::new() } else { later.into_iter().chain(now.into_iter().filter(|e| !posted.contains(&e.event.id))).collect() };
+        self.settle(&mut held, &posted, flush, &mut out).await;
+        info!(?out, flush, "alert drain step finished");
         Ok(out)
     }
 
@@ -144,7 +169,7 @@ impl Worker {
     }
 
     fn prepare(&self, msgs: Vec<QueueMessage>, out: &mut DrainOutcome) -> anyhow::Result<Batch> {
-        let mut batch = Batch { msgs: Vec::new(), waiting: Vec::new(), events: Vec::new(), poison: Vec::new(), retry_later: Vec::new() };
+        let mut batch = Batch::default();
         let mut in_batch: HashSet<String> = HashSet::new();
         for m in msgs {
             let events = match parse_body(&m.body) {
@@ -256,41 +281,70 @@ impl Worker {
         out.alerted += ids.len();
     }
 
-    async fn finish(&self, batch: Batch, posted: &HashSet<String>, out: &mut DrainOutcome) {
-        let mut done = batch.poison.clone();
-        out.unparseable = batch.retry_later.len();
-        let mut back = batch.retry_later;
-        for (m, waiting) in batch.msgs.into_iter().zip(batch.waiting) {
-            if waiting.iter().all(|id| posted.contains(id)) { done.push(m) } else { back.push(m) }
+    /// Deletes finished and poison messages, releases unparseable ones; on `flush` releases what failed,
+    /// otherwise keeps unfinished messages held and extends their visibility.
+    async fn settle(&self, held: &mut Batch, posted: &HashSet<String>, flush: bool, out: &mut DrainOutcome) {
+        let mut done = std::mem::take(&mut held.poison);
+        out.poisoned = done.len();
+        out.unparseable = held.retry_later.len();
+        let mut back = std::mem::take(&mut held.retry_later);
+        let mut keep = Batch::default();
+        for (m, mut waiting) in held.msgs.drain(..).zip(held.waiting.drain(..)) {
+            waiting.retain(|id| !posted.contains(id));
+            if waiting.is_empty() {
+                done.push(m);
+            } else if flush {
+                back.push(m);
+            } else {
+                keep.msgs.push(m);
+                keep.waiting.push(waiting);
+            }
         }
         match self.queue.delete(&done).await {
             Ok(n) => out.deleted += n,
             Err(e) => warn!(error = %e, "some queue deletes failed; those messages will be redelivered and skipped as duplicates"),
         }
-        out.poisoned = batch.poison.len();
         match self.queue.release(&back).await {
             Ok(()) => out.released += back.len(),
             Err(e) => warn!(error = %e, "could not release messages; they reappear after the visibility timeout"),
         }
+        if !keep.msgs.is_empty() {
+            if let Err(e) = self.queue.extend(&keep.msgs, self.settings.visibility).await {
+                warn!(error = %e, "could not extend held messages");
+            }
+        }
+        held.msgs = keep.msgs;
+        held.waiting = keep.waiting;
     }
 
-    /// Runs until `shutdown` resolves: drains every `interval` (the digest period).
-    pub async fn run(&self, interval: Duration, shutdown: impl std::future::Future<Output = ()>) {
+    /// Runs until `shutdown` resolves: polls every `poll` (red events go out at once) and posts digests every
+    /// `digest`. Held messages are released on shutdown.
+    pub async fn run(&self, poll: Duration, digest: Duration, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
-        let mut tick = tokio::time::interval(interval.max(Duration::from_secs(1)));
+        let poll = poll.clamp(Duration::from_secs(1), (self.settings.visibility / 3).max(Duration::from_secs(1)));
+        let mut tick = tokio::time::interval(poll);
+        let mut next_digest = tokio::time::Instant::now() + digest;
         loop {
             tokio::select! {
-                _ = &mut shutdown => return,
+                _ = &mut shutdown => break,
                 _ = tick.tick() => {
-                    if let Err(e) = self.drain_once().await {
+                    let flush = tokio::time::Instant::now() >= next_digest;
+                    if flush {
+                        next_digest += digest.max(Duration::from_secs(1));
+                    }
+                    if let Err(e) = self.step(flush).await {
                         warn!(error = %format!("{e:#}"), "alert drain failed");
                     }
                 }
             }
         }
+        let mut held = self.held.lock().await;
+        if let Err(e) = self.queue.release(&held.msgs).await {
+            warn!(error = %e, "could not release held messages on shutdown");
+        }
+        *held = Batch::default();
     }
 }
-
 async fn heartbeat(queue: Arc<dyn AlertQueue>, msgs: Vec<QueueMessage>, visibility: Duration) {
     let every = (visibility / 2).max(Duration::from_millis(500));
     loop {

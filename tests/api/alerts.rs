@@ -36,9 +36,6 @@ impl RecordingSlack {
     fn posts(&self) -> Vec<OutgoingMessage> {
         self.posts.lock().unwrap().clone()
     }
-    fn fail_next(&self, e: SlackError) {
-        self.script.lock().unwrap().push_back(e);
-    }
     fn fail_call(&self, n: usize, e: SlackError) {
         self.fail_calls.lock().unwrap().insert(n, e);
     }
