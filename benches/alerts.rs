@@ -87,7 +87,16 @@ impl SlackApi for CountingSlack {
 async fn end_to_end(n: usize) -> anyhow::Result<()> {
     let client = moto::sqs_client().await;
     let url = moto::create_queue(&client, "bench").await;
-    let bodies: Vec<String> = (0..n).map(body).collect();
+    // Ten events per SQS message (`{"Records": [...]}`), as a CloudTrail-file fan-out would send them.
+    let bodies: Vec<String> = (0..n)
+        .collect::<Vec<_>>()
+        .chunks(10)
+        .map(|c| {
+            let records: Vec<serde_json::Value> =
+                c.iter().map(|&i| serde_json::from_str::<serde_json::Value>(&body(i)).unwrap()["detail"].clone()).collect();
+            serde_json::json!({ "Records": records }).to_string()
+        })
+        .collect();
     let t = Instant::now();
     moto::send_all(&client, &url, &bodies).await;
     println!("  enqueue into moto: {n} events in {:.1} s", t.elapsed().as_secs_f64());
@@ -107,14 +116,15 @@ async fn end_to_end(n: usize) -> anyhow::Result<()> {
     let out = worker.drain_once().await?;
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "  drain: {} received, {} posted events, {} deleted in {secs:.2} s = {:.0} events/s; Slack posts made: {}",
+        "  drain: {} SQS messages, {} events, {} posted, {} deleted in {secs:.2} s = {:.0} events/s; Slack posts made: {}",
         out.received,
+        out.parsed,
         out.alerted,
         out.deleted,
-        out.received as f64 / secs,
+        out.parsed as f64 / secs,
         slack.0.load(Ordering::Relaxed)
     );
-    anyhow::ensure!(out.deleted == n && moto::depth(&client, &url).await == 0, "queue not drained: {out:?}");
+    anyhow::ensure!(out.deleted == bodies.len() && moto::depth(&client, &url).await == 0, "queue not drained: {out:?}");
     Ok(())
 }
 
