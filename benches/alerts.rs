@@ -25,11 +25,24 @@ use slack_morphism::prelude::SlackMessageContent;
 #[allow(dead_code)]
 mod moto;
 
-const NAMES: &[&str] = &["CreateRole", "AttachRolePolicy", "CreateBucket", "RunInstances", "AuthorizeSecurityGroupIngress", "DeleteSecurityGroup", "PutBucketPolicy", "CreateUser"];
+const NAMES: &[&str] = &[
+    "CreateRole",
+    "AttachRolePolicy",
+    "CreateBucket",
+    "RunInstances",
+    "AuthorizeSecurityGroupIngress",
+    "DeleteSecurityGroup",
+    "PutBucketPolicy",
+    "CreateUser",
+];
 
 fn body(i: usize) -> String {
     let account = ["111111111111", "222222222222", "333333333333"][i % 3];
-    let ua = if i % 4 == 0 { "console.ec2.amazonaws.com" } else { "APN/1.0 HashiCorp/1.0 Terraform/1.9.0 terraform-provider-aws/5.80.0" };
+    let ua = if i.is_multiple_of(4) {
+        "console.ec2.amazonaws.com"
+    } else {
+        "APN/1.0 HashiCorp/1.0 Terraform/1.9.0 terraform-provider-aws/5.80.0"
+    };
     serde_json::json!({"version": "0", "id": format!("eb-{i}"), "detail-type": "AWS API Call via CloudTrail",
         "source": "aws.iam", "account": account, "time": "2026-11-22T05:00:00Z", "region": "us-east-1", "resources": [],
         "detail": {"eventVersion": "1.08", "eventID": format!("bench-{i:07}"), "eventName": NAMES[i % NAMES.len()],
@@ -92,8 +105,10 @@ async fn end_to_end(n: usize) -> anyhow::Result<()> {
         .collect::<Vec<_>>()
         .chunks(10)
         .map(|c| {
-            let records: Vec<serde_json::Value> =
-                c.iter().map(|&i| serde_json::from_str::<serde_json::Value>(&body(i)).unwrap()["detail"].clone()).collect();
+            let records: Vec<serde_json::Value> = c
+                .iter()
+                .map(|&i| serde_json::from_str::<serde_json::Value>(&body(i)).unwrap()["detail"].clone())
+                .collect();
             serde_json::json!({ "Records": records }).to_string()
         })
         .collect();
@@ -131,7 +146,9 @@ async fn end_to_end(n: usize) -> anyhow::Result<()> {
 fn peak_rss_kb() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_owned()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -143,7 +160,10 @@ fn main() {
     let messages = pipeline(&bodies);
     let secs = t.elapsed().as_secs_f64();
     println!("alerts: parse → classify → rules → group → render, one core");
-    println!("  {n} events in {secs:.2} s = {:.0} events/s ({messages} Slack messages rendered; target ≥ 50,000/s)", n as f64 / secs);
+    println!(
+        "  {n} events in {secs:.2} s = {:.0} events/s ({messages} Slack messages rendered; target ≥ 50,000/s)",
+        n as f64 / secs
+    );
 
     println!("alerts: end-to-end drain through moto SQS");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");

@@ -58,10 +58,24 @@ pub struct Actor {
     pub root: bool,
 }
 
-const CI_MARKERS: &[&str] =
-    &["githubactions", "github-actions", "github_actions", "gitlab", "jenkins", "atlantis", "circleci", "buildkite", "codebuild", "spacelift", "bitbucket", "azure-pipelines", "drone"];
+const CI_MARKERS: &[&str] = &[
+    "githubactions",
+    "github-actions",
+    "github_actions",
+    "gitlab",
+    "jenkins",
+    "atlantis",
+    "circleci",
+    "buildkite",
+    "codebuild",
+    "spacelift",
+    "bitbucket",
+    "azure-pipelines",
+    "drone",
+];
 
-const CONSOLE_UA_PREFIXES: &[&str] = &["Mozilla/", "[Mozilla/", "S3Console", "[S3Console", "signin.amazonaws.com", "AWS Signin"];
+const CONSOLE_UA_PREFIXES: &[&str] =
+    &["Mozilla/", "[Mozilla/", "S3Console", "[S3Console", "signin.amazonaws.com", "AWS Signin"];
 
 /// Attributes an event to an actor.
 pub fn classify(ev: &CtEvent) -> Actor {
@@ -88,7 +102,9 @@ fn kind(ev: &CtEvent, id_type: &str) -> ActorKind {
     if is_ci(ev) {
         return ActorKind::Ci;
     }
-    let from_console = ev.value_at("sessionCredentialFromConsole").is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
+    let from_console = ev
+        .value_at("sessionCredentialFromConsole")
+        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
     if from_console
         || CONSOLE_UA_PREFIXES.iter().any(|p| ua.starts_with(p))
         || (ua.starts_with("console.") && ua.contains("amazonaws.com"))

@@ -20,7 +20,8 @@ use crate::templates::Templates;
 pub async fn run(config: &Config, cmd: AlertsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         AlertsCommand::Preview { file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("could not read event file {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("could not read event file {}", file.display()))?;
             println!("{}", preview(config, &text).with_context(|| format!("could not preview {}", file.display()))?);
             Ok(ExitCode::SUCCESS)
         }
@@ -63,7 +64,10 @@ pub fn preview(config: &Config, text: &str) -> anyhow::Result<String> {
 }
 
 async fn drain(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(once, "only `asklake alerts drain --once` runs from the command line; `asklake serve` runs the worker");
+    anyhow::ensure!(
+        once,
+        "only `asklake alerts drain --once` runs from the command line; `asklake serve` runs the worker"
+    );
     let store = crate::store::Store::open(&config.store.path)?;
     let slack = slack_client(config)?;
     let queue = super::build::queue(config, &store, Duration::from_secs(1)).await?;

@@ -18,7 +18,9 @@ pub enum EnvelopeError {
     #[error("body is not JSON: {0}")]
     Json(String),
     /// JSON, but not a shape we know.
-    #[error("unsupported event shape: {0} (send an EventBridge CloudTrail event, an SNS notification wrapping one, a CloudTrail record, an array of them, or {{\"Records\": [...]}})")]
+    #[error(
+        "unsupported event shape: {0} (send an EventBridge CloudTrail event, an SNS notification wrapping one, a CloudTrail record, an array of them, or {{\"Records\": [...]}})"
+    )]
     Unsupported(String),
     /// A CloudTrail record without a required field.
     #[error("CloudTrail record has no {0}")]
@@ -129,7 +131,9 @@ fn collect(value: Value, out: &mut Vec<CtEvent>, depth: u8) -> Result<(), Envelo
             }
             if let Some(kind) = map.get("Type").and_then(Value::as_str) {
                 if kind != "Notification" {
-                    return Err(EnvelopeError::Unsupported(format!("SNS message of Type {kind:?} (only Notification carries events)")));
+                    return Err(EnvelopeError::Unsupported(format!(
+                        "SNS message of Type {kind:?} (only Notification carries events)"
+                    )));
                 }
                 let inner = map.get("Message").and_then(Value::as_str).ok_or(EnvelopeError::Missing("SNS Message"))?;
                 let inner: Value =
@@ -187,7 +191,8 @@ mod tests {
 
     #[test]
     fn sns_notifications_wrapping_eventbridge_events_are_unwrapped() {
-        let inner = json!({"detail-type": "AWS Console Sign In via CloudTrail", "account": "333333333333", "detail": record()});
+        let inner =
+            json!({"detail-type": "AWS Console Sign In via CloudTrail", "account": "333333333333", "detail": record()});
         let body = json!({"Type": "Notification", "Message": inner.to_string()});
         assert_eq!(parse_body(&body.to_string()).unwrap()[0].id, "e1");
     }

@@ -97,8 +97,10 @@ impl AccountGroup {
             slot.0 = slot.0.max(e.severity);
             slot.1 += 1;
         }
-        let mut out: Vec<PairCount> =
-            map.into_iter().map(|((actor, action), (worst, count))| PairCount { actor, action, worst, count }).collect();
+        let mut out: Vec<PairCount> = map
+            .into_iter()
+            .map(|((actor, action), (worst, count))| PairCount { actor, action, worst, count })
+            .collect();
         out.sort_by(|a, b| b.worst.cmp(&a.worst).then(b.count.cmp(&a.count)).then(a.action.cmp(&b.action)));
         out
     }
@@ -111,7 +113,13 @@ impl AccountGroup {
 
     /// Distinct regions, sorted.
     pub fn regions(&self) -> Vec<String> {
-        self.events.iter().map(|e| e.event.region.clone()).filter(|r| !r.is_empty()).collect::<BTreeSet<_>>().into_iter().collect()
+        self.events
+            .iter()
+            .map(|e| e.event.region.clone())
+            .filter(|r| !r.is_empty())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
     }
 
     /// First and last event time.

@@ -78,7 +78,9 @@ async fn events(State(state): State<AlertsHttpState>, body: Bytes) -> Response {
         Ok(v) => enqueue(&state, v).await,
         Err(e) => error(
             StatusCode::BAD_REQUEST,
-            format!("body is not valid JSON ({e}); send one CloudTrail/EventBridge event, a JSON array of them, or {{\"Records\": [...]}}"),
+            format!(
+                "body is not valid JSON ({e}); send one CloudTrail/EventBridge event, a JSON array of them, or {{\"Records\": [...]}}"
+            ),
         ),
     }
 }
@@ -96,7 +98,8 @@ async fn sns(State(state): State<AlertsHttpState>, body: Bytes) -> Response {
     }
     if let Err(e) = verify(&msg, state.sns.as_ref()).await {
         warn!(error = %e, topic = %msg.topic_arn, "SNS message rejected");
-        let status = if matches!(e, SnsError::Fetch(_)) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::UNAUTHORIZED };
+        let status =
+            if matches!(e, SnsError::Fetch(_)) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::UNAUTHORIZED };
         return error(status, e.to_string());
     }
     match msg.kind.as_str() {

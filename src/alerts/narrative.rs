@@ -24,7 +24,8 @@ pub async fn narrative(g: &AccountGroup, narrator: Option<&dyn Narrator>, langua
         let redacted: Vec<Value> = g.events.iter().take(200).map(|e| redact(&e.event.detail)).collect();
         match n.narrate(&redacted, language).await {
             Ok(text) if !text.trim().is_empty() => {
-                let clean: String = text.chars().filter(|c| !c.is_control() || *c == '\n').take(MAX_NARRATIVE).collect();
+                let clean: String =
+                    text.chars().filter(|c| !c.is_control() || *c == '\n').take(MAX_NARRATIVE).collect();
                 return clean.trim().to_owned();
             }
             Ok(_) => tracing::warn!("narrator returned nothing; using the deterministic summary"),

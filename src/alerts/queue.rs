@@ -89,7 +89,12 @@ impl AlertQueue for EmbeddedQueue {
             .map_err(call_err("receive"))?;
         Ok(rows
             .into_iter()
-            .map(|r| QueueMessage { id: r.id.to_string(), receipt: r.receipt, body: r.body, receive_count: r.receive_count })
+            .map(|r| QueueMessage {
+                id: r.id.to_string(),
+                receipt: r.receipt,
+                body: r.body,
+                receive_count: r.receive_count,
+            })
             .collect())
     }
 
@@ -112,7 +117,9 @@ impl AlertQueue for EmbeddedQueue {
 
     async fn extend(&self, msgs: &[QueueMessage], by: Duration) -> Result<(), QueueError> {
         for m in msgs {
-            self.store.queue_set_visibility(parse_id(m), &m.receipt, by.as_millis() as i64).map_err(call_err("extend"))?;
+            self.store
+                .queue_set_visibility(parse_id(m), &m.receipt, by.as_millis() as i64)
+                .map_err(call_err("extend"))?;
         }
         Ok(())
     }

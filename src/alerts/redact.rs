@@ -6,8 +6,20 @@ const REDACTED: &str = "[redacted]";
 
 /// Key fragments (lower case) whose values are always removed.
 const SECRET_KEYS: &[&str] = &[
-    "accesskeyid", "secretaccesskey", "secret", "password", "token", "credentials", "privatekey", "userdata",
-    "sshpublickey", "certificatebody", "mfaidentifier", "passphrase", "authorization", "cookie",
+    "accesskeyid",
+    "secretaccesskey",
+    "secret",
+    "password",
+    "token",
+    "credentials",
+    "privatekey",
+    "userdata",
+    "sshpublickey",
+    "certificatebody",
+    "mfaidentifier",
+    "passphrase",
+    "authorization",
+    "cookie",
 ];
 
 /// A redacted copy of a CloudTrail record.
@@ -32,7 +44,8 @@ pub fn redact(v: &Value) -> Value {
 fn looks_like_key_id(s: &str) -> bool {
     let b = s.as_bytes();
     b.windows(20).any(|w| {
-        (w.starts_with(b"AKIA") || w.starts_with(b"ASIA")) && w.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        (w.starts_with(b"AKIA") || w.starts_with(b"ASIA"))
+            && w.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     })
 }
 

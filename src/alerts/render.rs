@@ -114,7 +114,12 @@ impl Renderer {
     }
 
     /// Renders one account group: a parent listing the first events and thread replies with the rest.
-    pub fn render(&self, g: &AccountGroup, kind: MessageKind, narrative: Option<&str>) -> Result<RenderedGroup, RenderError> {
+    pub fn render(
+        &self,
+        g: &AccountGroup,
+        kind: MessageKind,
+        narrative: Option<&str>,
+    ) -> Result<RenderedGroup, RenderError> {
         let worst = g.worst();
         let n = g.events.len();
         let head_sections = self.pack(&g.events[..n.min(PARENT_EVENTS)]);
@@ -128,7 +133,11 @@ impl Renderer {
         let text = format!("{} {} ({}): {} {}", worst.icon(), g.route.name, g.account, n, title);
         let sections: Vec<Vec<Line>> = head_sections.iter().map(|s| s.iter().map(|e| self.line(e)).collect()).collect();
         let more = (remaining > 0).then(|| {
-            if self.korean { format!("외 {remaining}건은 스레드에 있습니다") } else { format!("+{remaining} more in the thread") }
+            if self.korean {
+                format!("외 {remaining}건은 스레드에 있습니다")
+            } else {
+                format!("+{remaining} more in the thread")
+            }
         });
         let header = truncate(&format!("{} {} — {} {}", worst.icon(), g.route.name, n, title), 120);
         let button_url = cloudtrail_url(&g.main_region(), (n == 1).then(|| g.events[0].event.id.as_str()));
@@ -144,7 +153,8 @@ impl Renderer {
             "sections": sections,
             "more": more,
         });
-        let parent = self.finish("blocks/alert_digest.json.j2", &ctx, head.iter().map(|e| e.event.id.clone()).collect())?;
+        let parent =
+            self.finish("blocks/alert_digest.json.j2", &ctx, head.iter().map(|e| e.event.id.clone()).collect())?;
         let mut chunks: Vec<Vec<Vec<&Alerted>>> = Vec::new();
         let mut rest = rest;
         while !rest.is_empty() {
@@ -191,7 +201,11 @@ impl Renderer {
     /// Escaped length of a line plus formatting overhead.
     fn line_len(&self, e: &Alerted) -> usize {
         let l = self.line(e);
-        [&l.action, &l.resource, &l.actor, &l.time, &l.region, &l.note].iter().map(|s| mrkdwn(s).chars().count()).sum::<usize>() + 60
+        [&l.action, &l.resource, &l.actor, &l.time, &l.region, &l.note]
+            .iter()
+            .map(|s| mrkdwn(s).chars().count())
+            .sum::<usize>()
+            + 60
     }
 
     fn line(&self, e: &Alerted) -> Line {
@@ -234,7 +248,10 @@ impl Renderer {
             Field { label: self.label("Performed by", "수행자"), value: truncate(&performers, 500) },
             Field { label: self.label("Time", "시간"), value: self.time_range(g.time_range()) },
             Field { label: self.label("Regions", "리전"), value: truncate(&g.regions().join(", "), 300) },
-            Field { label: self.label("Account", "계정"), value: format!("{} ({})", truncate(&g.route.name, 80), g.account) },
+            Field {
+                label: self.label("Account", "계정"),
+                value: format!("{} ({})", truncate(&g.route.name, 80), g.account),
+            },
         ]
     }
 

@@ -11,7 +11,8 @@ use crate::alerts::rules::{Rules, Verdict};
 use crate::config::{AccountRoute, AlertsConfig};
 
 fn routing() -> Routing {
-    let mut cfg = AlertsConfig { default_channel: "C_DEFAULT".into(), red_channel: "C_SECURITY".into(), ..Default::default() };
+    let mut cfg =
+        AlertsConfig { default_channel: "C_DEFAULT".into(), red_channel: "C_SECURITY".into(), ..Default::default() };
     cfg.accounts.push(AccountRoute { id: "111122223333".into(), name: "prod-main".into(), channel: "C_PROD".into() });
     Routing::from_config(&cfg)
 }
@@ -25,20 +26,35 @@ fn event(i: usize, name: &str, identity: Value, ua: &str, extra: Value) -> Alert
     }
     let event = CtEvent::from_record(rec, None).unwrap();
     let actor = classify(&event);
-    let Verdict::Alert { severity, reasons } = Rules::defaults().evaluate(&event, &actor) else { panic!("{name} not alerted") };
+    let Verdict::Alert { severity, reasons } = Rules::defaults().evaluate(&event, &actor) else {
+        panic!("{name} not alerted")
+    };
     Alerted { event, actor, severity, reasons }
 }
 
 fn mixed() -> Vec<Alerted> {
-    let alice = json!({"type": "IAMUser", "userName": "alice <!channel>", "arn": "arn:aws:iam::111122223333:user/alice"});
+    let alice =
+        json!({"type": "IAMUser", "userName": "alice <!channel>", "arn": "arn:aws:iam::111122223333:user/alice"});
     let root = json!({"type": "Root", "arn": "arn:aws:iam::111122223333:root"});
     let tf = json!({"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/deployer/tf-run",
         "sessionContext": {"sessionIssuer": {"userName": "deployer"}}});
     let tf_ua = "APN/1.0 HashiCorp/1.0 Terraform/1.9.0 (+https://www.terraform.io) terraform-provider-aws/5.80.0";
     vec![
-        event(1, "ConsoleLogin", root, "Mozilla/5.0", json!({"eventSource": "signin.amazonaws.com",
-            "responseElements": {"ConsoleLogin": "Success"}, "additionalEventData": {"MFAUsed": "No"}})),
-        event(2, "CreateUser", alice.clone(), "aws-cli/2.15.0", json!({"requestParameters": {"userName": "bob & <eve>"}})),
+        event(
+            1,
+            "ConsoleLogin",
+            root,
+            "Mozilla/5.0",
+            json!({"eventSource": "signin.amazonaws.com",
+            "responseElements": {"ConsoleLogin": "Success"}, "additionalEventData": {"MFAUsed": "No"}}),
+        ),
+        event(
+            2,
+            "CreateUser",
+            alice.clone(),
+            "aws-cli/2.15.0",
+            json!({"requestParameters": {"userName": "bob & <eve>"}}),
+        ),
         event(3, "CreateRole", tf.clone(), tf_ua, json!({"requestParameters": {"roleName": "app"}})),
         event(4, "CreateBucket", tf, tf_ua, json!({"requestParameters": {"bucketName": "logs-bucket"}})),
     ]
@@ -75,7 +91,15 @@ fn a_storm_overflows_into_thread_replies_and_lists_every_event_once() {
     let tf = json!({"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/deployer/tf",
         "sessionContext": {"sessionIssuer": {"userName": "deployer"}}});
     let events: Vec<Alerted> = (0..1_000)
-        .map(|i| event(i, "CreateRole", tf.clone(), "Terraform/1.9.0", json!({"requestParameters": {"roleName": format!("role-{i}-{}", "x&<>".repeat(20))}})))
+        .map(|i| {
+            event(
+                i,
+                "CreateRole",
+                tf.clone(),
+                "Terraform/1.9.0",
+                json!({"requestParameters": {"roleName": format!("role-{i}-{}", "x&<>".repeat(20))}}),
+            )
+        })
         .collect();
     let groups = group(events, &routing());
     let r = renderer("en").render(&groups[0], MessageKind::Digest, None).unwrap();
@@ -93,7 +117,11 @@ fn a_storm_overflows_into_thread_replies_and_lists_every_event_once() {
             }
         }
         for id in &m.event_ids {
-            assert!(m.json.to_string().contains(&format!("role-{}-", id.trim_start_matches("ev-").parse::<usize>().unwrap())));
+            assert!(
+                m.json
+                    .to_string()
+                    .contains(&format!("role-{}-", id.trim_start_matches("ev-").parse::<usize>().unwrap()))
+            );
         }
     }
     assert!(r.parent.json.to_string().contains("more in the thread"));

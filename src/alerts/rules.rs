@@ -210,7 +210,10 @@ impl Rules {
         for r in &file.raise {
             let needs_field = matches!(r.when, Condition::FieldEquals | Condition::FieldContains);
             if needs_field && (r.field.is_none() || r.value.is_none()) {
-                return Err(RulesError::Condition { name: r.name.clone(), message: "needs `field` and `value`".into() });
+                return Err(RulesError::Condition {
+                    name: r.name.clone(),
+                    message: "needs `field` and `value`".into(),
+                });
             }
         }
         let mut base = HashMap::new();
@@ -219,7 +222,13 @@ impl Rules {
                 base.entry(e.clone()).or_insert(rule.severity);
             }
         }
-        Ok(Self { watch_all: file.watch_all, failed_red: file.failed_red, ignore: file.ignore, base, raise: file.raise })
+        Ok(Self {
+            watch_all: file.watch_all,
+            failed_red: file.failed_red,
+            ignore: file.ignore,
+            base,
+            raise: file.raise,
+        })
     }
 
     /// Evaluates one event: ignore rules first, then the base severity, raises, and the failed-attempt rule.
@@ -247,9 +256,10 @@ impl Rules {
 }
 
 fn ignore_matches(r: &IgnoreRule, ev: &CtEvent, actor: &Actor) -> bool {
-    let principal_ok = r.principal.as_deref().is_none_or(|p| {
-        glob(p, ev.str_at("userIdentity.arn").unwrap_or_default()) || glob(p, &actor.name)
-    });
+    let principal_ok = r
+        .principal
+        .as_deref()
+        .is_none_or(|p| glob(p, ev.str_at("userIdentity.arn").unwrap_or_default()) || glob(p, &actor.name));
     principal_ok
         && r.event.as_deref().is_none_or(|p| glob(p, &ev.name))
         && r.account.as_deref().is_none_or(|p| glob(p, &ev.account))
@@ -290,12 +300,15 @@ fn holds(r: &RaiseRule, ev: &CtEvent, actor: &Actor) -> bool {
         Condition::ConsoleLoginWithoutMfa => {
             let ok = ev.str_at("responseElements.ConsoleLogin") == Some("Success");
             let mfa = ev.str_at("additionalEventData.MFAUsed").unwrap_or("No");
-            let federated = matches!(ev.str_at("userIdentity.type"), Some("AssumedRole" | "FederatedUser" | "SAMLUser"));
+            let federated =
+                matches!(ev.str_at("userIdentity.type"), Some("AssumedRole" | "FederatedUser" | "SAMLUser"));
             ok && !mfa.eq_ignore_ascii_case("yes") && !federated
         }
         Condition::PublicGrant => req.is_some_and(is_public_grant),
         Condition::FieldEquals => field_text(ev, r).is_some_and(|t| Some(t.as_str()) == r.value.as_deref()),
-        Condition::FieldContains => field_text(ev, r).is_some_and(|t| t.contains(r.value.as_deref().unwrap_or_default())),
+        Condition::FieldContains => {
+            field_text(ev, r).is_some_and(|t| t.contains(r.value.as_deref().unwrap_or_default()))
+        }
     }
 }
 

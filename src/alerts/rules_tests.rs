@@ -35,7 +35,10 @@ fn logging_tampering_is_red() {
 
 #[test]
 fn identity_changes_are_yellow_and_routine_ones_green() {
-    assert_eq!(severity_of(&fixture("CreateUser", alice(), json!({"requestParameters": {"userName": "bob"}}))), Severity::Yellow);
+    assert_eq!(
+        severity_of(&fixture("CreateUser", alice(), json!({"requestParameters": {"userName": "bob"}}))),
+        Severity::Yellow
+    );
     assert_eq!(severity_of(&fixture("CreateBucket", alice(), json!({}))), Severity::Green);
     assert_eq!(severity_of(&fixture("CreateSecurityGroup", alice(), json!({}))), Severity::Green);
 }
@@ -67,7 +70,8 @@ fn ingress_from_anywhere_is_red_and_from_a_private_range_is_yellow() {
 
 #[test]
 fn administrator_access_and_star_policies_are_red() {
-    let arn = json!({"requestParameters": {"roleName": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}});
+    let arn =
+        json!({"requestParameters": {"roleName": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}});
     assert_eq!(severity_of(&fixture("AttachRolePolicy", alice(), arn)), Severity::Red);
     let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
     let inline = json!({"requestParameters": {"userName": "bob", "policyName": "p", "policyDocument": doc}});

@@ -93,7 +93,8 @@ impl SnsFetcher for HttpSnsFetcher {
 pub fn sns_host_url(url: &str) -> bool {
     let Ok(u) = reqwest::Url::parse(url) else { return false };
     let host = u.host_str().unwrap_or_default();
-    let region_ok = |r: &str| !r.is_empty() && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let region_ok =
+        |r: &str| !r.is_empty() && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let on_sns = [".amazonaws.com", ".amazonaws.com.cn"]
         .iter()
         .any(|suffix| host.strip_prefix("sns.").and_then(|h| h.strip_suffix(suffix)).is_some_and(region_ok));
@@ -149,7 +150,9 @@ pub fn verify_with_pem(m: &SnsMessage, pem: &str) -> Result<(), SnsError> {
         "2" => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
         other => return Err(SnsError::Version(other.to_owned())),
     };
-    ring::signature::UnparsedPublicKey::new(alg, key).verify(canonical(m).as_bytes(), &sig).map_err(|_| SnsError::Signature)
+    ring::signature::UnparsedPublicKey::new(alg, key)
+        .verify(canonical(m).as_bytes(), &sig)
+        .map_err(|_| SnsError::Signature)
 }
 
 fn pem_body(pem: &str) -> Option<Vec<u8>> {

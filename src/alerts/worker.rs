@@ -40,7 +40,13 @@ pub struct WorkerSettings {
 
 impl Default for WorkerSettings {
     fn default() -> Self {
-        Self { receivers: 2, max_receives: 5, visibility: Duration::from_secs(120), max_messages: 20_000, language: "en".into() }
+        Self {
+            receivers: 2,
+            max_receives: 5,
+            visibility: Duration::from_secs(120),
+            max_messages: 20_000,
+            language: "en".into(),
+        }
     }
 }
 
@@ -145,7 +151,11 @@ impl Worker {
             posted = self.post_all(now.clone(), &mut out) => posted,
             _ = heartbeat(self.queue.clone(), in_flight, self.settings.visibility) => unreachable!("heartbeat never ends"),
         };
-        held.events = if flush { Vec::new() } else { later.into_iter().chain(now.into_iter().filter(|e| !posted.contains(&e.event.id))).collect() };
+        held.events = if flush {
+            Vec::new()
+        } else {
+            later.into_iter().chain(now.into_iter().filter(|e| !posted.contains(&e.event.id))).collect()
+        };
         self.settle(&mut held, &posted, flush, &mut out).await;
         info!(?out, flush, "alert drain step finished");
         Ok(out)
@@ -177,7 +187,11 @@ impl Worker {
                 Err(e) => {
                     let give_up = self.settings.max_receives > 0 && m.receive_count >= self.settings.max_receives;
                     warn!(message_id = %m.id, receive_count = m.receive_count, error = %e, give_up, "unparseable alert message");
-                    if give_up { batch.poison.push(m) } else { batch.retry_later.push(m) }
+                    if give_up {
+                        batch.poison.push(m)
+                    } else {
+                        batch.retry_later.push(m)
+                    }
                     continue;
                 }
             };
@@ -221,7 +235,13 @@ impl Worker {
         posted
     }
 
-    async fn post_group(&self, g: &AccountGroup, kind: MessageKind, posted: &mut HashSet<String>, out: &mut DrainOutcome) {
+    async fn post_group(
+        &self,
+        g: &AccountGroup,
+        kind: MessageKind,
+        posted: &mut HashSet<String>,
+        out: &mut DrainOutcome,
+    ) {
         if g.route.channel.is_empty() {
             warn!(account = %g.account, "no Slack channel for this account: set [alerts] default_channel or the account's channel");
             out.failed_posts += 1;
@@ -236,7 +256,11 @@ impl Worker {
                 return;
             }
         };
-        let parent_msg = OutgoingMessage { channel: g.route.channel.clone(), thread_ts: None, content: rendered.parent.content.clone() };
+        let parent_msg = OutgoingMessage {
+            channel: g.route.channel.clone(),
+            thread_ts: None,
+            content: rendered.parent.content.clone(),
+        };
         let parent = match self.poster.post(&parent_msg).await {
             Ok(p) => p,
             Err(e) => {
@@ -247,7 +271,8 @@ impl Worker {
         };
         out.posts += 1;
         self.mark(&rendered.parent.event_ids, posted, out);
-        let red_copy = g.worst() == Severity::Red && !g.route.red_channel.is_empty() && g.route.red_channel != g.route.channel;
+        let red_copy =
+            g.worst() == Severity::Red && !g.route.red_channel.is_empty() && g.route.red_channel != g.route.channel;
         if red_copy {
             let copy = OutgoingMessage { channel: g.route.red_channel.clone(), ..parent_msg };
             match self.poster.post(&copy).await {
@@ -256,7 +281,11 @@ impl Worker {
             }
         }
         for reply in rendered.thread {
-            let msg = OutgoingMessage { channel: parent.channel.clone(), thread_ts: Some(parent.ts.clone()), content: reply.content };
+            let msg = OutgoingMessage {
+                channel: parent.channel.clone(),
+                thread_ts: Some(parent.ts.clone()),
+                content: reply.content,
+            };
             match self.poster.post(&msg).await {
                 Ok(_) => {
                     out.posts += 1;
@@ -302,16 +331,18 @@ impl Worker {
         }
         match self.queue.delete(&done).await {
             Ok(n) => out.deleted += n,
-            Err(e) => warn!(error = %e, "some queue deletes failed; those messages will be redelivered and skipped as duplicates"),
+            Err(e) => {
+                warn!(error = %e, "some queue deletes failed; those messages will be redelivered and skipped as duplicates")
+            }
         }
         match self.queue.release(&back).await {
             Ok(()) => out.released += back.len(),
             Err(e) => warn!(error = %e, "could not release messages; they reappear after the visibility timeout"),
         }
-        if !keep.msgs.is_empty() {
-            if let Err(e) = self.queue.extend(&keep.msgs, self.settings.visibility).await {
-                warn!(error = %e, "could not extend held messages");
-            }
+        if !keep.msgs.is_empty()
+            && let Err(e) = self.queue.extend(&keep.msgs, self.settings.visibility).await
+        {
+            warn!(error = %e, "could not extend held messages");
         }
         held.msgs = keep.msgs;
         held.waiting = keep.waiting;

@@ -71,14 +71,21 @@ impl SlackApi for RecordingSlack {
 }
 
 fn alerts_config() -> AlertsConfig {
-    let mut cfg = AlertsConfig { default_channel: "C_DEFAULT".into(), red_channel: "C_SECURITY".into(), ..Default::default() };
+    let mut cfg =
+        AlertsConfig { default_channel: "C_DEFAULT".into(), red_channel: "C_SECURITY".into(), ..Default::default() };
     for (i, id) in ACCOUNTS.iter().enumerate() {
         cfg.accounts.push(AccountRoute { id: (*id).into(), name: format!("acct-{i}"), channel: format!("C_ACCT{i}") });
     }
     cfg
 }
 
-fn worker(queue: Arc<dyn AlertQueue>, slack: Arc<RecordingSlack>, store: Store, max_receives: u32, vis: Duration) -> Worker {
+fn worker(
+    queue: Arc<dyn AlertQueue>,
+    slack: Arc<RecordingSlack>,
+    store: Store,
+    max_receives: u32,
+    vis: Duration,
+) -> Worker {
     let settings = WorkerSettings { receivers: 3, max_receives, visibility: vis, ..WorkerSettings::default() };
     let post = PostSettings { min_interval: Duration::ZERO, max_attempts: 3, max_wait: Duration::from_secs(5) };
     Worker::new(
@@ -220,7 +227,10 @@ async fn a_worker_killed_after_posting_but_before_deleting_redelivers_without_du
     let slack = Arc::new(RecordingSlack::default());
     let store = Store::in_memory().unwrap();
     let doomed = worker(Arc::new(HangOnDelete(queue.clone())), slack.clone(), store.clone(), 5, vis);
-    assert!(tokio::time::timeout(Duration::from_secs(3), doomed.drain_once()).await.is_err(), "drain should hang on delete");
+    assert!(
+        tokio::time::timeout(Duration::from_secs(3), doomed.drain_once()).await.is_err(),
+        "drain should hang on delete"
+    );
     drop(doomed);
     let posts_before = slack.posts().len();
     assert!(posts_before > 0);
@@ -316,8 +326,10 @@ mod http {
         let topic = "arn:aws:sns:us-east-1:111122223333:cloudtrail-feed".to_owned();
         let base = serve(&store, vec![topic]).await;
         let http = reqwest::Client::new();
-        let note: Value = serde_json::from_str(include_str!("../../src/alerts/fixtures/sns_notification_v1.json")).unwrap();
-        let confirm: Value = serde_json::from_str(include_str!("../../src/alerts/fixtures/sns_confirmation_v2.json")).unwrap();
+        let note: Value =
+            serde_json::from_str(include_str!("../../src/alerts/fixtures/sns_notification_v1.json")).unwrap();
+        let confirm: Value =
+            serde_json::from_str(include_str!("../../src/alerts/fixtures/sns_confirmation_v2.json")).unwrap();
 
         let ok = http.post(format!("{base}/sns")).json(&note).send().await.unwrap();
         assert_eq!(ok.status(), 202);

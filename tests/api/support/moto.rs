@@ -77,7 +77,8 @@ pub async fn send_all(client: &aws_sdk_sqs::Client, url: &str, bodies: &[String]
             .enumerate()
             .map(|(i, b)| SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(b).build().unwrap())
             .collect();
-        let out = client.send_message_batch().queue_url(url).set_entries(Some(entries)).send().await.expect("send batch");
+        let out =
+            client.send_message_batch().queue_url(url).set_entries(Some(entries)).send().await.expect("send batch");
         assert!(out.failed().is_empty(), "moto refused messages");
     }
 }
