@@ -1,3 +1,29 @@
 //! The CloudTrail change feed: queue, envelope parsing, rules, grouping, rendering and the drain worker.
+//!
+//! - [`queue`]: the [`queue::AlertQueue`] seam and the embedded SQLite queue; [`sqs`]: the SQS adapter.
+//! - [`envelope`]: EventBridge / SNS / bare CloudTrail bodies → [`envelope::CtEvent`].
+//! - [`rules`]: watched events, ignore rules and severities from `default_rules.toml`.
+//! - [`classify`]: actor kind and display name.
+//! - [`group`]: per-account grouping, counts and routing.
+//! - [`render`], [`limits`], [`console`]: Block Kit messages within Slack limits, console links.
+//! - [`redact`], [`narrative`]: the summary line (deterministic, or a model over redacted events).
+//! - [`post`], [`worker`]: paced posting and the drain loop; [`http`]: `POST /events`; [`sns`]: `POST /sns`.
+//! - [`cli`]: `asklake alerts drain|preview`; [`build`]: wiring from config.
 
+pub mod build;
+pub mod classify;
 pub mod cli;
+pub mod console;
+pub mod envelope;
+pub mod group;
+pub mod http;
+pub mod limits;
+pub mod narrative;
+pub mod post;
+pub mod queue;
+pub mod redact;
+pub mod render;
+pub mod rules;
+pub mod sns;
+pub mod sqs;
+pub mod worker;

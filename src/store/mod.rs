@@ -1,5 +1,6 @@
 //! SQLite state: conversation threads, seen ids, feedback and the embedded alert queue.
 
+pub mod queue;
 pub mod seen;
 
 use std::path::Path;
@@ -9,7 +10,7 @@ use anyhow::Context;
 use rusqlite::Connection;
 
 /// Schema pieces, applied in order at open (each `CREATE … IF NOT EXISTS`).
-const SCHEMAS: &[&str] = &[seen::SCHEMA];
+const SCHEMAS: &[&str] = &[seen::SCHEMA, queue::SCHEMA];
 
 /// Handle to the SQLite store. Cheap to clone; calls are short and synchronous (use `spawn_blocking` for batches).
 #[derive(Clone)]

@@ -1,1 +1,346 @@
-//! Tests for the alerts part of asklake.
+//! The CloudTrail change feed, black-box: moto SQS / the embedded queue → worker → a recording Slack double.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asklake::alerts::group::Routing;
+use asklake::alerts::post::{PostSettings, Poster};
+use asklake::alerts::queue::{AlertQueue, EmbeddedQueue, QueueError, QueueMessage};
+use asklake::alerts::render::Renderer;
+use asklake::alerts::rules::Rules;
+use asklake::alerts::sqs::SqsQueue;
+use asklake::alerts::worker::{Worker, WorkerSettings};
+use asklake::config::{AccountRoute, AlertsConfig};
+use asklake::slack::api::{OutgoingMessage, PostedMessage, SlackApi, SlackError};
+use asklake::store::Store;
+use asklake::templates::Templates;
+use serde_json::{Value, json};
+use slack_morphism::prelude::SlackMessageContent;
+
+use crate::support::moto;
+
+const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
+
+/// In-memory Slack Web API double: records accepted posts, answers scripted failures first.
+#[derive(Default)]
+struct RecordingSlack {
+    posts: Mutex<Vec<OutgoingMessage>>,
+    script: Mutex<VecDeque<SlackError>>,
+    /// Fail every post whose 1-based call number is in this list.
+    fail_calls: Mutex<HashMap<usize, SlackError>>,
+    calls: Mutex<usize>,
+}
+
+impl RecordingSlack {
+    fn posts(&self) -> Vec<OutgoingMessage> {
+        self.posts.lock().unwrap().clone()
+    }
+    fn fail_call(&self, n: usize, e: SlackError) {
+        self.fail_calls.lock().unwrap().insert(n, e);
+    }
+}
+
+#[async_trait::async_trait]
+impl SlackApi for RecordingSlack {
+    async fn post_message(&self, msg: &OutgoingMessage) -> Result<PostedMessage, SlackError> {
+        let n = {
+            let mut c = self.calls.lock().unwrap();
+            *c += 1;
+            *c
+        };
+        if let Some(e) = self.script.lock().unwrap().pop_front() {
+            return Err(e);
+        }
+        if let Some(e) = self.fail_calls.lock().unwrap().remove(&n) {
+            return Err(e);
+        }
+        let mut posts = self.posts.lock().unwrap();
+        posts.push(msg.clone());
+        Ok(PostedMessage { channel: msg.channel.clone(), ts: format!("1700000000.{:06}", posts.len()) })
+    }
+    async fn update_message(&self, _: &str, _: &str, _: &SlackMessageContent) -> Result<(), SlackError> {
+        Ok(())
+    }
+    async fn post_ephemeral(&self, _: &str, _: &str, _: &SlackMessageContent) -> Result<(), SlackError> {
+        Ok(())
+    }
+    async fn upload_file(&self, _: &str, _: Option<&str>, _: &str, _: &str, _: Vec<u8>) -> Result<(), SlackError> {
+        Ok(())
+    }
+}
+
+fn alerts_config() -> AlertsConfig {
+    let mut cfg =
+        AlertsConfig { default_channel: "C_DEFAULT".into(), red_channel: "C_SECURITY".into(), ..Default::default() };
+    for (i, id) in ACCOUNTS.iter().enumerate() {
+        cfg.accounts.push(AccountRoute { id: (*id).into(), name: format!("acct-{i}"), channel: format!("C_ACCT{i}") });
+    }
+    cfg
+}
+
+fn worker(
+    queue: Arc<dyn AlertQueue>,
+    slack: Arc<RecordingSlack>,
+    store: Store,
+    max_receives: u32,
+    vis: Duration,
+) -> Worker {
+    let settings = WorkerSettings { receivers: 3, max_receives, visibility: vis, ..WorkerSettings::default() };
+    let post = PostSettings { min_interval: Duration::ZERO, max_attempts: 3, max_wait: Duration::from_secs(5) };
+    Worker::new(
+        queue,
+        Poster::new(slack, post),
+        store,
+        Rules::defaults(),
+        Routing::from_config(&alerts_config()),
+        Renderer::new(Templates::embedded(), chrono_tz::Asia::Seoul, "en"),
+        None,
+        settings,
+    )
+}
+
+/// A Terraform-made CreateRole in `account`, with a unique role name `tfrole-<i>-x` that shows in Slack.
+fn terraform_event(i: usize, account: &str) -> String {
+    json!({"version": "0", "id": format!("eb-{i}"), "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam",
+        "account": account, "time": "2026-11-22T05:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": {"eventVersion": "1.08", "eventID": format!("ct-{i:05}"), "eventName": "CreateRole",
+            "eventSource": "iam.amazonaws.com", "eventTime": format!("2026-11-22T05:{:02}:{:02}Z", (i / 60) % 60, i % 60),
+            "awsRegion": "us-east-1", "recipientAccountId": account,
+            "userAgent": "APN/1.0 HashiCorp/1.0 Terraform/1.9.0 (+https://www.terraform.io) terraform-provider-aws/5.80.0",
+            "userIdentity": {"type": "AssumedRole", "arn": format!("arn:aws:sts::{account}:assumed-role/deployer/tf"),
+                "sessionContext": {"sessionIssuer": {"userName": "deployer"}}},
+            "requestParameters": {"roleName": format!("tfrole-{i}-x")}}})
+    .to_string()
+}
+
+fn storm(n: usize) -> Vec<String> {
+    (0..n).map(|i| terraform_event(i, ACCOUNTS[i % 3])).collect()
+}
+
+/// How many times `tfrole-<i>-x` appears across all posts, per i.
+fn sightings(posts: &[OutgoingMessage], n: usize) -> Vec<usize> {
+    let text: String = posts.iter().map(|p| serde_json::to_string(&p.content).unwrap()).collect::<Vec<_>>().join("\n");
+    (0..n).map(|i| text.matches(&format!("tfrole-{i}-x")).count()).collect()
+}
+
+async fn sqs_setup(name: &str, vis: Duration) -> (aws_sdk_sqs::Client, String, Arc<dyn AlertQueue>) {
+    let client = moto::sqs_client().await;
+    let url = moto::create_queue(&client, name).await;
+    let queue = Arc::new(SqsQueue::new(client.clone(), url.clone(), Duration::ZERO, vis));
+    (client, url, queue)
+}
+
+#[tokio::test]
+async fn a_terraform_storm_of_2000_events_posts_one_digest_per_account_and_every_event_exactly_once() {
+    let (client, url, queue) = sqs_setup("storm", Duration::from_secs(60)).await;
+    // Twenty EventBridge events per SQS message (a `{"Records": [...]}` batch) keeps moto quick.
+    let batches: Vec<String> = storm(2_000)
+        .chunks(20)
+        .map(|c| json!({"Records": c.iter().map(|b| serde_json::from_str::<Value>(b).unwrap()["detail"].clone()).collect::<Vec<_>>()}).to_string())
+        .collect();
+    moto::send_all(&client, &url, &batches).await;
+    let slack = Arc::new(RecordingSlack::default());
+    let w = worker(queue, slack.clone(), Store::in_memory().unwrap(), 5, Duration::from_secs(60));
+
+    let out = w.drain_once().await.unwrap();
+
+    let posts = slack.posts();
+    let parents: Vec<_> = posts.iter().filter(|p| p.thread_ts.is_none()).collect();
+    assert_eq!(parents.len(), 3, "one digest per account");
+    let mut channels: Vec<_> = parents.iter().map(|p| p.channel.as_str()).collect();
+    channels.sort();
+    assert_eq!(channels, ["C_ACCT0", "C_ACCT1", "C_ACCT2"]);
+    assert!(posts.iter().any(|p| p.thread_ts.is_some()), "overflow goes to the thread");
+    assert!(sightings(&posts, 2_000).iter().all(|&n| n == 1), "every event visible exactly once");
+    assert_eq!((out.received, out.parsed, out.alerted, out.deleted), (100, 2_000, 2_000, 100));
+    assert_eq!(moto::depth(&client, &url).await, 0);
+}
+
+#[tokio::test]
+async fn slack_429_and_500_mid_batch_lose_nothing_and_double_nothing() {
+    let (client, url, queue) = sqs_setup("flaky", Duration::from_secs(60)).await;
+    moto::send_all(&client, &url, &storm(300)).await;
+    let slack = Arc::new(RecordingSlack::default());
+    // Call 2 is rate limited (retried after Retry-After); calls 4–6 are 500s, exhausting one reply's attempts.
+    slack.fail_call(2, SlackError::RateLimited { retry_after: Some(Duration::from_millis(200)) });
+    for n in 4..=6 {
+        slack.fail_call(n, SlackError::Transport { message: "HTTP 500".into() });
+    }
+    let w = worker(queue, slack.clone(), Store::in_memory().unwrap(), 5, Duration::from_secs(60));
+
+    let first = w.drain_once().await.unwrap();
+    assert!(first.failed_posts >= 1 && first.released > 0, "{first:?}");
+    let second = w.drain_once().await.unwrap();
+
+    assert_eq!(second.failed_posts, 0, "{second:?}");
+    assert!(sightings(&slack.posts(), 300).iter().all(|&n| n == 1), "nothing lost, nothing doubled");
+    assert_eq!(first.alerted + second.alerted, 300);
+    assert_eq!(moto::depth(&client, &url).await, 0);
+}
+
+#[tokio::test]
+async fn a_poison_message_does_not_block_others_and_is_removed_after_n_receives() {
+    let (client, url, queue) = sqs_setup("poison", Duration::from_secs(60)).await;
+    let mut bodies = vec!["{not json".to_owned(), json!({"detail-type": "Unrelated", "detail": {}}).to_string()];
+    bodies.extend(storm(5));
+    moto::send_all(&client, &url, &bodies).await;
+    let slack = Arc::new(RecordingSlack::default());
+    let w = worker(queue, slack.clone(), Store::in_memory().unwrap(), 3, Duration::from_secs(60));
+
+    let first = w.drain_once().await.unwrap();
+    assert_eq!((first.alerted, first.unparseable, first.poisoned), (5, 2, 0));
+    assert_eq!(moto::depth(&client, &url).await, 2);
+    let second = w.drain_once().await.unwrap();
+    assert_eq!((second.unparseable, second.poisoned), (2, 0));
+    let third = w.drain_once().await.unwrap();
+
+    assert_eq!(third.poisoned, 2, "{third:?}");
+    assert_eq!(moto::depth(&client, &url).await, 0);
+    assert!(sightings(&slack.posts(), 5).iter().all(|&n| n == 1));
+}
+
+/// A queue whose deletes never finish: simulates a process killed after posting, before deleting.
+struct HangOnDelete(Arc<dyn AlertQueue>);
+
+#[async_trait::async_trait]
+impl AlertQueue for HangOnDelete {
+    async fn receive(&self, max: usize) -> Result<Vec<QueueMessage>, QueueError> {
+        self.0.receive(max).await
+    }
+    async fn delete(&self, _: &[QueueMessage]) -> Result<usize, QueueError> {
+        std::future::pending().await
+    }
+    async fn release(&self, m: &[QueueMessage]) -> Result<(), QueueError> {
+        self.0.release(m).await
+    }
+    async fn extend(&self, m: &[QueueMessage], by: Duration) -> Result<(), QueueError> {
+        self.0.extend(m, by).await
+    }
+}
+
+#[tokio::test]
+async fn a_worker_killed_after_posting_but_before_deleting_redelivers_without_duplicate_posts() {
+    let vis = Duration::from_secs(2);
+    let (client, url, queue) = sqs_setup("killed", vis).await;
+    moto::send_all(&client, &url, &storm(40)).await;
+    let slack = Arc::new(RecordingSlack::default());
+    let store = Store::in_memory().unwrap();
+    let doomed = worker(Arc::new(HangOnDelete(queue.clone())), slack.clone(), store.clone(), 5, vis);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(3), doomed.drain_once()).await.is_err(),
+        "drain should hang on delete"
+    );
+    drop(doomed);
+    let posts_before = slack.posts().len();
+    assert!(posts_before > 0);
+    assert_eq!(moto::depth(&client, &url).await, 40, "nothing was deleted");
+
+    tokio::time::sleep(vis + Duration::from_millis(500)).await;
+    let restarted = worker(queue, slack.clone(), store, 5, vis);
+    let out = restarted.drain_once().await.unwrap();
+
+    assert!(out.duplicates >= 40, "SQS may redeliver a message twice, never lose one: {out:?}");
+    assert_eq!(slack.posts().len(), posts_before, "no duplicate posts");
+    assert_eq!(moto::depth(&client, &url).await, 0);
+}
+
+#[tokio::test]
+async fn red_events_are_posted_immediately_apart_from_the_digest_and_copied_to_the_red_channel() {
+    let store = Store::in_memory().unwrap();
+    let queue = EmbeddedQueue::new(store.clone(), Duration::from_secs(60));
+    let mut bodies = storm(3);
+    let mut red: Value = serde_json::from_str(&terraform_event(99, ACCOUNTS[0])).unwrap();
+    red["detail"]["eventName"] = json!("StopLogging");
+    red["detail"]["userAgent"] = json!("aws-cli/2.15.0");
+    bodies.push(red.to_string());
+    queue.push(&bodies).unwrap();
+    let slack = Arc::new(RecordingSlack::default());
+    let w = worker(Arc::new(queue), slack.clone(), store.clone(), 5, Duration::from_secs(60));
+
+    let out = w.drain_once().await.unwrap();
+
+    let posts = slack.posts();
+    let first = serde_json::to_string(&posts[0].content).unwrap();
+    assert!(first.contains("StopLogging") && first.contains("#d40e0d"), "red first: {first}");
+    assert_eq!(posts[0].channel, "C_ACCT0");
+    assert_eq!(posts[1].channel, "C_SECURITY");
+    assert_eq!(out.posts, 5, "red + copy + three digests");
+    assert_eq!(store.queue_len().unwrap(), 0);
+}
+
+mod http {
+    use super::*;
+    use asklake::alerts::http::{AlertsHttpState, router};
+    use asklake::alerts::sns::SnsFetcher;
+
+    struct LocalCert;
+
+    #[async_trait::async_trait]
+    impl SnsFetcher for LocalCert {
+        async fn certificate(&self, _url: &str) -> anyhow::Result<String> {
+            Ok(include_str!("../../src/alerts/fixtures/sns_test_cert.pem").to_owned())
+        }
+        async fn confirm(&self, _url: &str) -> anyhow::Result<()> {
+            Ok(())
+        }
+    }
+
+    async fn serve(store: &Store, topics: Vec<String>) -> String {
+        let state = AlertsHttpState {
+            queue: EmbeddedQueue::new(store.clone(), Duration::from_secs(60)),
+            sns_topics: Arc::new(topics),
+            sns: Arc::new(LocalCert),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn posted_events_in_every_envelope_are_queued_and_bad_json_gets_a_clear_400() {
+        let store = Store::in_memory().unwrap();
+        let base = serve(&store, vec![]).await;
+        let http = reqwest::Client::new();
+        let one: Value = serde_json::from_str(&terraform_event(1, ACCOUNTS[0])).unwrap();
+        let sns = json!({"Type": "Notification", "Message": terraform_event(2, ACCOUNTS[1])});
+        let records = json!({"Records": [one["detail"].clone(), serde_json::from_str::<Value>(&terraform_event(3, ACCOUNTS[2])).unwrap()["detail"]]});
+
+        for (body, want) in [(one.clone(), 1), (json!([one, sns]), 2), (records, 2)] {
+            let r = http.post(format!("{base}/events")).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 202);
+            assert_eq!(r.json::<Value>().await.unwrap()["queued"], want);
+        }
+        let bad = http.post(format!("{base}/events")).body("{oops").send().await.unwrap();
+        assert_eq!(bad.status(), 400);
+        assert!(bad.text().await.unwrap().contains("not valid JSON"));
+        let odd = http.post(format!("{base}/events")).json(&json!({"hello": 1})).send().await.unwrap();
+        assert_eq!(odd.status(), 400);
+        assert_eq!(store.queue_len().unwrap(), 5);
+    }
+
+    #[tokio::test]
+    async fn sns_notifications_are_verified_and_only_allowlisted_topics_accepted() {
+        let store = Store::in_memory().unwrap();
+        let topic = "arn:aws:sns:us-east-1:111122223333:cloudtrail-feed".to_owned();
+        let base = serve(&store, vec![topic]).await;
+        let http = reqwest::Client::new();
+        let note: Value =
+            serde_json::from_str(include_str!("../../src/alerts/fixtures/sns_notification_v1.json")).unwrap();
+        let confirm: Value =
+            serde_json::from_str(include_str!("../../src/alerts/fixtures/sns_confirmation_v2.json")).unwrap();
+
+        let ok = http.post(format!("{base}/sns")).json(&note).send().await.unwrap();
+        assert_eq!(ok.status(), 202);
+        let c = http.post(format!("{base}/sns")).json(&confirm).send().await.unwrap();
+        assert_eq!(c.status(), 200);
+        let mut forged = note.clone();
+        forged["Message"] = json!(forged["Message"].as_str().unwrap().replace("mallory", "alice"));
+        assert_eq!(http.post(format!("{base}/sns")).json(&forged).send().await.unwrap().status(), 401);
+        let mut other = note;
+        other["TopicArn"] = json!("arn:aws:sns:us-east-1:999999999999:other");
+        assert_eq!(http.post(format!("{base}/sns")).json(&other).send().await.unwrap().status(), 403);
+        assert_eq!(store.queue_len().unwrap(), 1);
+    }
+}

@@ -1,0 +1,119 @@
+//! `POST /events` (and `POST /sns`): feeds the embedded queue over HTTP. The lead mounts [`router`].
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+use tracing::warn;
+
+use super::envelope::{CtEvent, parse_value};
+use super::queue::EmbeddedQueue;
+use super::sns::{SnsError, SnsFetcher, SnsMessage, verify};
+
+/// Largest accepted body (a `{"Records": […]}` file of a few thousand events).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// What the alert endpoints need.
+#[derive(Clone)]
+pub struct AlertsHttpState {
+    /// Where accepted events go.
+    pub queue: EmbeddedQueue,
+    /// SNS topic ARNs accepted on `POST /sns` (empty = endpoint answers 404).
+    pub sns_topics: Arc<Vec<String>>,
+    /// Fetches SNS signing certificates and confirms subscriptions.
+    pub sns: Arc<dyn SnsFetcher>,
+}
+
+/// `POST /events` and `POST /sns`.
+pub fn router(state: AlertsHttpState) -> Router {
+    Router::new()
+        .route("/events", post(events))
+        .route("/sns", post(sns))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, axum::Json(json!({"error": message.into()}))).into_response()
+}
+
+/// One queue row per event: the bare record with its routing account filled in.
+fn bodies(events: Vec<CtEvent>) -> Vec<String> {
+    events
+        .into_iter()
+        .map(|ev| {
+            let mut rec = ev.detail;
+            if rec.get("recipientAccountId").and_then(Value::as_str).is_none_or(str::is_empty) {
+                rec["recipientAccountId"] = Value::String(ev.account);
+            }
+            rec.to_string()
+        })
+        .collect()
+}
+
+async fn enqueue(state: &AlertsHttpState, value: Value) -> Response {
+    let events = match parse_value(value) {
+        Ok(ev) => ev,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let rows = bodies(events);
+    let queue = state.queue.clone();
+    match tokio::task::spawn_blocking(move || queue.push(&rows)).await {
+        Ok(Ok(n)) => (StatusCode::ACCEPTED, axum::Json(json!({"queued": n}))).into_response(),
+        Ok(Err(e)) => {
+            warn!(error = %format!("{e:#}"), "could not enqueue events");
+            error(StatusCode::SERVICE_UNAVAILABLE, "could not store the events; try again")
+        }
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "enqueue task failed; try again"),
+    }
+}
+
+async fn events(State(state): State<AlertsHttpState>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(v) => enqueue(&state, v).await,
+        Err(e) => error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "body is not valid JSON ({e}); send one CloudTrail/EventBridge event, a JSON array of them, or {{\"Records\": [...]}}"
+            ),
+        ),
+    }
+}
+
+async fn sns(State(state): State<AlertsHttpState>, body: Bytes) -> Response {
+    if state.sns_topics.is_empty() {
+        return error(StatusCode::NOT_FOUND, "SNS endpoint disabled: set [alerts] sns_topic_allowlist");
+    }
+    let msg: SnsMessage = match serde_json::from_slice(&body) {
+        Ok(m) => m,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("not an SNS message: {e}")),
+    };
+    if !state.sns_topics.iter().any(|t| t == &msg.topic_arn) {
+        return error(StatusCode::FORBIDDEN, format!("topic {} is not in [alerts] sns_topic_allowlist", msg.topic_arn));
+    }
+    if let Err(e) = verify(&msg, state.sns.as_ref()).await {
+        warn!(error = %e, topic = %msg.topic_arn, "SNS message rejected");
+        let status =
+            if matches!(e, SnsError::Fetch(_)) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::UNAUTHORIZED };
+        return error(status, e.to_string());
+    }
+    match msg.kind.as_str() {
+        "SubscriptionConfirmation" => {
+            let url = msg.subscribe_url.clone().unwrap_or_default();
+            match state.sns.confirm(&url).await {
+                Ok(()) => (StatusCode::OK, axum::Json(json!({"confirmed": msg.topic_arn}))).into_response(),
+                Err(e) => error(StatusCode::BAD_GATEWAY, format!("could not confirm the subscription: {e:#}")),
+            }
+        }
+        "Notification" => match serde_json::from_str::<Value>(&msg.message) {
+            Ok(v) => enqueue(&state, v).await,
+            Err(e) => error(StatusCode::BAD_REQUEST, format!("SNS Message is not JSON: {e}")),
+        },
+        _ => (StatusCode::OK, axum::Json(json!({"ignored": msg.kind}))).into_response(),
+    }
+}
