@@ -175,7 +175,11 @@ impl Application {
 async fn drain(state: &AppState) {
     state.tasks.close();
     let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
-    tracing::info!(in_flight = state.tasks.len(), grace_secs = grace.as_secs(), "shutting down; letting answers finish");
+    tracing::info!(
+        in_flight = state.tasks.len(),
+        grace_secs = grace.as_secs(),
+        "shutting down; letting answers finish"
+    );
     if tokio::time::timeout(grace, state.tasks.wait()).await.is_err() {
         tracing::warn!(left = state.tasks.len(), "grace period over; cancelling answers in flight");
         state.cancel.cancel();

@@ -43,7 +43,9 @@ impl Denied {
             Denied::Channel => {
                 "Sorry, asklake does not answer in this channel. Ask in one of the channels your admins set up for it."
             }
-            Denied::User => "Sorry, you are not on the list of people who can ask asklake. Ask your Slack admin to add you.",
+            Denied::User => {
+                "Sorry, you are not on the list of people who can ask asklake. Ask your Slack admin to add you."
+            }
             Denied::DirectMessages => {
                 "Sorry, asklake does not answer direct messages here. Use `/asklake` in a channel it has been added to."
             }
@@ -62,6 +64,9 @@ pub struct Origin<'a> {
     pub is_dm: bool,
 }
 
+/// Member lists by group id, with when they were fetched.
+type GroupCache = Mutex<HashMap<String, (Instant, Arc<HashSet<String>>)>>;
+
 /// The access rules.
 pub struct AccessPolicy {
     channels: HashSet<String>,
@@ -69,7 +74,7 @@ pub struct AccessPolicy {
     groups: Vec<String>,
     allow_dms: bool,
     directory: Option<Arc<dyn UserGroupDirectory>>,
-    cache: Mutex<HashMap<String, (Instant, Arc<HashSet<String>>)>>,
+    cache: GroupCache,
 }
 
 impl std::fmt::Debug for AccessPolicy {

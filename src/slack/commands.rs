@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// `POST /slack/commands`: verify, parse the form, answer with the ack.
 pub async fn http(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = super::verified(&app, "/slack/commands", &headers, &body) {
+    if let Some(refused) = super::refuse_unverified(&app, "/slack/commands", &headers, &body) {
         return refused;
     }
     let command: SlackCommandEvent = match serde_urlencoded::from_bytes(&body) {
@@ -32,11 +32,10 @@ pub async fn http(State(app): State<AppState>, headers: HeaderMap, body: Bytes) 
 pub async fn handle(app: &AppState, command: SlackCommandEvent) -> SlackCommandEventResponse {
     let text = command.text.as_deref().unwrap_or("").trim().to_owned();
     if is_help(&text) {
-        let content = render::help(&app.templates, engine(app), app.access.allows_dms())
-            .unwrap_or_else(|err| {
-                tracing::error!(error = %err, "could not render help");
-                render::plain("Usage: `/asklake <question>`")
-            });
+        let content = render::help(&app.templates, engine(app), app.access.allows_dms()).unwrap_or_else(|err| {
+            tracing::error!(error = %err, "could not render help");
+            render::plain("Usage: `/asklake <question>`")
+        });
         return ephemeral(content);
     }
     let channel = command.channel_id.0.clone();

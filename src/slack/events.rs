@@ -20,7 +20,7 @@ pub const SEEN_NAMESPACE: &str = "slack-event";
 
 /// `POST /slack/events`.
 pub async fn http(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = super::verified(&app, "/slack/events", &headers, &body) {
+    if let Some(refused) = super::refuse_unverified(&app, "/slack/events", &headers, &body) {
         return refused;
     }
     let event: SlackPushEvent = match serde_json::from_slice(&body) {
@@ -118,7 +118,9 @@ pub fn classify(cb: &SlackPushEventCallback) -> Result<Incoming, &'static str> {
             if bot.as_deref() == Some(user.as_str()) {
                 return Err("asklake's own message");
             }
-            let Some(channel) = m.origin.channel.as_ref().map(|c| c.0.clone()) else { return Err("message without a channel") };
+            let Some(channel) = m.origin.channel.as_ref().map(|c| c.0.clone()) else {
+                return Err("message without a channel");
+            };
             let raw = m.content.as_ref().and_then(|c| c.text.clone()).unwrap_or_default();
             let is_dm = m.origin.channel_type.as_ref().is_some_and(|t| t.0 == "im");
             if !is_dm && bot.as_ref().is_some_and(|b| raw.contains(&format!("<@{b}>"))) {

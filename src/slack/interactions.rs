@@ -34,7 +34,7 @@ struct Form {
 
 /// `POST /slack/interactions`: verify, parse `payload=`, ack at once, act in a task.
 pub async fn http(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = super::verified(&app, "/slack/interactions", &headers, &body) {
+    if let Some(refused) = super::refuse_unverified(&app, "/slack/interactions", &headers, &body) {
         return refused;
     }
     let event = serde_urlencoded::from_bytes::<Form>(&body)
@@ -59,7 +59,8 @@ pub fn dispatch(app: &AppState, event: SlackInteractionEvent) {
         return;
     };
     for press in presses(&actions) {
-        let span = tracing::info_span!("button", action = %press.action, answer_id = %press.answer_id, user = %press.user);
+        let span =
+            tracing::info_span!("button", action = %press.action, answer_id = %press.answer_id, user = %press.user);
         let app2 = app.clone();
         app.tasks.spawn(
             async move {
@@ -78,7 +79,9 @@ pub fn dispatch(app: &AppState, event: SlackInteractionEvent) {
 pub fn presses(event: &SlackInteractionBlockActionsEvent) -> Vec<Press> {
     let Some(user) = event.user.as_ref().map(|u| u.id.0.clone()) else { return Vec::new() };
     let channel = event.channel.as_ref().map(|c| c.id.0.clone()).or_else(|| match &event.container {
-        slack_morphism::prelude::SlackInteractionActionContainer::Message(m) => m.channel_id.as_ref().map(|c| c.0.clone()),
+        slack_morphism::prelude::SlackInteractionActionContainer::Message(m) => {
+            m.channel_id.as_ref().map(|c| c.0.clone())
+        }
         _ => None,
     });
     let Some(channel) = channel else { return Vec::new() };
@@ -88,7 +91,12 @@ pub fn presses(event: &SlackInteractionBlockActionsEvent) -> Vec<Press> {
         .flatten()
         .filter(|a| matches!(a.action_id.0.as_str(), "feedback_up" | "feedback_down" | "show_sql" | "download_csv"))
         .filter_map(|a| {
-            Some(Press { action: a.action_id.0.clone(), answer_id: a.value.clone()?, user: user.clone(), channel: channel.clone() })
+            Some(Press {
+                action: a.action_id.0.clone(),
+                answer_id: a.value.clone()?,
+                user: user.clone(),
+                channel: channel.clone(),
+            })
         })
         .collect()
 }
@@ -141,7 +149,8 @@ async fn vote(app: &AppState, press: &Press, answer: &StoredAnswer, vote: Vote) 
 
 async fn show_sql(app: &AppState, press: &Press, answer: &StoredAnswer) -> anyhow::Result<()> {
     let Some(sql) = &answer.sql else {
-        poster::ephemeral(app.slack.as_ref(), &press.channel, &press.user, &render::plain("This answer has no SQL.")).await?;
+        poster::ephemeral(app.slack.as_ref(), &press.channel, &press.user, &render::plain("This answer has no SQL."))
+            .await?;
         return Ok(());
     };
     let content = render::sql(&app.templates, sql)?;
@@ -158,7 +167,12 @@ async fn download_csv(app: &AppState, press: &Press, answer: &StoredAnswer) -> a
     let bytes = csv::to_csv(result);
     let short: String = answer.id.chars().take(8).collect();
     let filename = format!("asklake-{short}.csv");
-    let title = format!("{} ({} rows{})", crate::slack::escape::truncate(&answer.question, 120), result.rows.len(), if result.truncated { ", truncated" } else { "" });
+    let title = format!(
+        "{} ({} rows{})",
+        crate::slack::escape::truncate(&answer.question, 120),
+        result.rows.len(),
+        if result.truncated { ", truncated" } else { "" }
+    );
     app.slack
         .upload_file(&answer.channel, Some(&answer.thread_ts), &filename, &title, bytes)
         .await

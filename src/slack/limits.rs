@@ -141,11 +141,14 @@ fn enforce_total(message: &mut Value) {
     while blocks.len() > 1 {
         blocks.pop();
         dropped += 1;
-        let used: usize = blocks.iter().map(|b| {
-            let mut n = 0;
-            visit_texts(b, &mut |s| n += s.chars().count());
-            n
-        }).sum();
+        let used: usize = blocks
+            .iter()
+            .map(|b| {
+                let mut n = 0;
+                visit_texts(b, &mut |s| n += s.chars().count());
+                n
+            })
+            .sum();
         if used + MAX_FALLBACK_TEXT + 200 <= MAX_TOTAL_TEXT {
             break;
         }

@@ -43,13 +43,13 @@ pub fn router(state: AppState) -> Router {
 
 /// Verifies a request's signature before anything parses it; on failure returns the 401 to send.
 /// The log line names the route and the reason, never the body.
-fn verified(app: &AppState, route: &'static str, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+fn refuse_unverified(app: &AppState, route: &'static str, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
     match app.verifier.verify(headers, body) {
-        Ok(()) => Ok(()),
+        Ok(()) => None,
         Err(err) => {
             app.metrics.verification_failed();
             tracing::warn!(route, reason = %err, bytes = body.len(), "refused a request that failed Slack signature verification");
-            Err((StatusCode::UNAUTHORIZED, "invalid Slack signature").into_response())
+            Some((StatusCode::UNAUTHORIZED, "invalid Slack signature").into_response())
         }
     }
 }

@@ -47,7 +47,12 @@ pub async fn post(slack: &dyn SlackApi, msg: &OutgoingMessage) -> Result<PostedM
 
 /// `chat.update` with retries.
 #[tracing::instrument(skip_all, fields(channel, ts))]
-pub async fn update(slack: &dyn SlackApi, channel: &str, ts: &str, content: &SlackMessageContent) -> Result<(), SlackError> {
+pub async fn update(
+    slack: &dyn SlackApi,
+    channel: &str,
+    ts: &str,
+    content: &SlackMessageContent,
+) -> Result<(), SlackError> {
     with_retry("chat.update", || slack.update_message(channel, ts, content)).await
 }
 

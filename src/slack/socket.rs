@@ -16,18 +16,21 @@ use crate::state::AppState;
 /// When the HTTPS connector cannot be built or `apps.connections.open` fails (bad token, Socket Mode off).
 pub async fn run(state: AppState, app_token: SecretString, shutdown: CancellationToken) -> anyhow::Result<()> {
     let client = Arc::new(
-        crate::slack::usergroups::hyper_client(&state.config.slack.api_url).context("could not load the system's TLS roots")?,
+        crate::slack::usergroups::hyper_client(&state.config.slack.api_url)
+            .context("could not load the system's TLS roots")?,
     );
     let callbacks = SlackSocketModeListenerCallbacks::new()
         .with_command_events(on_command)
         .with_push_events(on_push)
         .with_interaction_events(on_interaction);
-    let env = Arc::new(
-        SlackClientEventsListenerEnvironment::new(client).with_error_handler(on_error).with_user_state(state),
-    );
+    let env =
+        Arc::new(SlackClientEventsListenerEnvironment::new(client).with_error_handler(on_error).with_user_state(state));
     let listener = SlackClientSocketModeListener::new(&SlackClientSocketModeConfig::new(), env, callbacks);
     let token = SlackApiToken::new(app_token.expose_secret().to_owned().into());
-    listener.listen_for(&token).await.context("could not open a Socket Mode connection (check [slack] app_token and that Socket Mode is on)")?;
+    listener
+        .listen_for(&token)
+        .await
+        .context("could not open a Socket Mode connection (check [slack] app_token and that Socket Mode is on)")?;
     listener.start().await;
     tracing::info!("Socket Mode connected");
     shutdown.cancelled().await;

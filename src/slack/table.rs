@@ -82,11 +82,8 @@ pub fn render(result: &QueryResult, budget: usize) -> TextTable {
         .iter()
         .map(|c| matches!(c.ty, crate::engines::ColumnType::Integer | crate::engines::ColumnType::Float))
         .collect();
-    let cells: Vec<Vec<String>> = result
-        .rows
-        .iter()
-        .map(|row| row.iter().map(|v| fit(&v.to_string(), MAX_CELL_WIDTH)).collect())
-        .collect();
+    let cells: Vec<Vec<String>> =
+        result.rows.iter().map(|row| row.iter().map(|v| fit(&v.to_string(), MAX_CELL_WIDTH)).collect()).collect();
     // Column widths over every row, then keep the columns that fit on one line.
     let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in &cells {
@@ -121,12 +118,7 @@ pub fn render(result: &QueryResult, budget: usize) -> TextTable {
         text.push_str(&next);
         rows_shown += 1;
     }
-    TextTable {
-        text,
-        rows_shown,
-        more_rows: cells.len() - rows_shown,
-        more_columns: result.columns.len() - shown_cols,
-    }
+    TextTable { text, rows_shown, more_rows: cells.len() - rows_shown, more_columns: result.columns.len() - shown_cols }
 }
 
 #[cfg(test)]
@@ -172,7 +164,7 @@ mod tests {
     fn too_many_columns_are_dropped_and_counted() {
         let cols: Vec<(String, ColumnType)> = (0..40).map(|i| (format!("column_{i}"), ColumnType::Text)).collect();
         let cols_ref: Vec<(&str, ColumnType)> = cols.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
-        let r = result(&cols_ref, vec![(0..40).map(|i| Value::Int(i)).collect()]);
+        let r = result(&cols_ref, vec![(0..40).map(Value::Int).collect()]);
         let t = render(&r, 3000);
         assert!(t.more_columns > 0);
         assert!(t.text.lines().all(|l| width(l) <= MAX_LINE_WIDTH));

@@ -75,11 +75,7 @@ impl Verifier {
             return Err(VerifyError::Stale { skew_secs });
         }
         let expected = sign(secret.expose_secret().as_bytes(), timestamp, body);
-        if bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
-            Ok(())
-        } else {
-            Err(VerifyError::Mismatch)
-        }
+        if bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) { Ok(()) } else { Err(VerifyError::Mismatch) }
     }
 }
 
@@ -142,10 +138,7 @@ mod tests {
 
     #[test]
     fn missing_headers_and_missing_secret_fail() {
-        assert_eq!(
-            verifier().verify_at(&HeaderMap::new(), b"x", 0),
-            Err(VerifyError::MissingHeader(SIGNATURE_HEADER))
-        );
+        assert_eq!(verifier().verify_at(&HeaderMap::new(), b"x", 0), Err(VerifyError::MissingHeader(SIGNATURE_HEADER)));
         let sig = sign(b"", "1", b"x");
         assert_eq!(Verifier::new(None).verify_at(&headers(&sig, "1"), b"x", 1), Err(VerifyError::NoSecret));
         assert_eq!(verifier().verify_at(&headers(&sig, "soon"), b"x", 1), Err(VerifyError::BadTimestamp));

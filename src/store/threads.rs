@@ -203,10 +203,8 @@ impl Store {
             .optional()
             .context("could not read answer")?;
         let Some((channel, thread_ts, asker, question, answer, sql, result_json)) = row else { return Ok(None) };
-        let result = result_json
-            .map(|j| serde_json::from_str(&j))
-            .transpose()
-            .context("stored result is not valid JSON")?;
+        let result =
+            result_json.map(|j| serde_json::from_str(&j)).transpose().context("stored result is not valid JSON")?;
         Ok(Some(StoredAnswer { id: id.to_owned(), channel, thread_ts, asker, question, answer, sql, result }))
     }
 
@@ -263,7 +261,11 @@ mod tests {
                     question: "q".into(),
                     answer: "a".into(),
                     sql: Some("SELECT 1".into()),
-                    result: Some(StoredResult { columns: vec!["x".into()], rows: vec![vec!["1".into()]], truncated: false }),
+                    result: Some(StoredResult {
+                        columns: vec!["x".into()],
+                        rows: vec![vec!["1".into()]],
+                        truncated: false,
+                    }),
                 })
                 .unwrap();
         }

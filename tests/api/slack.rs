@@ -17,7 +17,9 @@ use harness::*;
 async fn a_forged_signature_is_rejected_with_401() {
     let app = spawn_app().await;
     let body = command_body("U1", "C1", "who used root?");
-    let res = app.post_signed_with("/slack/commands", &body, "application/x-www-form-urlencoded", now(), "wrong-secret", &[]).await;
+    let res = app
+        .post_signed_with("/slack/commands", &body, "application/x-www-form-urlencoded", now(), "wrong-secret", &[])
+        .await;
     assert_eq!(res.status(), 401);
     app.settle().await;
     assert!(app.slack.calls().is_empty());
@@ -28,14 +30,19 @@ async fn a_forged_signature_is_rejected_with_401() {
 async fn a_signature_six_minutes_old_is_rejected_with_401() {
     let app = spawn_app().await;
     let body = command_body("U1", "C1", "who used root?");
-    let res = app.post_signed_with("/slack/commands", &body, "application/x-www-form-urlencoded", now() - 360, SECRET, &[]).await;
+    let res = app
+        .post_signed_with("/slack/commands", &body, "application/x-www-form-urlencoded", now() - 360, SECRET, &[])
+        .await;
     assert_eq!(res.status(), 401);
 }
 
 #[tokio::test]
 async fn a_signature_from_the_future_is_rejected_with_401() {
     let app = spawn_app().await;
-    let body = event_body("EvF", json!({"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> hi", "ts": "1.0"}));
+    let body = event_body(
+        "EvF",
+        json!({"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> hi", "ts": "1.0"}),
+    );
     let res = app.post_signed_with("/slack/events", &body, "application/json", now() + 360, SECRET, &[]).await;
     assert_eq!(res.status(), 401);
 }
@@ -72,7 +79,10 @@ async fn url_verification_is_answered_with_the_challenge() {
 #[tokio::test]
 async fn a_retried_or_replayed_event_is_processed_once() {
     let app = spawn_app().await;
-    let body = event_body("EvRetry", json!({"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> who used root?", "ts": "1.5"}));
+    let body = event_body(
+        "EvRetry",
+        json!({"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> who used root?", "ts": "1.5"}),
+    );
     assert_eq!(app.post_event(&body, &[]).await.status(), 200);
     let retry = app.post_event(&body, &[("x-slack-retry-num", "1"), ("x-slack-retry-reason", "http_timeout")]).await;
     assert_eq!(retry.status(), 200, "retries are acknowledged so Slack stops resending");
@@ -91,7 +101,8 @@ async fn a_replayed_slash_command_inside_the_window_is_accepted_as_slack_signs_i
     let body = command_body("U1", "C1", "who used root?");
     let ts = now() - 60;
     for _ in 0..2 {
-        let res = app.post_signed_with("/slack/commands", &body, "application/x-www-form-urlencoded", ts, SECRET, &[]).await;
+        let res =
+            app.post_signed_with("/slack/commands", &body, "application/x-www-form-urlencoded", ts, SECRET, &[]).await;
         assert_eq!(res.status(), 200);
     }
     app.wait_for("two answers", |c| posts(c).iter().filter(|p| p.3.contains("feedback_up")).count() == 2).await;
@@ -184,7 +195,8 @@ async fn a_reply_in_an_answer_thread_is_a_follow_up_that_carries_the_history() {
         "text": "only yesterday", "ts": "1700000099.000001", "thread_ts": root});
     app.post_event(&event_body("EvFollow", reply), &[]).await;
 
-    app.wait_for("the follow-up answer", |c| posts(c).iter().filter(|p| p.3.contains("feedback_up")).count() == 2).await;
+    app.wait_for("the follow-up answer", |c| posts(c).iter().filter(|p| p.3.contains("feedback_up")).count() == 2)
+        .await;
     let asked = app.asker.asked();
     assert_eq!(asked[1].text, "only yesterday");
     assert_eq!(asked[1].history.len(), 1);
@@ -268,12 +280,7 @@ async fn answered(app: &TestApp) -> (String, String) {
     let root = ask_by_command(app, "who created IAM users?").await;
     let answer = posts(&app.slack.calls()).into_iter().find(|p| p.3.contains("feedback_up")).unwrap();
     let v: Value = serde_json::from_str(&answer.3).unwrap();
-    let id = v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["type"] == "actions")
-        .unwrap()["elements"][0]["value"]
+    let id = v["blocks"].as_array().unwrap().iter().find(|b| b["type"] == "actions").unwrap()["elements"][0]["value"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -324,7 +331,8 @@ async fn download_csv_uploads_the_stored_rows_into_the_thread() {
     let (root, id) = answered(&app).await;
     app.post_interaction(&button_body("U5", "C1", "download_csv", &id)).await;
     let calls = app.wait_for("the upload", |c| c.iter().any(|c| matches!(c, Call::Upload { .. }))).await;
-    let Some(Call::Upload { channel, thread_ts, filename, bytes }) = calls.iter().find(|c| matches!(c, Call::Upload { .. })).cloned()
+    let Some(Call::Upload { channel, thread_ts, filename, bytes }) =
+        calls.iter().find(|c| matches!(c, Call::Upload { .. })).cloned()
     else {
         unreachable!()
     };

@@ -15,7 +15,9 @@ fn callback(event: Value) -> SlackPushEventCallback {
 
 #[test]
 fn a_mention_is_a_question_without_the_mention() {
-    let cb = callback(json!({"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT>  who used root?", "ts": "1.1"}));
+    let cb = callback(
+        json!({"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT>  who used root?", "ts": "1.1"}),
+    );
     let m = classify(&cb).unwrap();
     assert_eq!((m.kind, m.text.as_str(), m.thread_ts.as_deref()), (Kind::Mention, "who used root?", None));
 }

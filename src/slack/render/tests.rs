@@ -120,7 +120,7 @@ fn a_verified_answer_carries_the_badge_and_short_sql_is_inline() {
 #[test]
 fn long_sql_goes_behind_the_show_sql_button() {
     let mut a = base("Done.", Outcome::NoRows);
-    a.sql = Some(format!("SELECT\n{}\nFROM cloudtrail", (0..60).map(|i| format!("  c{i},")).collect::<String>()));
+    a.sql = Some(format!("SELECT\n{}\nFROM cloudtrail", (0..60).map(|i| format!("  c{i},\n")).collect::<String>()));
     let v = json(&answer(&Templates::embedded(), &a, "A1").unwrap());
     assert!(action_ids(&v).contains(&"show_sql".to_string()));
     assert!(!v.to_string().contains("FROM cloudtrail"));
@@ -155,7 +155,8 @@ fn help_sql_and_status_templates_render() {
     let t = Templates::embedded();
     let help = json(&help(&t, "duckdb", true).unwrap()).to_string();
     assert!(help.contains("예시 질문") && help.contains("Examples") && help.contains("direct message"));
-    let long_sql = (0..400).map(|i| format!("SELECT {i} AS column_number_{i} UNION ALL")).collect::<Vec<_>>().join("\n");
+    let long_sql =
+        (0..400).map(|i| format!("SELECT {i} AS column_number_{i} UNION ALL")).collect::<Vec<_>>().join("\n");
     let v = json(&sql(&t, &long_sql).unwrap());
     assert!(blocks(&v).len() > 1);
     for b in blocks(&v) {

@@ -100,7 +100,8 @@ pub fn table(cols: usize, rows: usize) -> QueryResult {
     }
 }
 
-/// One recorded Web API call.
+/// One recorded Web API call (every field shows in the panic output of `wait_for`).
+#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub enum Call {
     Post { channel: String, thread_ts: Option<String>, ts: String, content: SlackMessageContent },
@@ -149,12 +150,20 @@ impl SlackApi for RecordingSlack {
     }
 
     async fn update_message(&self, channel: &str, ts: &str, content: &SlackMessageContent) -> Result<(), SlackError> {
-        self.calls.lock().unwrap().push(Call::Update { channel: channel.into(), ts: ts.into(), content: content.clone() });
+        self.calls.lock().unwrap().push(Call::Update {
+            channel: channel.into(),
+            ts: ts.into(),
+            content: content.clone(),
+        });
         Ok(())
     }
 
     async fn post_ephemeral(&self, channel: &str, user: &str, content: &SlackMessageContent) -> Result<(), SlackError> {
-        self.calls.lock().unwrap().push(Call::Ephemeral { channel: channel.into(), user: user.into(), content: content.clone() });
+        self.calls.lock().unwrap().push(Call::Ephemeral {
+            channel: channel.into(),
+            user: user.into(),
+            content: content.clone(),
+        });
         Ok(())
     }
 

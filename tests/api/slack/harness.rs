@@ -1,7 +1,6 @@
 //! `TestApp`: the real application on port 0 with fakes behind its seams, and a method per Slack endpoint that
 //! signs requests the way Slack does.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,7 +24,6 @@ pub struct TestApp {
     pub asker: Arc<ScriptedAsker>,
     pub slack: Arc<RecordingSlack>,
     pub candidates: Arc<RecordingCandidates>,
-    pub store_path: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
@@ -75,7 +73,6 @@ pub async fn spawn_on(path: &std::path::Path, edit: impl FnOnce(&mut Config), as
         asker,
         slack,
         candidates,
-        store_path: path.to_owned(),
         stop: Some(tx),
         server: Some(server),
         _dir: None,
@@ -172,7 +169,8 @@ impl TestApp {
     }
 
     pub async fn post_interaction(&self, body: &str) -> reqwest::Response {
-        self.post_signed_with("/slack/interactions", body, "application/x-www-form-urlencoded", now(), SECRET, &[]).await
+        self.post_signed_with("/slack/interactions", body, "application/x-www-form-urlencoded", now(), SECRET, &[])
+            .await
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
