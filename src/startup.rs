@@ -1,10 +1,270 @@
-//! Builds the application from config: engine, model, library, store, Slack client, router and workers.
+//! Builds the application from config: store, Slack client, asker, router (Slack, health, metrics, extra routes),
+//! the listener, Socket Mode when an app token is set, and graceful shutdown that lets answers finish.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
+use crate::pipeline::Asker;
+use crate::slack::access::{AccessPolicy, UserGroupDirectory};
+use crate::slack::api::SlackApi;
+use crate::slack::hooks::{CandidateSink, NoCandidates};
+use crate::slack::metrics::Metrics;
+use crate::slack::verify::Verifier;
+use crate::state::{App, AppState};
+use crate::store::Store;
+use crate::templates::Templates;
 
-/// Runs `asklake serve` until a shutdown signal.
-pub async fn serve(_config: Config) -> anyhow::Result<ExitCode> {
-    crate::cli::not_built("serve")
+/// The seams the application is built from; tests pass fakes, `serve` passes the real ones.
+pub struct Deps {
+    /// Answers questions.
+    pub asker: Arc<dyn Asker>,
+    /// Slack Web API.
+    pub slack: Arc<dyn SlackApi>,
+    /// SQLite state.
+    pub store: Store,
+    /// Block Kit templates.
+    pub templates: Templates,
+    /// Resolves `allowed_usergroups` (none = groups grant nothing).
+    pub usergroups: Option<Arc<dyn UserGroupDirectory>>,
+    /// Where 👍 answers are filed.
+    pub candidates: Arc<dyn CandidateSink>,
+    /// Routers merged into the app (e.g. the change feed's `POST /events` and `POST /sns`).
+    pub extra_routes: Vec<Router>,
+    /// Shortest time between two edits of a progress message.
+    pub status_interval: Duration,
+}
+
+impl Deps {
+    /// The required seams, with embedded templates, no user-group directory, no candidate filing, no extra routes.
+    pub fn new(asker: Arc<dyn Asker>, slack: Arc<dyn SlackApi>, store: Store) -> Self {
+        Self {
+            asker,
+            slack,
+            store,
+            templates: Templates::embedded(),
+            usergroups: None,
+            candidates: Arc::new(NoCandidates),
+            extra_routes: Vec::new(),
+            status_interval: crate::slack::progress::DEFAULT_INTERVAL,
+        }
+    }
+
+    /// Sets the user-group directory.
+    pub fn with_usergroups(mut self, directory: Arc<dyn UserGroupDirectory>) -> Self {
+        self.usergroups = Some(directory);
+        self
+    }
+
+    /// Sets where 👍 answers are filed.
+    pub fn with_candidates(mut self, sink: Arc<dyn CandidateSink>) -> Self {
+        self.candidates = sink;
+        self
+    }
+
+    /// Adds a router to merge (its paths must not clash with `/slack/*`, `/healthz`, `/metrics`).
+    pub fn with_routes(mut self, router: Router) -> Self {
+        self.extra_routes.push(router);
+        self
+    }
+
+    /// Sets the shortest time between progress edits.
+    pub fn with_status_interval(mut self, interval: Duration) -> Self {
+        self.status_interval = interval;
+        self
+    }
+}
+
+/// A built application: listener bound, router ready.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds `[server] bind` (port 0 picks a free port) and builds the router and state.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn build(config: Config, deps: Deps) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&config.server.bind)
+            .await
+            .with_context(|| format!("could not listen on {} (set [server] bind)", config.server.bind))?;
+        let addr = listener.local_addr().context("could not read the bound address")?;
+        let state = AppState(Arc::new(App {
+            verifier: Verifier::new(config.slack.signing_secret.clone()),
+            access: AccessPolicy::new(&config.slack, deps.usergroups),
+            config,
+            asker: deps.asker,
+            slack: deps.slack,
+            store: deps.store,
+            templates: deps.templates,
+            candidates: deps.candidates,
+            metrics: Metrics::default(),
+            tasks: TaskTracker::new(),
+            cancel: CancellationToken::new(),
+            status_interval: deps.status_interval,
+        }));
+        let router = router(state.clone(), deps.extra_routes);
+        Ok(Self { listener, addr, router, state })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (tests read the store and metrics through it).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` completes, then waits up to `[server] shutdown_grace_secs` for answers in flight
+    /// before cancelling them. With `[slack] app_token` set, Slack traffic arrives over Socket Mode as well.
+    ///
+    /// # Errors
+    /// When the server fails or Socket Mode cannot connect.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let state = self.state;
+        let stop = CancellationToken::new();
+        let socket = state.config.slack.app_token.clone().map(|token| {
+            let (state, stop) = (state.clone(), stop.clone());
+            tokio::spawn(async move { crate::slack::socket::run(state, token, stop).await })
+        });
+        let stop_http = stop.clone();
+        tracing::info!(addr = %self.addr, socket_mode = socket.is_some(), "asklake is listening");
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = shutdown => {}
+                    _ = stop_http.cancelled() => {}
+                }
+            })
+            .await
+            .context("HTTP server failed");
+        stop.cancel();
+        drain(&state).await;
+        if let Some(handle) = socket {
+            handle.await.context("Socket Mode task panicked")??;
+        }
+        served
+    }
+}
+
+/// Waits for spawned answers, then cancels what is left and gives it a moment to say so in Slack.
+async fn drain(state: &AppState) {
+    state.tasks.close();
+    let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
+    tracing::info!(
+        in_flight = state.tasks.len(),
+        grace_secs = grace.as_secs(),
+        "shutting down; letting answers finish"
+    );
+    if tokio::time::timeout(grace, state.tasks.wait()).await.is_err() {
+        tracing::warn!(left = state.tasks.len(), "grace period over; cancelling answers in flight");
+        state.cancel.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(5), state.tasks.wait()).await;
+    }
+}
+
+/// The whole router: Slack routes, `/healthz`, `/metrics`, extra routes, request metrics.
+pub fn router(state: AppState, extra: Vec<Router>) -> Router {
+    let mut router = crate::slack::router(state.clone())
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(Router::new().route("/metrics", get(metrics)).with_state(state.clone()));
+    for r in extra {
+        router = router.merge(r);
+    }
+    router.layer(middleware::from_fn_with_state(state, count_requests))
+}
+
+async fn metrics(State(state): State<AppState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+}
+
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let response = next.run(request).await;
+    state.metrics.request(&route, response.status().as_u16());
+    response
+}
+
+/// The asker `serve` uses. The lead wires `crate::pipeline::Pipeline::from_config` here after the merge.
+///
+/// # Errors
+/// When the pipeline cannot be built from config.
+pub async fn build_asker(_config: &Config) -> anyhow::Result<Arc<dyn Asker>> {
+    anyhow::bail!("the question pipeline is not wired into `serve` yet (startup::build_asker)")
+}
+
+/// The Slack Web API client `serve` uses. The lead wires `crate::slack::client` here after the merge.
+///
+/// # Errors
+/// When `[slack] bot_token` is missing or the client cannot be built.
+pub fn build_slack(_config: &Config) -> anyhow::Result<Arc<dyn SlackApi>> {
+    anyhow::bail!("the Slack Web API client is not wired into `serve` yet (startup::build_slack)")
+}
+
+/// Runs `asklake serve` until SIGINT or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&config.store.path)?;
+    let slack = build_slack(&config)?;
+    let asker = build_asker(&config).await?;
+    let mut deps = Deps::new(asker, slack, store);
+    if let (false, Some(token)) = (config.slack.allowed_usergroups.is_empty(), &config.slack.bot_token) {
+        let directory = crate::slack::usergroups::SlackUserGroups::new(&config.slack.api_url, token)
+            .context("could not build the Slack client for user groups")?;
+        deps = deps.with_usergroups(Arc::new(directory));
+    }
+    let app = Application::build(config, deps).await?;
+    app.run_until_stopped(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received"),
+        _ = terminate => tracing::info!("SIGTERM received"),
+    }
 }

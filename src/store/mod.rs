@@ -1,7 +1,9 @@
 //! SQLite state: conversation threads, seen ids, feedback and the embedded alert queue.
 
+pub mod feedback;
 pub mod queue;
 pub mod seen;
+pub mod threads;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,7 +12,7 @@ use anyhow::Context;
 use rusqlite::Connection;
 
 /// Schema pieces, applied in order at open (each `CREATE … IF NOT EXISTS`).
-const SCHEMAS: &[&str] = &[seen::SCHEMA, queue::SCHEMA];
+const SCHEMAS: &[&str] = &[seen::SCHEMA, queue::SCHEMA, threads::SCHEMA, feedback::SCHEMA];
 
 /// Handle to the SQLite store. Cheap to clone; calls are short and synchronous (use `spawn_blocking` for batches).
 #[derive(Clone)]

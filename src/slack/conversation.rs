@@ -1,0 +1,167 @@
+//! Answering one question in Slack: root message (slash commands), status line, the pipeline run with progress,
+//! the answer in the thread, and the thread's history and stored result for follow-ups and buttons.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tracing::Instrument;
+
+use super::render::{self, Lang};
+use super::{poster, progress};
+use crate::pipeline::{Answer, Language, Outcome, Question, Turn};
+use crate::state::AppState;
+use crate::store::threads::{StoredAnswer, StoredResult};
+
+/// A question that passed access control, ready to answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ask {
+    /// Channel id.
+    pub channel: String,
+    /// Asker's user id.
+    pub user: String,
+    /// The question text.
+    pub text: String,
+    /// Thread to answer in; `None` posts a root message first (slash commands).
+    pub thread_ts: Option<String>,
+    /// Earlier turns of that thread.
+    pub history: Vec<Turn>,
+}
+
+/// Spawns the answer on the app's task tracker (waited for on shutdown).
+pub fn spawn(app: &AppState, ask: Ask) {
+    let span = tracing::info_span!("answer", channel = %ask.channel, user = %ask.user, thread_ts = ?ask.thread_ts);
+    let app2 = app.clone();
+    app.tasks.spawn(
+        async move {
+            if let Err(err) = answer(&app2, ask.clone()).await {
+                tracing::error!(error = format!("{err:#}"), "could not answer in Slack");
+                let text = "Sorry, I could not post the answer here. If asklake is not in this channel yet, add it with `/invite @asklake` and ask again.";
+                let _ = poster::ephemeral(app2.slack.as_ref(), &ask.channel, &ask.user, &render::plain(text)).await;
+            }
+        }
+        .instrument(span),
+    );
+}
+
+/// Answers `ask` in its thread.
+///
+/// # Errors
+/// When a message could not be rendered or posted (the pipeline's own failures become a posted answer).
+pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let _in_flight = app.metrics.answer_started();
+    let lang = Lang::of(&ask.text);
+    let thread_ts = match &ask.thread_ts {
+        Some(ts) => ts.clone(),
+        None => {
+            let root = render::root(&app.templates, &ask.user, &ask.text)?;
+            let posted = poster::post(app.slack.as_ref(), &poster::message(&ask.channel, None, root))
+                .await
+                .context("could not post the question message")?;
+            posted.ts
+        }
+    };
+    app.store.open_thread(&ask.channel, &thread_ts, &ask.user)?;
+    let working = render::status(&app.templates, "⏳", working_text(lang))?;
+    let status = poster::post(app.slack.as_ref(), &poster::message(&ask.channel, Some(&thread_ts), working))
+        .await
+        .context("could not post the status message")?;
+
+    let (sink, updater) = progress::start(app, &ask.channel, &status.ts, lang);
+    let question = Question { text: ask.text.clone(), history: ask.history.clone() };
+    let result = run_asker(app, question, &sink).await;
+    drop(sink);
+    updater.stop().await;
+
+    let answer_id = uuid::Uuid::new_v4().to_string();
+    let content = render::answer(&app.templates, &result, &answer_id)?;
+    let (icon, done) = final_status(&result, started.elapsed(), lang);
+    let final_status = render::status(&app.templates, icon, &done)?;
+    if let Err(err) = poster::update(app.slack.as_ref(), &ask.channel, &status.ts, &final_status).await {
+        tracing::warn!(error = %err, "could not mark the status message done");
+    }
+    poster::post(app.slack.as_ref(), &poster::message(&ask.channel, Some(&thread_ts), content))
+        .await
+        .context("could not post the answer")?;
+    remember(app, &ask, &thread_ts, &answer_id, &result)?;
+    app.metrics.answer_finished(outcome_name(&result.outcome), started.elapsed());
+    Ok(())
+}
+
+async fn run_asker(app: &AppState, question: Question, sink: &progress::StatusSink) -> Answer {
+    let cancel = app.cancel.child_token();
+    let timeout = Duration::from_secs(app.config.pipeline.question_timeout_secs.max(1));
+    let text = question.text.clone();
+    tokio::select! {
+        answer = app.asker.ask(question, sink, cancel.clone()) => answer,
+        _ = tokio::time::sleep(timeout) => {
+            cancel.cancel();
+            failed(&text, &format!("This question took longer than {} s, so I stopped it. Try a shorter time range or a narrower question.", timeout.as_secs()))
+        }
+        _ = app.cancel.cancelled() => failed(&text, "asklake is restarting and stopped this question. Please ask again in a minute."),
+    }
+}
+
+fn failed(question: &str, text: &str) -> Answer {
+    Answer {
+        question: question.to_owned(),
+        language: if Lang::of(question) == Lang::Ko { Language::Ko } else { Language::En },
+        text: text.to_owned(),
+        outcome: Outcome::Failed,
+        sql: None,
+        result: None,
+        attempts: Vec::new(),
+        verified: None,
+        engine: String::new(),
+        elapsed: Duration::ZERO,
+    }
+}
+
+fn working_text(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Working on it…",
+        Lang::Ko => "확인하는 중…",
+    }
+}
+
+fn final_status(answer: &Answer, elapsed: Duration, lang: Lang) -> (&'static str, String) {
+    let secs = elapsed.as_secs_f64();
+    match (&answer.outcome, lang) {
+        (Outcome::Failed, Lang::En) => ("⚠️", format!("Stopped after {secs:.1} s")),
+        (Outcome::Failed, Lang::Ko) => ("⚠️", format!("{secs:.1}초 후 중단")),
+        (_, Lang::En) => ("✅", format!("Done in {secs:.1} s")),
+        (_, Lang::Ko) => ("✅", format!("{secs:.1}초 만에 완료")),
+    }
+}
+
+/// Stable label of an outcome for metrics.
+pub fn outcome_name(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Answered => "answered",
+        Outcome::NoRows => "no_rows",
+        Outcome::Declined => "declined",
+        Outcome::NeedsModel { .. } => "needs_model",
+        Outcome::Failed => "failed",
+    }
+}
+
+fn remember(app: &AppState, ask: &Ask, thread_ts: &str, answer_id: &str, answer: &Answer) -> anyhow::Result<()> {
+    let turn = Turn {
+        question: ask.text.clone(),
+        sql: answer.sql.clone(),
+        columns: answer.result.as_ref().map(|r| r.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default(),
+        row_count: answer.result.as_ref().map_or(0, |r| r.rows.len()),
+        answer: answer.text.clone(),
+    };
+    app.store.append_turn(&ask.channel, thread_ts, &ask.user, &turn)?;
+    app.store.save_answer(&StoredAnswer {
+        id: answer_id.to_owned(),
+        channel: ask.channel.clone(),
+        thread_ts: thread_ts.to_owned(),
+        asker: ask.user.clone(),
+        question: ask.text.clone(),
+        answer: answer.text.clone(),
+        sql: answer.sql.clone(),
+        result: answer.result.as_ref().map(StoredResult::from_query),
+    })
+}

@@ -1,0 +1,181 @@
+//! Buttons on answers: 👍 / 👎 (recorded; 👍 also files a library candidate), "Show SQL", "Download CSV".
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use slack_morphism::prelude::{SlackInteractionBlockActionsEvent, SlackInteractionEvent};
+use tracing::Instrument;
+
+use super::access::Origin;
+use super::hooks::Candidate;
+use super::{csv, poster, render};
+use crate::state::AppState;
+use crate::store::feedback::Vote;
+use crate::store::threads::StoredAnswer;
+
+/// A button press on an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Press {
+    /// `feedback_up`, `feedback_down`, `show_sql` or `download_csv`.
+    pub action: String,
+    /// Answer id (the button's value).
+    pub answer_id: String,
+    /// Who pressed.
+    pub user: String,
+    /// Channel of the message.
+    pub channel: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Form {
+    payload: String,
+}
+
+/// `POST /slack/interactions`: verify, parse `payload=`, ack at once, act in a task.
+pub async fn http(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refused) = super::refuse_unverified(&app, "/slack/interactions", &headers, &body) {
+        return refused;
+    }
+    let event = serde_urlencoded::from_bytes::<Form>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|f| serde_json::from_str::<SlackInteractionEvent>(&f.payload).map_err(|e| e.to_string()));
+    match event {
+        Ok(event) => {
+            dispatch(&app, event);
+            StatusCode::OK.into_response()
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "interaction body is not a Slack interaction payload");
+            (StatusCode::BAD_REQUEST, "not an interaction payload").into_response()
+        }
+    }
+}
+
+/// Handles the presses in `event` in a task (shared by HTTP and Socket Mode).
+pub fn dispatch(app: &AppState, event: SlackInteractionEvent) {
+    let SlackInteractionEvent::BlockActions(actions) = event else {
+        tracing::debug!("interaction type not handled");
+        return;
+    };
+    for press in presses(&actions) {
+        let span =
+            tracing::info_span!("button", action = %press.action, answer_id = %press.answer_id, user = %press.user);
+        let app2 = app.clone();
+        app.tasks.spawn(
+            async move {
+                if let Err(err) = handle(&app2, &press).await {
+                    tracing::error!(error = format!("{err:#}"), "button failed");
+                    let text = render::plain("Sorry, that did not work. Please try again in a moment.");
+                    let _ = poster::ephemeral(app2.slack.as_ref(), &press.channel, &press.user, &text).await;
+                }
+            }
+            .instrument(span),
+        );
+    }
+}
+
+/// The presses asklake understands in a block-actions payload.
+pub fn presses(event: &SlackInteractionBlockActionsEvent) -> Vec<Press> {
+    let Some(user) = event.user.as_ref().map(|u| u.id.0.clone()) else { return Vec::new() };
+    let channel = event.channel.as_ref().map(|c| c.id.0.clone()).or_else(|| match &event.container {
+        slack_morphism::prelude::SlackInteractionActionContainer::Message(m) => {
+            m.channel_id.as_ref().map(|c| c.0.clone())
+        }
+        _ => None,
+    });
+    let Some(channel) = channel else { return Vec::new() };
+    event
+        .actions
+        .iter()
+        .flatten()
+        .filter(|a| matches!(a.action_id.0.as_str(), "feedback_up" | "feedback_down" | "show_sql" | "download_csv"))
+        .filter_map(|a| {
+            Some(Press {
+                action: a.action_id.0.clone(),
+                answer_id: a.value.clone()?,
+                user: user.clone(),
+                channel: channel.clone(),
+            })
+        })
+        .collect()
+}
+
+async fn handle(app: &AppState, press: &Press) -> anyhow::Result<()> {
+    let slack = app.slack.as_ref();
+    let is_dm = press.channel.starts_with('D');
+    if let Err(denied) = app.access.check(Origin { user: &press.user, channel: &press.channel, is_dm }).await {
+        poster::ephemeral(slack, &press.channel, &press.user, &render::plain(denied.user_message())).await?;
+        return Ok(());
+    }
+    let Some(answer) = app.store.answer(&press.answer_id)? else {
+        let text = render::plain("That answer is no longer stored. Ask the question again to get fresh buttons.");
+        poster::ephemeral(slack, &press.channel, &press.user, &text).await?;
+        return Ok(());
+    };
+    match press.action.as_str() {
+        "feedback_up" => vote(app, press, &answer, Vote::Up).await,
+        "feedback_down" => vote(app, press, &answer, Vote::Down).await,
+        "show_sql" => show_sql(app, press, &answer).await,
+        "download_csv" => download_csv(app, press, &answer).await,
+        _ => Ok(()),
+    }
+}
+
+async fn vote(app: &AppState, press: &Press, answer: &StoredAnswer, vote: Vote) -> anyhow::Result<()> {
+    app.store.record_feedback(&answer.id, &press.user, vote)?;
+    let text = match (vote, &answer.sql) {
+        (Vote::Up, Some(sql)) => {
+            let candidate = Candidate {
+                question: answer.question.clone(),
+                sql: sql.clone(),
+                asker: answer.asker.clone(),
+                summary: answer.answer.clone(),
+            };
+            match app.candidates.file(&candidate) {
+                Ok(()) => "Thanks! This question and its SQL were filed for the verified library.",
+                Err(err) => {
+                    tracing::warn!(error = format!("{err:#}"), "could not file a library candidate");
+                    "Thanks, your vote is recorded."
+                }
+            }
+        }
+        (Vote::Up, None) => "Thanks, your vote is recorded.",
+        (Vote::Down, _) => "Thanks, noted. Reply in the thread with what was wrong and asklake will try again.",
+    };
+    poster::ephemeral(app.slack.as_ref(), &press.channel, &press.user, &render::plain(text)).await?;
+    Ok(())
+}
+
+async fn show_sql(app: &AppState, press: &Press, answer: &StoredAnswer) -> anyhow::Result<()> {
+    let Some(sql) = &answer.sql else {
+        poster::ephemeral(app.slack.as_ref(), &press.channel, &press.user, &render::plain("This answer has no SQL."))
+            .await?;
+        return Ok(());
+    };
+    let content = render::sql(&app.templates, sql)?;
+    poster::post(app.slack.as_ref(), &poster::message(&answer.channel, Some(&answer.thread_ts), content)).await?;
+    Ok(())
+}
+
+async fn download_csv(app: &AppState, press: &Press, answer: &StoredAnswer) -> anyhow::Result<()> {
+    let Some(result) = answer.result.as_ref().filter(|r| !r.rows.is_empty()) else {
+        let text = render::plain("This answer has no rows to download.");
+        poster::ephemeral(app.slack.as_ref(), &press.channel, &press.user, &text).await?;
+        return Ok(());
+    };
+    let bytes = csv::to_csv(result);
+    let short: String = answer.id.chars().take(8).collect();
+    let filename = format!("asklake-{short}.csv");
+    let title = format!(
+        "{} ({} rows{})",
+        crate::slack::escape::truncate(&answer.question, 120),
+        result.rows.len(),
+        if result.truncated { ", truncated" } else { "" }
+    );
+    app.slack
+        .upload_file(&answer.channel, Some(&answer.thread_ts), &filename, &title, bytes)
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(())
+}

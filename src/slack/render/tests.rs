@@ -1,0 +1,183 @@
+//! Rendering tests: limits, escaping, variants, and a snapshot of a typical answer.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::*;
+use crate::engines::{ColumnMeta, ColumnType, QueryResult, QueryStats, Value as Cell};
+use crate::pipeline::{Attempt, Language};
+
+fn attempt(n: u32) -> Attempt {
+    Attempt {
+        number: n,
+        sql: Some("SELECT 1".into()),
+        error: None,
+        rows: Some(1),
+        elapsed: Duration::from_millis(300),
+        input_tokens: 0,
+        output_tokens: 0,
+    }
+}
+
+fn base(text: &str, outcome: Outcome) -> Answer {
+    Answer {
+        question: "who created users?".into(),
+        language: Language::En,
+        text: text.into(),
+        outcome,
+        sql: Some("SELECT actor_arn, count(*) AS n FROM cloudtrail GROUP BY 1".into()),
+        result: None,
+        attempts: vec![attempt(1)],
+        verified: None,
+        engine: "duckdb".into(),
+        elapsed: Duration::from_millis(1234),
+    }
+}
+
+fn result(cols: usize, rows: usize, cell: &str) -> QueryResult {
+    QueryResult {
+        columns: (0..cols).map(|i| ColumnMeta { name: format!("col_{i}"), ty: ColumnType::Text }).collect(),
+        rows: (0..rows).map(|r| (0..cols).map(|c| Cell::Text(format!("{cell}{r}-{c}"))).collect()).collect(),
+        truncated: false,
+        stats: QueryStats { bytes_scanned: Some(1_234_000_000), ..Default::default() },
+    }
+}
+
+fn json(content: &SlackMessageContent) -> Value {
+    serde_json::to_value(content).unwrap()
+}
+
+fn blocks(v: &Value) -> &Vec<Value> {
+    v["blocks"].as_array().unwrap()
+}
+
+fn action_ids(v: &Value) -> Vec<String> {
+    blocks(v)
+        .iter()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().unwrap().iter().map(|e| e["action_id"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_500_row_40_column_answer_stays_within_slack_limits() {
+    let mut a = base("There are 500 rows.", Outcome::Answered);
+    a.result = Some(result(40, 500, "관리자-value-"));
+    let v = json(&answer(&Templates::embedded(), &a, "A1").unwrap());
+    assert!(blocks(&v).len() <= limits::MAX_BLOCKS);
+    for b in blocks(&v) {
+        if let Some(t) = b["text"]["text"].as_str() {
+            assert!(t.chars().count() <= limits::MAX_SECTION_TEXT, "{} chars", t.chars().count());
+        }
+    }
+    assert!(limits::total_text(&v) <= limits::MAX_TOTAL_TEXT);
+    let text = v.to_string();
+    assert!(text.contains("more rows"), "{text}");
+    assert!(text.contains("more columns"), "{text}");
+    assert!(action_ids(&v).contains(&"download_csv".to_string()));
+}
+
+#[test]
+fn channel_pings_in_data_and_question_are_escaped() {
+    let mut a = base("<!channel> look", Outcome::Answered);
+    let mut r = result(1, 1, "x");
+    r.rows[0][0] = Cell::Text("<!channel> <@U999> & <https://evil|click>".into());
+    a.result = Some(r);
+    a.sql = Some("SELECT '<!here>' AS x".into());
+    let t = Templates::embedded();
+    let answer_text = json(&answer(&t, &a, "A1").unwrap()).to_string();
+    let root_text = json(&root(&t, "U1", "<!channel> who logged in?").unwrap()).to_string();
+    for text in [answer_text, root_text] {
+        assert!(!text.contains("<!channel>"), "{text}");
+        assert!(!text.contains("<!here>"), "{text}");
+        assert!(!text.contains("<@U999>"), "{text}");
+        assert!(text.contains("&lt;!channel&gt;"), "{text}");
+    }
+}
+
+#[test]
+fn the_root_message_mentions_the_asker_and_quotes_the_question() {
+    let v = json(&root(&Templates::embedded(), "U123", "line one\nline two").unwrap());
+    let text = v.to_string();
+    assert!(text.contains("<@U123>"));
+    assert!(text.contains("> line one\\n> line two"), "{text}");
+}
+
+#[test]
+fn a_verified_answer_carries_the_badge_and_short_sql_is_inline() {
+    let mut a = base("Two users.", Outcome::Answered);
+    a.verified = Some("iam-users-created".into());
+    a.result = Some(result(2, 2, "v"));
+    let v = json(&answer(&Templates::embedded(), &a, "A1").unwrap());
+    let text = v.to_string();
+    assert!(text.contains("✅ verified query"), "{text}");
+    assert!(text.contains("```\\nSELECT actor_arn"), "{text}");
+    assert!(!action_ids(&v).contains(&"show_sql".to_string()));
+    assert_eq!(action_ids(&v)[..2], ["feedback_up".to_string(), "feedback_down".to_string()]);
+}
+
+#[test]
+fn long_sql_goes_behind_the_show_sql_button() {
+    let mut a = base("Done.", Outcome::NoRows);
+    a.sql = Some(format!("SELECT\n{}\nFROM cloudtrail", (0..60).map(|i| format!("  c{i},\n")).collect::<String>()));
+    let v = json(&answer(&Templates::embedded(), &a, "A1").unwrap());
+    assert!(action_ids(&v).contains(&"show_sql".to_string()));
+    assert!(!v.to_string().contains("FROM cloudtrail"));
+    assert!(!action_ids(&v).contains(&"download_csv".to_string()), "no rows, no CSV");
+}
+
+#[test]
+fn declined_failed_and_needs_model_answers_render_their_variant() {
+    let t = Templates::embedded();
+    let mut d = base("That is not a question about the lake.", Outcome::Declined);
+    d.sql = None;
+    assert!(json(&answer(&t, &d, "A").unwrap()).to_string().contains("🙅"));
+    let f = base("The query failed three times; try naming a table.", Outcome::Failed);
+    assert!(json(&answer(&t, &f, "A").unwrap()).to_string().contains("⚠️"));
+    let mut n = base("No model is configured.", Outcome::NeedsModel { suggestions: vec!["Who used root?".into()] });
+    n.sql = None;
+    let text = json(&answer(&t, &n, "A").unwrap()).to_string();
+    assert!(text.contains("🧩") && text.contains("• Who used root?"), "{text}");
+}
+
+#[test]
+fn progress_lines_read_like_the_spec() {
+    assert_eq!(progress_text(&Progress::Generating { attempt: 2, max: 3 }, Lang::En), "Generating SQL (attempt 2/3)…");
+    let running = Progress::Running { attempt: 1, engine: "athena", bytes_scanned: Some(1_200_000_000) };
+    assert_eq!(progress_text(&running, Lang::En), "Running on Athena (scanned 1.2 GB)…");
+    assert_eq!(Lang::of("어제 로그인한 사용자"), Lang::Ko);
+    assert_eq!(Lang::of("who logged in"), Lang::En);
+}
+
+#[test]
+fn help_sql_and_status_templates_render() {
+    let t = Templates::embedded();
+    let help = json(&help(&t, "duckdb", true).unwrap()).to_string();
+    assert!(help.contains("예시 질문") && help.contains("Examples") && help.contains("direct message"));
+    let long_sql =
+        (0..400).map(|i| format!("SELECT {i} AS column_number_{i} UNION ALL")).collect::<Vec<_>>().join("\n");
+    let v = json(&sql(&t, &long_sql).unwrap());
+    assert!(blocks(&v).len() > 1);
+    for b in blocks(&v) {
+        let text = b["text"]["text"].as_str().unwrap();
+        assert!(text.starts_with("```") && text.ends_with("```"));
+    }
+    let s = json(&status(&t, "⏳", "Running on DuckDB…").unwrap()).to_string();
+    assert!(s.contains("⏳ Running on DuckDB…"));
+}
+
+#[test]
+fn a_typical_answer_snapshot() {
+    let mut a = base("Two IAM users were created by *alice*.", Outcome::Answered);
+    a.result = Some(QueryResult {
+        columns: vec![
+            ColumnMeta { name: "actor".into(), ty: ColumnType::Text },
+            ColumnMeta { name: "users_created".into(), ty: ColumnType::Integer },
+        ],
+        rows: vec![vec![Cell::Text("alice".into()), Cell::Int(2)], vec![Cell::Text("김철수".into()), Cell::Int(1)]],
+        truncated: false,
+        stats: QueryStats { bytes_scanned: None, ..Default::default() },
+    });
+    insta::assert_json_snapshot!(json(&answer(&Templates::embedded(), &a, "A-1").unwrap()));
+}

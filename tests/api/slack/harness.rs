@@ -1,0 +1,242 @@
+//! `TestApp`: the real application on port 0 with fakes behind its seams, and a method per Slack endpoint that
+//! signs requests the way Slack does.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use asklake::config::Config;
+use asklake::slack::verify;
+use asklake::startup::{Application, Deps};
+use asklake::state::AppState;
+use asklake::store::Store;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use super::fakes::{Call, RecordingCandidates, RecordingSlack, ScriptedAsker};
+
+pub const SECRET: &str = "test-signing-secret";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    pub asker: Arc<ScriptedAsker>,
+    pub slack: Arc<RecordingSlack>,
+    pub candidates: Arc<RecordingCandidates>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn config(store_path: &std::path::Path) -> Config {
+    let mut c = Config::default();
+    c.server.bind = "127.0.0.1:0".into();
+    c.server.shutdown_grace_secs = 10;
+    c.slack.signing_secret = Some(SecretString::from(SECRET));
+    c.store.path = store_path.to_owned();
+    c
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}, ScriptedAsker::new()).await
+}
+
+pub async fn spawn_with(edit: impl FnOnce(&mut Config), asker: ScriptedAsker) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("asklake.db");
+    let mut app = spawn_on(&path, edit, asker).await;
+    app._dir = Some(dir);
+    app
+}
+
+pub async fn spawn_on(path: &std::path::Path, edit: impl FnOnce(&mut Config), asker: ScriptedAsker) -> TestApp {
+    let mut c = config(path);
+    edit(&mut c);
+    let asker = Arc::new(asker);
+    let slack = Arc::new(RecordingSlack::new());
+    let candidates = Arc::new(RecordingCandidates::default());
+    let deps = Deps::new(asker.clone(), slack.clone(), Store::open(path).unwrap())
+        .with_candidates(candidates.clone())
+        .with_status_interval(Duration::from_millis(50));
+    let app = Application::build(c, deps).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        state,
+        asker,
+        slack,
+        candidates,
+        stop: Some(tx),
+        server: Some(server),
+        _dir: None,
+    }
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A slash command form body as Slack sends it.
+pub fn command_body(user: &str, channel: &str, text: &str) -> String {
+    serde_urlencoded::to_string([
+        ("token", "deprecated-verification-token"),
+        ("team_id", "T1"),
+        ("team_domain", "acme"),
+        ("channel_id", channel),
+        ("channel_name", "security"),
+        ("user_id", user),
+        ("user_name", "alice"),
+        ("command", "/asklake"),
+        ("text", text),
+        ("api_app_id", "A1"),
+        ("is_enterprise_install", "false"),
+        ("response_url", "https://hooks.slack.com/commands/T1/1/abc"),
+        ("trigger_id", "1.2.abc"),
+    ])
+    .unwrap()
+}
+
+/// An Events API callback wrapping `event`.
+pub fn event_body(event_id: &str, event: Value) -> String {
+    json!({
+        "token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+        "event_id": event_id, "event_time": 1_700_000_000,
+        "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": true, "enterprise_id": null}],
+        "event": event,
+    })
+    .to_string()
+}
+
+/// A block_actions interaction form body for a button on an answer.
+pub fn button_body(user: &str, channel: &str, action_id: &str, answer_id: &str) -> String {
+    let payload = json!({
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": user, "username": "alice", "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "container": {"type": "message", "message_ts": "1700000000.000003", "channel_id": channel, "is_ephemeral": false},
+        "trigger_id": "1.2.abc",
+        "channel": {"id": channel, "name": "security"},
+        "response_url": "https://hooks.slack.com/actions/T1/1/abc",
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "asklake_answer",
+                     "text": {"type": "plain_text", "text": "x"}, "value": answer_id, "action_ts": "1700000001.000"}],
+    });
+    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
+}
+
+impl TestApp {
+    /// Sends `body` to `path` signed at `ts` with `secret`, plus extra headers.
+    pub async fn post_signed_with(
+        &self,
+        path: &str,
+        body: &str,
+        content_type: &str,
+        ts: i64,
+        secret: &str,
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let ts = ts.to_string();
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .header(verify::TIMESTAMP_HEADER, &ts)
+            .header(verify::SIGNATURE_HEADER, verify::sign(secret.as_bytes(), &ts, body.as_bytes()));
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        req.body(body.to_owned()).send().await.unwrap()
+    }
+
+    pub async fn post_command_body(&self, body: &str) -> reqwest::Response {
+        self.post_signed_with("/slack/commands", body, "application/x-www-form-urlencoded", now(), SECRET, &[]).await
+    }
+
+    pub async fn post_command(&self, user: &str, channel: &str, text: &str) -> reqwest::Response {
+        self.post_command_body(&command_body(user, channel, text)).await
+    }
+
+    pub async fn post_event(&self, body: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+        self.post_signed_with("/slack/events", body, "application/json", now(), SECRET, extra).await
+    }
+
+    pub async fn post_interaction(&self, body: &str) -> reqwest::Response {
+        self.post_signed_with("/slack/interactions", body, "application/x-www-form-urlencoded", now(), SECRET, &[])
+            .await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    /// Waits (up to 10 s) until the recorded calls satisfy `done`; returns them.
+    pub async fn wait_for(&self, what: &str, done: impl Fn(&[Call]) -> bool) -> Vec<Call> {
+        for _ in 0..200 {
+            let calls = self.slack.calls();
+            if done(&calls) {
+                return calls;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for {what}; calls: {:#?}", self.slack.calls());
+    }
+
+    /// Waits until no answer or button task is running.
+    pub async fn settle(&self) {
+        for _ in 0..200 {
+            if self.state.tasks.is_empty() {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                if self.state.tasks.is_empty() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("tasks did not finish");
+    }
+
+    /// Stops the server (as on SIGTERM) and waits for it to finish.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.server.take().unwrap().await.unwrap()
+    }
+}
+
+/// Posts (not updates) among `calls`.
+pub fn posts(calls: &[Call]) -> Vec<(String, Option<String>, String, String)> {
+    calls
+        .iter()
+        .filter_map(|c| match c {
+            Call::Post { channel, thread_ts, ts, content } => {
+                Some((channel.clone(), thread_ts.clone(), ts.clone(), super::fakes::text_of(content)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Ephemeral messages among `calls`, as (user, text).
+pub fn ephemerals(calls: &[Call]) -> Vec<(String, String)> {
+    calls
+        .iter()
+        .filter_map(|c| match c {
+            Call::Ephemeral { user, content, .. } => Some((user.clone(), super::fakes::text_of(content))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether an answer (a message with the feedback buttons) was posted.
+pub fn answer_posted(calls: &[Call]) -> bool {
+    posts(calls).iter().any(|p| p.3.contains("feedback_up"))
+}
