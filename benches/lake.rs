@@ -110,6 +110,7 @@ fn build_lake(path: &std::path::Path, rows: usize) -> (usize, usize) {
         conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0)).expect("count") as usize
     };
     (count("cloud_trail_mgmt_2_0"), count("vpc_flow_2_0"))
+}
 
 /// Generates the default-size lake (with and without raw CloudTrail files) and prints rows/s.
 fn bench_generation() {
@@ -138,4 +139,3 @@ fn bench_generation() {
         );
     }
 }
-

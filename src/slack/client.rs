@@ -148,7 +148,8 @@ fn short_error(err: &SlackClientError) -> String {
 #[async_trait::async_trait]
 impl SlackApi for SlackWebClient {
     async fn post_message(&self, msg: &OutgoingMessage) -> Result<PostedMessage, SlackError> {
-        let span = info_span!("slack.post_message", channel = %msg.channel, thread = msg.thread_ts.as_deref().unwrap_or(""));
+        let span =
+            info_span!("slack.post_message", channel = %msg.channel, thread = msg.thread_ts.as_deref().unwrap_or(""));
         async {
             self.pace(&msg.channel).await;
             let session = self.client.open_session(&self.token);
@@ -180,8 +181,11 @@ impl SlackApi for SlackWebClient {
         let span = info_span!("slack.post_ephemeral", channel, user);
         async {
             let session = self.client.open_session(&self.token);
-            let req =
-                SlackApiChatPostEphemeralRequest::new(channel.to_owned().into(), user.to_owned().into(), content.clone());
+            let req = SlackApiChatPostEphemeralRequest::new(
+                channel.to_owned().into(),
+                user.to_owned().into(),
+                content.clone(),
+            );
             self.with_retries("chat.postEphemeral", || session.chat_post_ephemeral(&req)).await.map(|_| ())
         }
         .instrument(span)
@@ -200,8 +204,10 @@ impl SlackApi for SlackWebClient {
         async {
             let session = self.client.open_session(&self.token);
             let get = SlackApiFilesGetUploadUrlExternalRequest::new(filename.to_owned(), bytes.len());
-            let target = self.with_retries("files.getUploadURLExternal", || session.get_upload_url_external(&get)).await?;
-            let upload = SlackApiFilesUploadViaUrlRequest::new(target.upload_url.clone(), bytes, mime_for(filename).into());
+            let target =
+                self.with_retries("files.getUploadURLExternal", || session.get_upload_url_external(&get)).await?;
+            let upload =
+                SlackApiFilesUploadViaUrlRequest::new(target.upload_url.clone(), bytes, mime_for(filename).into());
             self.with_retries("files.upload", || session.files_upload_via_url(&upload)).await?;
             let mut complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![
                 SlackApiFilesComplete::new(target.file_id.clone()).with_title(title.to_owned()),

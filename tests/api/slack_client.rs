@@ -87,7 +87,11 @@ async fn a_message_over_slacks_block_limit_is_refused_like_slack_does() {
     let fake = FakeSlack::start().await;
     let blocks: Vec<SlackBlock> =
         (0..51).map(|i| SlackSectionBlock::new().with_text(md!("row {}", i)).into()).collect();
-    let msg = OutgoingMessage { channel: "C1".into(), thread_ts: None, content: SlackMessageContent::new().with_blocks(blocks) };
+    let msg = OutgoingMessage {
+        channel: "C1".into(),
+        thread_ts: None,
+        content: SlackMessageContent::new().with_blocks(blocks),
+    };
     let err = client(&fake, quick_policy()).post_message(&msg).await.unwrap_err();
     assert_eq!(err, SlackError::Api { code: "invalid_blocks".into() });
 }

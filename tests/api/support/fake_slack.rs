@@ -122,7 +122,11 @@ impl FakeSlack {
                 return got;
             }
             if tokio::time::Instant::now() > deadline {
-                panic!("expected {n} accepted {method} calls within {timeout:?}, got {}: {:#?}", got.len(), self.calls());
+                panic!(
+                    "expected {n} accepted {method} calls within {timeout:?}, got {}: {:#?}",
+                    got.len(),
+                    self.calls()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -202,10 +206,11 @@ pub fn limit_violation(body: &Value) -> Option<&'static str> {
                 if t > 3000 || (block["text"].is_null() && block["fields"].is_null()) {
                     return Some("invalid_blocks");
                 }
-                if let Some(fields) = block["fields"].as_array() {
-                    if fields.len() > 10 || fields.iter().any(|f| f["text"].as_str().map_or(0, |s| s.chars().count()) > 2000) {
-                        return Some("invalid_blocks");
-                    }
+                if let Some(fields) = block["fields"].as_array()
+                    && (fields.len() > 10
+                        || fields.iter().any(|f| f["text"].as_str().map_or(0, |s| s.chars().count()) > 2000))
+                {
+                    return Some("invalid_blocks");
                 }
             }
             Some("header") => {
@@ -231,7 +236,12 @@ pub fn limit_violation(body: &Value) -> Option<&'static str> {
     None
 }
 
-async fn api_call(State(fake): State<FakeSlack>, Path(method): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn api_call(
+    State(fake): State<FakeSlack>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body: Value = if body.is_empty() {
         json!({})
     } else if let Ok(v) = serde_json::from_slice(&body) {
@@ -337,7 +347,11 @@ async fn get_upload_url(
 async fn upload(State(fake): State<FakeSlack>, Path(file_id): Path<String>, body: Bytes) -> Response {
     let expected = fake.inner.lock().unwrap().uploads.get(&file_id).copied();
     let ok = expected == Some(body.len());
-    fake.record("upload", json!({"file_id": file_id, "len": body.len(), "content": String::from_utf8_lossy(&body)}), ok);
+    fake.record(
+        "upload",
+        json!({"file_id": file_id, "len": body.len(), "content": String::from_utf8_lossy(&body)}),
+        ok,
+    );
     if ok {
         (StatusCode::OK, format!("OK - {}", body.len())).into_response()
     } else {
