@@ -213,16 +213,22 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
 ///
 /// # Errors
 /// When the pipeline cannot be built from config.
-pub async fn build_asker(_config: &Config) -> anyhow::Result<Arc<dyn Asker>> {
-    anyhow::bail!("the question pipeline is not wired into `serve` yet (startup::build_asker)")
+pub async fn build_asker(config: &Config) -> anyhow::Result<Arc<dyn Asker>> {
+    Ok(Arc::new(crate::pipeline::cli::build(config).await?))
 }
 
 /// The Slack Web API client `serve` uses. The lead wires `crate::slack::client` here after the merge.
 ///
 /// # Errors
 /// When `[slack] bot_token` is missing or the client cannot be built.
-pub fn build_slack(_config: &Config) -> anyhow::Result<Arc<dyn SlackApi>> {
-    anyhow::bail!("the Slack Web API client is not wired into `serve` yet (startup::build_slack)")
+pub fn build_slack(config: &Config) -> anyhow::Result<Arc<dyn SlackApi>> {
+    let token = config.slack.bot_token.as_ref().context("[slack] bot_token (ASKLAKE_SLACK__BOT_TOKEN) is required")?;
+    let client = crate::slack::client::SlackWebClient::new(
+        &config.slack.api_url,
+        token,
+        crate::slack::client::ClientPolicy::default(),
+    )?;
+    Ok(Arc::new(client))
 }
 
 /// Runs `asklake serve` until SIGINT or SIGTERM.

@@ -78,6 +78,6 @@ async fn drain(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// The Slack Web API client for the CLI. Wired to `src/slack/client.rs` once the lead's client is merged.
-fn slack_client(_config: &Config) -> anyhow::Result<Arc<dyn crate::slack::api::SlackApi>> {
-    anyhow::bail!("`alerts drain` needs the Slack Web API client, which is not built yet in this version of asklake")
+fn slack_client(config: &Config) -> anyhow::Result<Arc<dyn crate::slack::api::SlackApi>> {
+    crate::startup::build_slack(config)
 }

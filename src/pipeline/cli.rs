@@ -52,24 +52,21 @@ pub async fn build(config: &Config) -> anyhow::Result<Pipeline> {
         catalog: Arc::new(catalog),
         engine,
         llm,
-        retriever: retriever(config),
+        retriever: retriever(config)?,
         templates: Templates::embedded(),
         llm_timeout: Duration::from_secs(config.llm.timeout_secs.max(1)),
     }))
 }
 
-/// The verified-query retriever. Until the library is wired in, no examples are retrieved.
-fn retriever(_config: &Config) -> Arc<dyn Retriever> {
-    Arc::new(NoExamples)
-}
-
-struct NoExamples;
-
-#[async_trait::async_trait]
-impl Retriever for NoExamples {
-    async fn retrieve(&self, _question: &str, _now: DateTime<Utc>, _tz: chrono_tz::Tz) -> Retrieval {
-        Retrieval::default()
-    }
+/// The verified-query retriever over the configured library (lexical; embeddings when configured are not wired here yet).
+fn retriever(config: &Config) -> anyhow::Result<Arc<dyn Retriever>> {
+    let library =
+        crate::library::Library::from_config(&config.library).context("could not load the verified query library")?;
+    Ok(Arc::new(crate::library::HybridRetriever::new(
+        library,
+        config.library.short_circuit_threshold,
+        config.library.top_k,
+    )))
 }
 
 /// Generates the sample lake with default options when DuckDB is bound to a missing sample lake file.

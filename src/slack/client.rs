@@ -55,6 +55,8 @@ impl std::fmt::Debug for SlackWebClient {
 impl SlackWebClient {
     /// A client for the Web API at `api_url` (`https://slack.com/api`, or a local fake in tests).
     pub fn new(api_url: &str, bot_token: &SecretString, policy: ClientPolicy) -> anyhow::Result<Self> {
+        // Several TLS backends are linked in (AWS SDK, reqwest); pick ring once for the whole process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
             .context("could not load the system's TLS root certificates")?
