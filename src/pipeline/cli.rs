@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::{Answer, Asker, Outcome, Pipeline, PipelineParts, Progress, ProgressSink, Question};
 use crate::catalog::Catalog;
 use crate::config::{Config, DuckDbSource, EngineKind};
 use crate::engines::{QueryResult, human_bytes};
-use crate::library::{Retrieval, Retriever};
+use crate::library::Retriever;
 use crate::templates::Templates;
 
 /// Rows printed in the terminal table.
