@@ -539,7 +539,6 @@ async fn a_wrong_column_is_fed_back_and_the_fixed_query_answers() {
 }
 
 #[tokio::test]
-#[ignore = "needs validate/duckdb from lake"]
 async fn a_multi_statement_injection_is_refused_by_validation_before_the_engine() {
     let h = harness(Retrieval::default(), true).await;
     h.bedrock.script([Reply::sql("SELECT 1; DROP TABLE x"), Reply::decline("Only read-only questions.")]);
