@@ -17,11 +17,12 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::alerts::service::{ChangeFeed, FeedSeams};
 use crate::config::Config;
 use crate::pipeline::Asker;
 use crate::slack::access::{AccessPolicy, UserGroupDirectory};
 use crate::slack::api::SlackApi;
-use crate::slack::hooks::{CandidateSink, NoCandidates};
+use crate::slack::hooks::{Candidate, CandidateFn, CandidateSink, NoCandidates};
 use crate::slack::metrics::Metrics;
 use crate::slack::verify::Verifier;
 use crate::state::{App, AppState};
@@ -46,6 +47,8 @@ pub struct Deps {
     pub extra_routes: Vec<Router>,
     /// Shortest time between two edits of a progress message.
     pub status_interval: Duration,
+    /// The CloudTrail change feed: its worker runs beside the server and stops with it.
+    pub change_feed: Option<ChangeFeed>,
 }
 
 impl Deps {
@@ -60,7 +63,17 @@ impl Deps {
             candidates: Arc::new(NoCandidates),
             extra_routes: Vec::new(),
             status_interval: crate::slack::progress::DEFAULT_INTERVAL,
+            change_feed: None,
         }
+    }
+
+    /// Runs the change feed beside the server and mounts its intake routes.
+    pub fn with_change_feed(mut self, mut feed: ChangeFeed) -> Self {
+        if let Some(routes) = feed.routes.take() {
+            self.extra_routes.push(routes);
+        }
+        self.change_feed = Some(feed);
+        self
     }
 
     /// Sets the user-group directory.
@@ -94,6 +107,7 @@ pub struct Application {
     addr: SocketAddr,
     router: Router,
     state: AppState,
+    change_feed: Option<ChangeFeed>,
 }
 
 impl Application {
@@ -121,7 +135,7 @@ impl Application {
             status_interval: deps.status_interval,
         }));
         let router = router(state.clone(), deps.extra_routes);
-        Ok(Self { listener, addr, router, state })
+        Ok(Self { listener, addr, router, state, change_feed: deps.change_feed })
     }
 
     /// The bound port.
@@ -140,7 +154,8 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then waits up to `[server] shutdown_grace_secs` for answers in flight
-    /// before cancelling them. With `[slack] app_token` set, Slack traffic arrives over Socket Mode as well.
+    /// before cancelling them. With `[slack] app_token` set, Slack traffic arrives over Socket Mode as well. The
+    /// change-feed worker, when there is one, runs until the server stops and then gives held messages back.
     ///
     /// # Errors
     /// When the server fails or Socket Mode cannot connect.
@@ -151,8 +166,14 @@ impl Application {
             let (state, stop) = (state.clone(), stop.clone());
             tokio::spawn(async move { crate::slack::socket::run(state, token, stop).await })
         });
+        let feed = self.change_feed.as_ref().map(|f| f.spawn(stop.clone()));
         let stop_http = stop.clone();
-        tracing::info!(addr = %self.addr, socket_mode = socket.is_some(), "asklake is listening");
+        tracing::info!(
+            addr = %self.addr,
+            socket_mode = socket.is_some(),
+            change_feed = feed.is_some(),
+            "asklake is listening"
+        );
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
                 tokio::select! {
@@ -164,6 +185,9 @@ impl Application {
             .context("HTTP server failed");
         stop.cancel();
         drain(&state).await;
+        if let Some(handle) = feed {
+            handle.await.context("change-feed worker panicked")?;
+        }
         if let Some(handle) = socket {
             handle.await.context("Socket Mode task panicked")??;
         }
@@ -209,15 +233,7 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// The asker `serve` uses. The lead wires `crate::pipeline::Pipeline::from_config` here after the merge.
-///
-/// # Errors
-/// When the pipeline cannot be built from config.
-pub async fn build_asker(config: &Config) -> anyhow::Result<Arc<dyn Asker>> {
-    Ok(Arc::new(crate::pipeline::cli::build(config).await?))
-}
-
-/// The Slack Web API client `serve` uses. The lead wires `crate::slack::client` here after the merge.
+/// The Slack Web API client `serve` and `alerts drain` use.
 ///
 /// # Errors
 /// When `[slack] bot_token` is missing or the client cannot be built.
@@ -233,18 +249,42 @@ pub fn build_slack(config: &Config) -> anyhow::Result<Arc<dyn SlackApi>> {
 
 /// Runs `asklake serve` until SIGINT or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&config.store.path)?;
+    crate::pipeline::cli::ensure_sample_lake(&config).await?;
     let slack = build_slack(&config)?;
-    let asker = build_asker(&config).await?;
-    let mut deps = Deps::new(asker, slack, store);
+    let deps = deps_from_config(&config, slack).await?;
+    let app = Application::build(config, deps).await?;
+    app.run_until_stopped(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Everything `serve` runs, built from config around the given Slack client: the store, the question pipeline
+/// (one model client shared with the change feed), 👍 candidates filed to `[library] candidates_file`, user groups
+/// when `allowed_usergroups` is set, and the change feed with its `POST /events` / `POST /sns` routes.
+///
+/// # Errors
+/// When the store, the verified library, the engine, the model or the alert rules cannot be set up; the message
+/// names what to fix.
+pub async fn deps_from_config(config: &Config, slack: Arc<dyn SlackApi>) -> anyhow::Result<Deps> {
+    let store = Store::open(&config.store.path)?;
+    let llm = crate::llm::from_config(config).await.context("could not set up the language model")?;
+    let asker: Arc<dyn Asker> = Arc::new(crate::pipeline::cli::build_with(config, llm.clone()).await?);
+    let candidates_file = config.library.candidates_file.clone();
+    let file = move |c: &Candidate| {
+        crate::library::candidates::file_candidate(&candidates_file, &c.question, &c.sql, &c.asker, &c.summary)
+            .map(drop)
+    };
+    let mut deps =
+        Deps::new(asker, slack.clone(), store.clone()).with_candidates(Arc::new(CandidateFn(file)));
     if let (false, Some(token)) = (config.slack.allowed_usergroups.is_empty(), &config.slack.bot_token) {
         let directory = crate::slack::usergroups::SlackUserGroups::new(&config.slack.api_url, token)
             .context("could not build the Slack client for user groups")?;
         deps = deps.with_usergroups(Arc::new(directory));
     }
-    let app = Application::build(config, deps).await?;
-    app.run_until_stopped(shutdown_signal()).await?;
-    Ok(ExitCode::SUCCESS)
+    let seams = FeedSeams::new(slack, store, Templates::embedded(), llm);
+    if let Some(feed) = ChangeFeed::from_config(config, seams).await? {
+        deps = deps.with_change_feed(feed);
+    }
+    Ok(deps)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

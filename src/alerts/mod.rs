@@ -8,7 +8,7 @@
 //! - [`render`], [`limits`], [`console`]: Block Kit messages within Slack limits, console links.
 //! - [`redact`], [`narrative`]: the summary line (deterministic, or a model over redacted events).
 //! - [`post`], [`worker`]: paced posting and the drain loop; [`http`]: `POST /events`; [`sns`]: `POST /sns`.
-//! - [`cli`]: `asklake alerts drain|preview`; [`build`]: wiring from config.
+//! - [`cli`]: `asklake alerts drain|preview`; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
 
 pub mod build;
 pub mod classify;
@@ -24,6 +24,7 @@ pub mod queue;
 pub mod redact;
 pub mod render;
 pub mod rules;
+pub mod service;
 pub mod sns;
 pub mod sqs;
 pub mod worker;

@@ -8,11 +8,58 @@ use super::group::AccountGroup;
 use super::redact::redact;
 use super::rules::Severity;
 
-/// Writes a short plain-text narrative for one account's events. The lead wires this to the LLM.
+/// Writes a short plain-text narrative for one account's events (an LLM in production, see [`LlmNarrator`]).
 #[async_trait::async_trait]
 pub trait Narrator: Send + Sync {
     /// One short paragraph about `events` (already redacted) in `language` (`en`/`ko`).
     async fn narrate(&self, events: &[Value], language: &str) -> anyhow::Result<String>;
+}
+
+/// Most bytes of redacted event JSON sent to the model for one message.
+const MAX_PROMPT_EVENTS_BYTES: usize = 24_000;
+
+/// A [`Narrator`] over the configured language model: plain-text completion, no tools, over redacted events.
+///
+/// Its text lands in one block of the message; it never sees or changes colours, routing or the event list.
+pub struct LlmNarrator {
+    llm: std::sync::Arc<dyn crate::llm::Llm>,
+    templates: crate::templates::Templates,
+}
+
+impl LlmNarrator {
+    /// A narrator over `llm`, prompting with `prompts/narrative_system.md.j2` from `templates`.
+    pub fn new(llm: std::sync::Arc<dyn crate::llm::Llm>, templates: crate::templates::Templates) -> Self {
+        Self { llm, templates }
+    }
+}
+
+#[async_trait::async_trait]
+impl Narrator for LlmNarrator {
+    async fn narrate(&self, events: &[Value], language: &str) -> anyhow::Result<String> {
+        use anyhow::Context;
+        let system = self
+            .templates
+            .render("prompts/narrative_system.md.j2", minijinja::context! { language })
+            .context("could not render the narrative prompt")?;
+        let mut listed = String::new();
+        let mut shown = 0;
+        for event in events {
+            let line = event.to_string();
+            if listed.len() + line.len() > MAX_PROMPT_EVENTS_BYTES {
+                break;
+            }
+            listed.push_str(&line);
+            listed.push('\n');
+            shown += 1;
+        }
+        let user = format!(
+            "{} AWS change event(s); {shown} shown below as redacted CloudTrail JSON, one per line.\n<events>\n{listed}</events>",
+            events.len()
+        );
+        let request = crate::llm::GenerationRequest { system, messages: vec![crate::llm::ChatMessage::user(user)] };
+        let done = self.llm.complete_text(&request).await.context("the model could not write the narrative")?;
+        Ok(done.text)
+    }
 }
 
 /// Most characters of model text kept.

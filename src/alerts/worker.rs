@@ -36,6 +36,8 @@ pub struct WorkerSettings {
     pub max_messages: usize,
     /// `en` or `ko`.
     pub language: String,
+    /// Longest time one step keeps receiving before it posts, so a steady trickle cannot hold red events back.
+    pub receive_budget: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -46,6 +48,7 @@ impl Default for WorkerSettings {
             visibility: Duration::from_secs(120),
             max_messages: 20_000,
             language: "en".into(),
+            receive_budget: Duration::from_secs(5),
         }
     }
 }
@@ -132,14 +135,19 @@ impl Worker {
 
     /// Drains what is queued now: red events immediately, then one digest per account; deletes what was posted.
     pub async fn drain_once(&self) -> anyhow::Result<DrainOutcome> {
-        self.step(true).await
+        self.drain(true, None).await
     }
 
     /// One polling step: receive what is queued, post red events now; when `flush`, post the held digests too.
     /// Without `flush`, messages of non-red events stay held (invisible, extended) until a flushing step.
+    /// A step stops receiving after [`WorkerSettings::receive_budget`] and posts what it has.
     pub async fn step(&self, flush: bool) -> anyhow::Result<DrainOutcome> {
+        self.drain(flush, Some(self.settings.receive_budget)).await
+    }
+
+    async fn drain(&self, flush: bool, budget: Option<Duration>) -> anyhow::Result<DrainOutcome> {
         let mut out = DrainOutcome::default();
-        let msgs = self.receive_all().await?;
+        let msgs = self.receive_all(budget).await?;
         out.received = msgs.len();
         let fresh = self.prepare(msgs, &mut out)?;
         let mut held = self.held.lock().await;
@@ -161,9 +169,10 @@ impl Worker {
         Ok(out)
     }
 
-    async fn receive_all(&self) -> anyhow::Result<Vec<QueueMessage>> {
+    async fn receive_all(&self, budget: Option<Duration>) -> anyhow::Result<Vec<QueueMessage>> {
         let mut all = Vec::new();
-        while all.len() < self.settings.max_messages {
+        let started = tokio::time::Instant::now();
+        while all.len() < self.settings.max_messages && budget.is_none_or(|b| started.elapsed() < b) {
             let rounds = (0..self.settings.receivers.max(1)).map(|_| self.queue.receive(10));
             let mut got = 0;
             for r in futures::future::join_all(rounds).await {
@@ -354,6 +363,7 @@ impl Worker {
         tokio::pin!(shutdown);
         let poll = poll.clamp(Duration::from_secs(1), (self.settings.visibility / 3).max(Duration::from_secs(1)));
         let mut tick = tokio::time::interval(poll);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut next_digest = tokio::time::Instant::now() + digest;
         loop {
             tokio::select! {

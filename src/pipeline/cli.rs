@@ -44,8 +44,13 @@ pub async fn ask(config: &Config, question: &str) -> anyhow::Result<ExitCode> {
 
 /// Builds the pipeline from config: engine, model, catalog, retrieval, templates.
 pub async fn build(config: &Config) -> anyhow::Result<Pipeline> {
-    let engine = crate::engines::from_config(config).context("could not set up the SQL engine")?;
     let llm = crate::llm::from_config(config).await.context("could not set up the language model")?;
+    build_with(config, llm).await
+}
+
+/// Like [`build`] with the model already built (so `serve` shares one client with the change feed).
+pub async fn build_with(config: &Config, llm: Option<Arc<dyn crate::llm::Llm>>) -> anyhow::Result<Pipeline> {
+    let engine = crate::engines::from_config(config).context("could not set up the SQL engine")?;
     let catalog = Catalog::embedded().context("could not load the table catalog")?;
     Ok(Pipeline::new(PipelineParts {
         config: config.pipeline.clone(),
@@ -70,7 +75,10 @@ fn retriever(config: &Config) -> anyhow::Result<Arc<dyn Retriever>> {
 }
 
 /// Generates the sample lake with default options when DuckDB is bound to a missing sample lake file.
-async fn ensure_sample_lake(config: &Config) -> anyhow::Result<()> {
+///
+/// # Errors
+/// When the lake cannot be written.
+pub async fn ensure_sample_lake(config: &Config) -> anyhow::Result<()> {
     let path = config.duckdb.path.clone();
     if config.engine.kind != EngineKind::Duckdb || config.duckdb.source != DuckDbSource::SampleLake || path.exists() {
         return Ok(());

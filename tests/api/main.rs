@@ -9,3 +9,4 @@ mod pipeline;
 mod sample;
 mod slack;
 mod slack_client;
+mod serve;

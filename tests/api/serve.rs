@@ -1,0 +1,235 @@
+//! `asklake serve` as a whole: the seams built from config (real pipeline on the sample lake, verified library,
+//! candidate file, change feed) behind the real router, talking to the local fake Slack through the real client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use asklake::config::{AccountRoute, Config, EngineKind};
+use asklake::slack::client::{ClientPolicy, SlackWebClient};
+use asklake::slack::verify;
+use asklake::startup::{Application, deps_from_config};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::support::fake_slack::{BOT_TOKEN, FakeSlack};
+use crate::support::lake::shared_lake;
+
+const SECRET: &str = "serve-signing-secret";
+const PROD: &str = "111122223333";
+
+/// A running `serve` built by [`deps_from_config`], with its fake Slack.
+struct Served {
+    base: String,
+    slack: FakeSlack,
+    http: reqwest::Client,
+    config: Config,
+    stop: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+fn config(dir: &std::path::Path, slack: &FakeSlack) -> Config {
+    let mut c = Config::default();
+    c.server.bind = "127.0.0.1:0".into();
+    c.slack.signing_secret = Some(SecretString::from(SECRET));
+    c.slack.bot_token = Some(SecretString::from(BOT_TOKEN));
+    c.slack.api_url = slack.api_url.clone();
+    c.store.path = dir.join("asklake.db");
+    c.library.candidates_file = dir.join("candidates.toml");
+    c.engine.kind = EngineKind::Duckdb;
+    c.duckdb.path = shared_lake().path.clone();
+    c.alerts.default_channel = "C_ALERTS".into();
+    c.alerts.accounts = vec![AccountRoute { id: PROD.into(), name: "prod".into(), channel: "C_PROD".into() }];
+    c.alerts.digest_interval_secs = 1;
+    c
+}
+
+async fn serve(edit: impl FnOnce(&mut Config)) -> Served {
+    let slack = FakeSlack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path(), &slack);
+    edit(&mut config);
+    let policy = ClientPolicy { channel_interval: Duration::ZERO, ..ClientPolicy::default() };
+    let client = SlackWebClient::new(&slack.api_url, &SecretString::from(BOT_TOKEN), policy).unwrap();
+    let deps = deps_from_config(&config, Arc::new(client)).await.expect("serve's seams build from config");
+    let app = Application::build(config.clone(), deps).await.unwrap();
+    let base = format!("http://{}", app.addr());
+    let (stop, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
+    Served { base, slack, http: reqwest::Client::new(), config, stop, server, _dir: dir }
+}
+
+impl Served {
+    async fn post_signed(&self, path: &str, body: String) -> reqwest::Response {
+        let ts = chrono::Utc::now().timestamp().to_string();
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(verify::TIMESTAMP_HEADER, &ts)
+            .header(verify::SIGNATURE_HEADER, verify::sign(SECRET.as_bytes(), &ts, body.as_bytes()))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Waits (up to a minute) for a posted or updated message carrying the button `action_id`.
+    async fn message_with_button(&self, action_id: &str) -> Value {
+        for _ in 0..600 {
+            let calls = self.slack.calls();
+            let found = calls
+                .iter()
+                .filter(|c| c.ok && (c.method == "chat.postMessage" || c.method == "chat.update"))
+                .find(|c| button_value(&c.body, action_id).is_some());
+            if let Some(call) = found {
+                return call.body.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no message with a {action_id} button; calls: {:#?}", self.slack.calls());
+    }
+
+    async fn stop(self) -> Config {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(30), self.server)
+            .await
+            .expect("serve stops within its grace period")
+            .unwrap()
+            .expect("serve stops cleanly");
+        self.config
+    }
+}
+
+fn slash_command(user: &str, channel: &str, text: &str) -> String {
+    serde_urlencoded::to_string([
+        ("team_id", "T1"),
+        ("channel_id", channel),
+        ("channel_name", "security"),
+        ("user_id", user),
+        ("user_name", "alice"),
+        ("command", "/asklake"),
+        ("text", text),
+        ("api_app_id", "A1"),
+        ("response_url", "https://hooks.slack.com/commands/T1/1/abc"),
+        ("trigger_id", "1.2.abc"),
+    ])
+    .unwrap()
+}
+
+fn thumbs_up(user: &str, channel: &str, answer_id: &str) -> String {
+    let payload = json!({
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": user, "username": "alice", "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "container": {"type": "message", "message_ts": "1.000001", "channel_id": channel, "is_ephemeral": false},
+        "trigger_id": "1.2.abc",
+        "channel": {"id": channel, "name": "security"},
+        "response_url": "https://hooks.slack.com/actions/T1/1/abc",
+        "actions": [{"type": "button", "action_id": "feedback_up", "block_id": "asklake_answer",
+                     "text": {"type": "plain_text", "text": "👍"}, "value": answer_id, "action_ts": "1.000002"}],
+    });
+    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
+}
+
+/// The value of the first button with `action_id` anywhere in `message`.
+fn button_value(message: &Value, action_id: &str) -> Option<String> {
+    match message {
+        Value::Object(map) if map.get("action_id").and_then(Value::as_str) == Some(action_id) => {
+            map.get("value").and_then(Value::as_str).map(str::to_owned)
+        }
+        Value::Object(map) => map.values().find_map(|v| button_value(v, action_id)),
+        Value::Array(items) => items.iter().find_map(|v| button_value(v, action_id)),
+        _ => None,
+    }
+}
+
+fn cloudtrail_event(id: &str, name: &str, identity: Value) -> Value {
+    json!({"version": "0", "id": format!("eb-{id}"), "detail-type": "AWS Console Sign In via CloudTrail",
+        "source": "aws.signin", "account": PROD, "time": "2026-11-30T20:00:00Z", "region": "us-east-1",
+        "resources": [], "detail": {"eventVersion": "1.08", "eventID": id, "eventName": name,
+            "eventSource": "signin.amazonaws.com", "eventTime": "2026-11-30T20:00:00Z", "awsRegion": "us-east-1",
+            "recipientAccountId": PROD, "sourceIPAddress": "203.0.113.7", "userAgent": "Mozilla/5.0",
+            "userIdentity": identity, "responseElements": {"ConsoleLogin": "Success"},
+            "additionalEventData": {"MFAUsed": "No"}}})
+}
+
+#[tokio::test]
+async fn a_verified_question_is_answered_in_its_thread_and_a_thumbs_up_files_a_review_candidate() {
+    let app = serve(|_| {}).await;
+
+    let ack = app.post_signed("/slack/commands", slash_command("U1", "C_SEC", "root 계정 사용한 로그 있어?")).await;
+    assert_eq!(ack.status(), 200);
+
+    let answer = app.message_with_button("feedback_up").await;
+    assert!(answer["thread_ts"].as_str().is_some(), "the answer is a thread reply: {answer}");
+    let text = answer.to_string();
+    assert!(text.contains("cloudtrail") && text.contains("Root"), "the verified SQL is shown: {text}");
+
+    let answer_id = button_value(&answer, "feedback_up").unwrap();
+    let vote = app.post_signed("/slack/interactions", thumbs_up("U1", "C_SEC", &answer_id)).await;
+    assert_eq!(vote.status(), 200);
+    let file = app.config.library.candidates_file.clone();
+    let mut filed = Vec::new();
+    for _ in 0..100 {
+        if let Ok(found) = asklake::library::candidates::read_candidates(&file) {
+            filed = found;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(filed.len(), 1, "one candidate in {}", file.display());
+    assert_eq!(filed[0]["question_ko"].as_str(), Some("root 계정 사용한 로그 있어?"));
+    assert_eq!(filed[0]["status"].as_str(), Some("candidate"));
+    assert!(filed[0]["sql"].as_str().unwrap().contains("cloudtrail"));
+    let served = asklake::library::Library::embedded().unwrap();
+    assert!(served.entries().iter().all(|e| e.status.as_deref() != Some("candidate")), "never served directly");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn events_posted_to_serve_reach_the_accounts_channel_red_first_and_leave_the_queue() {
+    let app = serve(|_| {}).await;
+    let root = cloudtrail_event("ev-root-1", "ConsoleLogin", json!({"type": "Root", "arn": format!("arn:aws:iam::{PROD}:root"), "accountId": PROD}));
+    let mut other = cloudtrail_event("ev-other-1", "ConsoleLogin", json!({"type": "IAMUser", "userName": "bob",
+        "arn": format!("arn:aws:iam::{PROD}:user/bob"), "accountId": PROD}));
+    other["account"] = json!("444455556666");
+    other["detail"]["recipientAccountId"] = json!("444455556666");
+
+    let accepted = app.http.post(format!("{}/events", app.base)).json(&json!([root, other])).send().await.unwrap();
+    assert_eq!(accepted.status(), 202);
+
+    let posts = app.slack.wait_for("chat.postMessage", 2, Duration::from_secs(30)).await;
+    let prod: Vec<&Value> = posts.iter().filter(|p| p["channel"] == "C_PROD").collect();
+    let rest: Vec<&Value> = posts.iter().filter(|p| p["channel"] == "C_ALERTS").collect();
+    assert_eq!(prod.len(), 1, "one message for the prod account: {posts:#?}");
+    assert_eq!(rest.len(), 1, "the unmapped account goes to the default channel: {posts:#?}");
+    let prod_text = prod[0].to_string();
+    assert!(prod_text.contains("#d40e0d") && prod_text.contains("ConsoleLogin"), "root login is red: {prod_text}");
+    assert!(rest[0].to_string().contains("bob"));
+
+    let config = app.stop().await;
+    let store = asklake::store::Store::open(&config.store.path).unwrap();
+    assert_eq!(store.queue_len().unwrap(), 0, "posted events leave the embedded queue");
+}
+
+#[tokio::test]
+async fn serve_refuses_to_start_with_no_bot_token_or_broken_rules_and_says_which() {
+    let slack = FakeSlack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path(), &slack);
+    config.slack.bot_token = None;
+    let err = asklake::startup::build_slack(&config).err().expect("no token, no client");
+    assert!(err.to_string().contains("bot_token"), "{err:#}");
+
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "[[severity]]\nevents = 7\n").unwrap();
+    config.alerts.rules_file = rules.display().to_string();
+    let client = SlackWebClient::new(&slack.api_url, &SecretString::from(BOT_TOKEN), ClientPolicy::default()).unwrap();
+    let err = deps_from_config(&config, Arc::new(client)).await.err().expect("broken rules stop serve");
+    assert!(format!("{err:#}").contains("rules"), "{err:#}");
+}
