@@ -514,7 +514,6 @@ async fn without_a_model_a_free_form_question_needs_a_model_and_gets_three_sugge
 }
 
 #[tokio::test]
-#[ignore = "needs validate/duckdb from lake"]
 async fn a_wrong_column_is_fed_back_and_the_fixed_query_answers() {
     let h = harness(Retrieval::default(), true).await;
     h.bedrock.script([
@@ -550,7 +549,6 @@ async fn a_multi_statement_injection_is_refused_by_validation_before_the_engine(
 }
 
 #[tokio::test]
-#[ignore = "needs validate/duckdb from lake"]
 async fn an_empty_result_gets_one_check_turn_and_a_confirmation_means_no_rows() {
     let h = harness(Retrieval::default(), true).await;
     let sql = "SELECT event_time, actor_arn FROM cloudtrail WHERE api_operation = 'StopLogging' AND event_time > TIMESTAMP '2026-11-15 00:00:00'";
@@ -564,7 +562,6 @@ async fn an_empty_result_gets_one_check_turn_and_a_confirmation_means_no_rows() 
 }
 
 #[tokio::test]
-#[ignore = "needs validate/duckdb from lake"]
 async fn a_verified_match_runs_without_the_model() {
     let verified = example(
         "root-usage",
@@ -580,7 +577,6 @@ async fn a_verified_match_runs_without_the_model() {
 }
 
 #[tokio::test]
-#[ignore = "needs validate/duckdb from lake and the sample generator"]
 async fn a_trino_function_missing_in_duckdb_is_diagnosed_and_fixed_on_the_duckdb_engine() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = asklake::config::Config::default();
@@ -597,9 +593,9 @@ async fn a_trino_function_missing_in_duckdb_is_diagnosed_and_fixed_on_the_duckdb
     .unwrap();
     let bedrock = FakeBedrock::start().await;
     bedrock.script([
-        Reply::sql("SELECT date_format(event_time, '%H') AS hour, count(*) AS events FROM cloudtrail WHERE event_time > TIMESTAMP '2026-11-15 00:00:00' GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
-        Reply::sql("SELECT strftime(event_time, '%H') AS hour, count(*) AS events FROM cloudtrail WHERE event_time > TIMESTAMP '2026-11-15 00:00:00' GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
-        Reply::text("Most calls happen at 02 UTC."),
+        Reply::sql("SELECT hour(at_timezone(event_time, 'Asia/Seoul')) AS hour, count(*) AS events FROM cloudtrail WHERE event_time > TIMESTAMP '2026-11-15 00:00:00' GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
+        Reply::sql("SELECT hour(event_time + INTERVAL '9' HOUR) AS hour, count(*) AS events FROM cloudtrail WHERE event_time > TIMESTAMP '2026-11-15 00:00:00' GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
+        Reply::text("Most calls happen at 10:00 KST."),
     ]);
     let pipeline = Pipeline::new(PipelineParts {
         config: config.pipeline.clone(),
@@ -618,13 +614,14 @@ async fn a_trino_function_missing_in_duckdb_is_diagnosed_and_fixed_on_the_duckdb
         )
         .await;
     assert_eq!(answer.outcome, Outcome::Answered, "{answer:#?}");
-    assert!(answer.attempts[0].error.as_deref().unwrap().contains("strftime"));
-    assert!(user_text(&bedrock.converse_requests()[1]).contains("DuckDB has no function `date_format`"));
+    let first = answer.attempts[0].error.as_deref().unwrap_or_else(|| panic!("the first attempt fails: {answer:#?}"));
+    assert!(first.contains("INTERVAL '9' HOUR"), "{first}");
+    assert!(user_text(&bedrock.converse_requests()[1]).contains("DuckDB has no function `at_timezone`"));
     assert!(
         bedrock.converse_requests()[0]["system"][0]["text"]
             .as_str()
             .unwrap()
-            .contains("date_format(ts, fmt) → strftime")
+            .contains("at_timezone(ts, zone)")
     );
 }
 

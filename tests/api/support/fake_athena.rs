@@ -136,6 +136,8 @@ impl FakeAthena {
 
 fn fixture_db() -> duckdb::Connection {
     let conn = duckdb::Connection::open_in_memory().expect("duckdb in memory");
+    // Trino functions DuckDB lacks (regexp_like, date_add with a unit, …) so Athena-dialect SQL runs as on Trino.
+    conn.execute_batch(&asklake::engines::duckdb::shims::install_sql()).expect("Trino shims");
     let ddl = asklake::sample::schema::CLOUDTRAIL_DDL.replace("cloud_trail_mgmt_2_0", &format!("{DATABASE}.{TABLE}"));
     conn.execute_batch(&format!("ATTACH ':memory:' AS {DATABASE}; {ddl};")).expect("fixture DDL");
     let row = |t: &str, op: &str, svc: &str, user_type: &str, arn: &str, ip: &str, status: &str, err: &str| {
@@ -323,8 +325,15 @@ fn get_results(inner: &Inner, body: &Value) -> Response {
     ok(out)
 }
 
+/// Trino's lambda functions under their DuckDB names (`transform(a, x -> …)` is `list_transform` there).
+fn trino_lambdas(sql: &str) -> String {
+    static TRANSFORM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    TRANSFORM.get_or_init(|| regex::Regex::new(r"(?i)\btransform\s*\(").unwrap()).replace_all(sql, "list_transform(").into_owned()
+}
+
 /// Runs `sql` on the fixture DuckDB and turns errors into Trino-style reasons.
 fn run_duckdb(inner: &Inner, sql: &str) -> Result<Table, String> {
+    let sql = &trino_lambdas(sql);
     let guard = inner.db.lock().unwrap();
     let conn = guard.as_ref().expect("fixture db");
     let query = match sql.trim().strip_prefix("EXPLAIN ") {
