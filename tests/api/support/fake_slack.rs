@@ -41,12 +41,29 @@ pub struct Call {
     pub body: Value,
     /// Whether the call was answered successfully.
     pub ok: bool,
+    /// What the fake answered (`{"ok": false, "error": …}` for failures, `null` for faults and uploads).
+    pub response: Value,
+}
+
+impl Call {
+    /// The message `ts` Slack gave a successful `chat.postMessage`.
+    pub fn posted_ts(&self) -> Option<&str> {
+        self.response["ts"].as_str()
+    }
+
+    /// The body as JSON text, for `contains` checks on what a human would read.
+    pub fn text(&self) -> String {
+        self.body.to_string()
+    }
 }
 
 #[derive(Default)]
 struct Inner {
     calls: Vec<Call>,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// Faults for the n-th call (1-based) of a method.
+    numbered: HashMap<(String, usize), Fault>,
+    counts: HashMap<String, usize>,
     next_ts: u64,
     uploads: HashMap<String, usize>,
     usergroups: HashMap<String, Vec<String>>,
@@ -88,6 +105,12 @@ impl FakeSlack {
         }
     }
 
+    /// Makes the `n`-th call (1-based, counting every call of `method` so far, failed ones included) fail with
+    /// `fault`. Scripted `fail_next` faults are taken first.
+    pub fn fail_call(&self, method: &str, n: usize, fault: Fault) {
+        self.inner.lock().unwrap().numbered.insert((method.to_owned(), n), fault);
+    }
+
     /// Declares the members of a user group (for `usergroups.users.list`).
     pub fn set_usergroup(&self, group: &str, users: &[&str]) {
         self.inner.lock().unwrap().usergroups.insert(group.to_owned(), users.iter().map(|u| u.to_string()).collect());
@@ -106,6 +129,21 @@ impl FakeSlack {
     /// Messages Slack accepted (`chat.postMessage`), in order.
     pub fn posts(&self) -> Vec<Value> {
         self.accepted("chat.postMessage")
+    }
+
+    /// Every call of `method`, answered or refused, in order.
+    pub fn calls_of(&self, method: &str) -> Vec<Call> {
+        self.calls().into_iter().filter(|c| c.method == method).collect()
+    }
+
+    /// Accepted `chat.postEphemeral` bodies, in order.
+    pub fn ephemerals(&self) -> Vec<Value> {
+        self.accepted("chat.postEphemeral")
+    }
+
+    /// Accepted `chat.update` bodies, in order.
+    pub fn updates(&self) -> Vec<Value> {
+        self.accepted("chat.update")
     }
 
     /// Accepted messages in `channel`.
@@ -133,11 +171,22 @@ impl FakeSlack {
     }
 
     fn take_fault(&self, method: &str) -> Option<Fault> {
-        self.inner.lock().unwrap().faults.get_mut(method).and_then(VecDeque::pop_front)
+        let mut inner = self.inner.lock().unwrap();
+        let n = {
+            let count = inner.counts.entry(method.to_owned()).or_default();
+            *count += 1;
+            *count
+        };
+        let queued = inner.faults.get_mut(method).and_then(VecDeque::pop_front);
+        queued.or_else(|| inner.numbered.remove(&(method.to_owned(), n)))
     }
 
     fn record(&self, method: &str, body: Value, ok: bool) {
-        self.inner.lock().unwrap().calls.push(Call { method: method.to_owned(), body, ok });
+        self.record_answer(method, body, ok, Value::Null);
+    }
+
+    fn record_answer(&self, method: &str, body: Value, ok: bool, response: Value) {
+        self.inner.lock().unwrap().calls.push(Call { method: method.to_owned(), body, ok, response });
     }
 
     fn next_ts(&self) -> String {
@@ -308,11 +357,11 @@ async fn api_call(
     };
     match response {
         Ok(v) => {
-            fake.record(&method, body, true);
+            fake.record_answer(&method, body, true, v.clone());
             Json(v).into_response()
         }
         Err(code) => {
-            fake.record(&method, body, false);
+            fake.record_answer(&method, body, false, json!({"ok": false, "error": code}));
             error(code)
         }
     }
