@@ -14,6 +14,8 @@ pub mod events;
 pub mod hooks;
 pub mod interactions;
 pub mod limits;
+#[cfg(feature = "test-util")]
+pub mod memory;
 pub mod metrics;
 pub mod poster;
 pub mod progress;
