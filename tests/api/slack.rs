@@ -3,6 +3,7 @@
 
 mod fakes;
 mod harness;
+mod socket_mode;
 
 use std::time::Duration;
 

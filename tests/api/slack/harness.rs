@@ -65,8 +65,25 @@ pub async fn spawn_with(edit: impl FnOnce(&mut Config), asker: ScriptedAsker) ->
     app
 }
 
+/// The app on a fresh store, talking to an already started (and possibly scripted) fake Slack.
+pub async fn spawn_with_fake(slack: FakeSlack, edit: impl FnOnce(&mut Config), asker: ScriptedAsker) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("asklake.db");
+    let mut app = spawn_on_fake(&path, slack, edit, asker).await;
+    app._dir = Some(dir);
+    app
+}
+
 pub async fn spawn_on(path: &std::path::Path, edit: impl FnOnce(&mut Config), asker: ScriptedAsker) -> TestApp {
-    let slack = FakeSlack::start().await;
+    spawn_on_fake(path, FakeSlack::start().await, edit, asker).await
+}
+
+async fn spawn_on_fake(
+    path: &std::path::Path,
+    slack: FakeSlack,
+    edit: impl FnOnce(&mut Config),
+    asker: ScriptedAsker,
+) -> TestApp {
     let mut c = config(path, &slack.api_url);
     edit(&mut c);
     let asker = Arc::new(asker);

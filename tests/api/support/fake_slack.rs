@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 
 /// The bot token the fake accepts.
 pub const BOT_TOKEN: &str = "xoxb-test-token";
+/// The app-level token the fake accepts for `apps.connections.open` (Socket Mode).
+pub const APP_TOKEN: &str = "xapp-test-token";
 
 /// A scripted failure for the next call(s) of a method.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +69,7 @@ struct Inner {
     next_ts: u64,
     uploads: HashMap<String, usize>,
     usergroups: HashMap<String, Vec<String>>,
+    socket_url: Option<String>,
 }
 
 /// Handle to a running fake. Cheap to clone.
@@ -114,6 +117,11 @@ impl FakeSlack {
     /// Declares the members of a user group (for `usergroups.users.list`).
     pub fn set_usergroup(&self, group: &str, users: &[&str]) {
         self.inner.lock().unwrap().usergroups.insert(group.to_owned(), users.iter().map(|u| u.to_string()).collect());
+    }
+
+    /// The WebSocket URL `apps.connections.open` hands out (a local Socket Mode server).
+    pub fn set_socket_url(&self, url: &str) {
+        self.inner.lock().unwrap().socket_url = Some(url.to_owned());
     }
 
     /// All calls so far, in order.
@@ -202,8 +210,10 @@ impl FakeSlack {
     }
 }
 
-fn authorized(headers: &HeaderMap) -> bool {
-    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {BOT_TOKEN}"))
+fn authorized(headers: &HeaderMap, method: &str) -> bool {
+    // Socket Mode connections are opened with the app-level token; everything else takes the bot token.
+    let token = if method == "apps.connections.open" { APP_TOKEN } else { BOT_TOKEN };
+    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {token}"))
 }
 
 fn error(code: &str) -> Response {
@@ -300,7 +310,7 @@ async fn api_call(
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         Value::Object(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
     };
-    if !authorized(&headers) {
+    if !authorized(&headers, &method) {
         fake.record(&method, body, false);
         return error("invalid_auth");
     }
@@ -352,6 +362,10 @@ async fn api_call(
                 None => Err("no_such_subteam"),
             }
         }
+        "apps.connections.open" => match fake.inner.lock().unwrap().socket_url.clone() {
+            Some(url) => Ok(json!({"ok": true, "url": url})),
+            None => Err("not_allowed_token_type"),
+        },
         "auth.test" => Ok(json!({"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "team": "test"})),
         _ => Err("unknown_method"),
     };
@@ -373,7 +387,7 @@ async fn get_upload_url(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let body = json!(params);
-    if !authorized(&headers) {
+    if !authorized(&headers, "files.getUploadURLExternal") {
         fake.record("files.getUploadURLExternal", body, false);
         return error("invalid_auth");
     }
