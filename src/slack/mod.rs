@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod poster;
 pub mod progress;
 pub mod render;
+pub mod respond;
 pub mod socket;
 pub mod table;
 pub mod usergroups;

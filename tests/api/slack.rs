@@ -417,20 +417,35 @@ async fn rate_limited_status_edits_are_waited_out_and_the_answer_still_arrives_o
 }
 
 #[tokio::test]
-async fn channel_not_found_on_the_question_post_tells_the_asker_and_runs_nothing() {
+async fn channel_not_found_on_the_question_post_is_explained_through_the_response_url_and_runs_nothing() {
     let app = spawn_app().await;
     app.slack.fail_next("chat.postMessage", Fault::Api("channel_not_found"), 1);
 
     let res = app.post_command("U1", "C404", "who used root?").await;
 
     assert_eq!(res.status(), 200);
-    let calls = app.wait_for("an explanation", |c| !ephemerals(c).is_empty()).await;
+    let calls = app.wait_for("an explanation", |c| !responses(c).is_empty()).await;
     app.settle().await;
-    let (user, text) = &ephemerals(&calls)[0];
-    assert_eq!(user, "U1");
+    let text = &responses(&calls)[0];
     assert!(text.contains("could not post the answer here") && text.contains("/invite @asklake"), "{text}");
+    assert!(text.contains("\"response_type\":\"ephemeral\""), "only the asker sees it: {text}");
     assert_eq!(app.slack.calls_of("chat.postMessage").len(), 1, "an API error is not retried");
     assert!(app.asker.asked().is_empty(), "no question is run when there is nowhere to answer");
+}
+
+#[tokio::test]
+async fn a_slash_command_in_a_channel_asklake_was_never_invited_to_reaches_the_asker_anyway() {
+    let app = spawn_app().await;
+    app.slack.not_a_member_of("C9");
+
+    app.post_command("U1", "C9", "who used root?").await;
+
+    let calls = app.wait_for("an explanation", |c| !responses(c).is_empty()).await;
+    app.settle().await;
+    assert!(responses(&calls)[0].contains("/invite @asklake"));
+    let refused: Vec<_> = app.slack.calls_of("chat.postMessage");
+    assert!(refused.iter().all(|c| !c.ok && c.response["error"] == "not_in_channel"), "{refused:#?}");
+    assert!(app.slack.ephemerals().is_empty(), "chat.postEphemeral cannot reach a channel asklake is not in");
 }
 
 #[tokio::test]

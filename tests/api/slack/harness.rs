@@ -118,6 +118,11 @@ pub fn now() -> i64 {
 
 /// A slash command form body as Slack sends it.
 pub fn command_body(user: &str, channel: &str, text: &str) -> String {
+    command_body_with(user, channel, text, "https://hooks.slack.com/commands/T1/1/abc")
+}
+
+/// A slash command form body with its `response_url`.
+pub fn command_body_with(user: &str, channel: &str, text: &str, response_url: &str) -> String {
     serde_urlencoded::to_string([
         ("token", "deprecated-verification-token"),
         ("team_id", "T1"),
@@ -130,7 +135,7 @@ pub fn command_body(user: &str, channel: &str, text: &str) -> String {
         ("text", text),
         ("api_app_id", "A1"),
         ("is_enterprise_install", "false"),
-        ("response_url", "https://hooks.slack.com/commands/T1/1/abc"),
+        ("response_url", response_url),
         ("trigger_id", "1.2.abc"),
     ])
     .unwrap()
@@ -193,8 +198,9 @@ impl TestApp {
         self.post_signed_with("/slack/commands", body, "application/x-www-form-urlencoded", now(), SECRET, &[]).await
     }
 
+    /// Sends a signed slash command whose `response_url` is served by the fake Slack.
     pub async fn post_command(&self, user: &str, channel: &str, text: &str) -> reqwest::Response {
-        self.post_command_body(&command_body(user, channel, text)).await
+        self.post_command_body(&command_body_with(user, channel, text, &self.slack.response_url("cmd"))).await
     }
 
     pub async fn post_event(&self, body: &str, extra: &[(&str, &str)]) -> reqwest::Response {
@@ -280,6 +286,11 @@ pub fn ephemerals(calls: &[Call]) -> Vec<(String, String)> {
     accepted(calls, "chat.postEphemeral")
         .map(|c| (c.body["user"].as_str().unwrap_or_default().to_owned(), c.text()))
         .collect()
+}
+
+/// What was sent to slash commands' `response_url`s, as JSON text.
+pub fn responses(calls: &[Call]) -> Vec<String> {
+    accepted(calls, "response_url").map(Call::text).collect()
 }
 
 /// Accepted calls of `method` among `calls`.

@@ -5,7 +5,7 @@
 //! Slack enforces (50 blocks, 40,000 characters of text, 3,000 per section text, 150 per header), so a message that
 //! Slack would reject is rejected here too.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -70,6 +70,7 @@ struct Inner {
     uploads: HashMap<String, usize>,
     usergroups: HashMap<String, Vec<String>>,
     socket_url: Option<String>,
+    outside: HashSet<String>,
 }
 
 /// Handle to a running fake. Cheap to clone.
@@ -92,6 +93,7 @@ impl FakeSlack {
             .route("/api/files.getUploadURLExternal", get(get_upload_url).post(get_upload_url))
             .route("/api/{method}", post(api_call))
             .route("/upload/{file_id}", post(upload))
+            .route("/response/{id}", post(response_url))
             .with_state(fake.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake slack server");
@@ -117,6 +119,16 @@ impl FakeSlack {
     /// Declares the members of a user group (for `usergroups.users.list`).
     pub fn set_usergroup(&self, group: &str, users: &[&str]) {
         self.inner.lock().unwrap().usergroups.insert(group.to_owned(), users.iter().map(|u| u.to_string()).collect());
+    }
+
+    /// Makes `channel` one the bot was never invited to: posts, ephemerals and edits there answer `not_in_channel`.
+    pub fn not_a_member_of(&self, channel: &str) {
+        self.inner.lock().unwrap().outside.insert(channel.to_owned());
+    }
+
+    /// A slash command `response_url` served by this fake; what is sent to it is recorded as method `response_url`.
+    pub fn response_url(&self, id: &str) -> String {
+        format!("http://{}/response/{id}", self.addr)
     }
 
     /// The WebSocket URL `apps.connections.open` hands out (a local Socket Mode server).
@@ -318,7 +330,9 @@ async fn api_call(
         fake.record(&method, body, false);
         return fault_response(fault);
     }
+    let in_channel = |b: &Value| !fake.inner.lock().unwrap().outside.contains(b["channel"].as_str().unwrap_or(""));
     let response = match method.as_str() {
+        "chat.postMessage" | "chat.postEphemeral" | "chat.update" if !in_channel(&body) => Err("not_in_channel"),
         "chat.postMessage" => {
             if body["channel"].as_str().unwrap_or("").is_empty() {
                 Err("channel_not_found")
@@ -419,5 +433,19 @@ async fn upload(State(fake): State<FakeSlack>, Path(file_id): Path<String>, body
         (StatusCode::OK, format!("OK - {}", body.len())).into_response()
     } else {
         (StatusCode::BAD_REQUEST, "length mismatch").into_response()
+    }
+}
+
+async fn response_url(State(fake): State<FakeSlack>, Path(id): Path<String>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(mut v) => {
+            v["response_url_id"] = json!(id);
+            fake.record("response_url", v, true);
+            (StatusCode::OK, "ok").into_response()
+        }
+        Err(_) => {
+            fake.record("response_url", json!({"raw": String::from_utf8_lossy(&body)}), false);
+            (StatusCode::BAD_REQUEST, "invalid_payload").into_response()
+        }
     }
 }
