@@ -347,7 +347,8 @@ async fn api_call(
         "chat.update" => match limit_violation(&body) {
             Some(code) => Err(code),
             None if body["ts"].as_str().is_none() => Err("message_not_found"),
-            None => Ok(json!({"ok": true, "channel": body["channel"], "ts": body["ts"], "text": body["text"]})),
+            None => Ok(json!({"ok": true, "channel": body["channel"], "ts": body["ts"], "text": body["text"],
+                          "message": {"type": "message", "user": "UBOT", "bot_id": "BBOT", "text": body["text"]}})),
         },
         "chat.postEphemeral" => match limit_violation(&body) {
             Some(code) => Err(code),
