@@ -28,7 +28,11 @@ const POST_ATTEMPTS: u32 = 3;
 
 /// The production client policy, with quick transient backoff and no channel pacing (the poster paces).
 fn client_policy() -> ClientPolicy {
-    ClientPolicy { transient_backoff: Duration::from_millis(10), channel_interval: Duration::ZERO, ..ClientPolicy::default() }
+    ClientPolicy {
+        transient_backoff: Duration::from_millis(10),
+        channel_interval: Duration::ZERO,
+        ..ClientPolicy::default()
+    }
 }
 
 /// Wire calls one message takes before the worker gives up on it: each poster attempt is a client call with retries.

@@ -128,7 +128,10 @@ async fn a_slash_command_is_acked_then_answered_in_a_thread_under_an_echo_of_the
     let root = &posts[0];
     assert_eq!((root.channel.as_str(), &root.thread_ts), ("C1", &None));
     assert!(root.text.contains("<@U1>") && root.text.contains("who created IAM users?"), "{}", root.text);
-    assert!(posts[1..].iter().all(|p| p.thread_ts.as_deref() == Some(root.ts.as_str())), "status and answer are in the thread");
+    assert!(
+        posts[1..].iter().all(|p| p.thread_ts.as_deref() == Some(root.ts.as_str())),
+        "status and answer are in the thread"
+    );
     assert!(posts[1].text.contains("Working on it"));
     let updates = updates_of(&calls, &posts[1].ts);
     assert!(updates.iter().any(|u| u.contains("Generating SQL (attempt 2/3)")), "{updates:#?}");
@@ -453,7 +456,10 @@ async fn not_in_channel_on_a_mention_reply_tells_the_asker_and_the_next_question
     let app = spawn_app().await;
     app.slack.fail_next("chat.postMessage", Fault::Api("not_in_channel"), 1);
     let mention = |id: &str, ts: &str| {
-        event_body(id, json!({"type": "app_mention", "user": "U1", "channel": "C7", "text": "<@UBOT> root logins", "ts": ts}))
+        event_body(
+            id,
+            json!({"type": "app_mention", "user": "U1", "channel": "C7", "text": "<@UBOT> root logins", "ts": ts}),
+        )
     };
 
     app.post_event(&mention("EvNotIn", "1700000050.000100"), &[]).await;

@@ -142,5 +142,8 @@ async fn an_edit_is_one_chat_update_of_the_same_ts() {
     client(&fake, quick_policy()).update_message("C1", "1700000000.000100", &content).await.unwrap();
     let calls = fake.calls_of("chat.update");
     assert_eq!(calls.len(), 1, "Slack's answer parsed, so nothing was retried: {calls:#?}");
-    assert_eq!((calls[0].body["ts"].as_str(), calls[0].body["text"].as_str()), (Some("1700000000.000100"), Some("edited")));
+    assert_eq!(
+        (calls[0].body["ts"].as_str(), calls[0].body["text"].as_str()),
+        (Some("1700000000.000100"), Some("edited"))
+    );
 }

@@ -26,8 +26,7 @@ async fn a_slash_command_over_socket_mode_is_acked_on_the_socket_and_answered_in
     slack.set_socket_url(&socket.url);
 
     let app =
-        spawn_with_fake(slack, |c| c.slack.app_token = Some(SecretString::from(APP_TOKEN)), ScriptedAsker::new())
-            .await;
+        spawn_with_fake(slack, |c| c.slack.app_token = Some(SecretString::from(APP_TOKEN)), ScriptedAsker::new()).await;
 
     let ack = socket.ack_for("env-1", Duration::from_secs(10)).await;
     assert_eq!(ack["payload"]["response_type"], "ephemeral", "{ack}");
