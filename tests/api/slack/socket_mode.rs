@@ -39,3 +39,25 @@ async fn a_slash_command_over_socket_mode_is_acked_on_the_socket_and_answered_in
     assert!(!app.slack.accepted("apps.connections.open").is_empty(), "connected with the app-level token");
     assert!(socket.connections() >= 1);
 }
+
+#[tokio::test]
+async fn an_app_mention_over_socket_mode_is_acked_with_its_envelope_id_and_answered_in_its_thread() {
+    let mention = json!({"type": "events_api", "envelope_id": "env-2", "accepts_response_payload": false,
+        "payload": {"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+            "event_id": "EvSocket", "event_time": 1_700_000_000,
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": true, "enterprise_id": null}],
+            "event": {"type": "app_mention", "user": "U1", "channel": "C7",
+                "text": "<@UBOT> failed console logins today", "ts": "1700000050.000100"}}});
+    let socket = FakeSocketMode::start(vec![mention]).await;
+    let slack = FakeSlack::start().await;
+    slack.set_socket_url(&socket.url);
+
+    let app =
+        spawn_with_fake(slack, |c| c.slack.app_token = Some(SecretString::from(APP_TOKEN)), ScriptedAsker::new()).await;
+
+    let ack = socket.ack_for("env-2", Duration::from_secs(10)).await;
+    assert_eq!(ack, json!({"envelope_id": "env-2"}), "a bare ack, no payload");
+    let calls = app.wait_for("the answer", answer_posted).await;
+    assert_eq!(app.asker.asked()[0].text, "failed console logins today");
+    assert!(posts(&calls).iter().all(|p| p.thread_ts.as_deref() == Some("1700000050.000100")));
+}
