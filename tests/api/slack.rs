@@ -452,6 +452,20 @@ async fn a_slash_command_in_a_channel_asklake_was_never_invited_to_reaches_the_a
 }
 
 #[tokio::test]
+async fn when_the_response_url_is_gone_the_explanation_falls_back_to_an_ephemeral_message() {
+    let app = spawn_app().await;
+    app.slack.fail_next("chat.postMessage", Fault::Api("channel_not_found"), 1);
+    let expired = format!("http://{}/no-such-response-url", app.slack.addr());
+
+    app.post_command_body(&command_body_with("U1", "C1", "who used root?", &expired)).await;
+
+    let calls = app.wait_for("an explanation", |c| !ephemerals(c).is_empty()).await;
+    let (user, text) = &ephemerals(&calls)[0];
+    assert_eq!(user, "U1");
+    assert!(text.contains("/invite @asklake"), "{text}");
+}
+
+#[tokio::test]
 async fn not_in_channel_on_a_mention_reply_tells_the_asker_and_the_next_question_is_answered() {
     let app = spawn_app().await;
     app.slack.fail_next("chat.postMessage", Fault::Api("not_in_channel"), 1);
