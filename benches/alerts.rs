@@ -1,10 +1,10 @@
 //! Benchmark: the change feed. Prints events/s for parse → classify → rules → group → render on one core, and
-//! an end-to-end drain of 10,000 queued events through moto SQS to an in-process Slack double.
+//! an end-to-end drain of 10,000 queued events through moto SQS to the in-memory Slack double
+//! (`asklake::slack::memory`).
 //!
 //! Run: `cargo bench --profile dev --bench alerts` (needs `moto_server` on PATH for the second part).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use asklake::alerts::classify::classify;
@@ -16,10 +16,9 @@ use asklake::alerts::rules::{Rules, Verdict};
 use asklake::alerts::sqs::SqsQueue;
 use asklake::alerts::worker::{Worker, WorkerSettings};
 use asklake::config::AlertsConfig;
-use asklake::slack::api::{OutgoingMessage, PostedMessage, SlackApi, SlackError};
+use asklake::slack::memory::{MemorySlack, Method};
 use asklake::store::Store;
 use asklake::templates::Templates;
-use slack_morphism::prelude::SlackMessageContent;
 
 #[path = "../tests/api/support/moto.rs"]
 #[allow(dead_code)]
@@ -78,25 +77,6 @@ fn pipeline(bodies: &[String]) -> usize {
     messages
 }
 
-struct CountingSlack(AtomicUsize);
-
-#[async_trait::async_trait]
-impl SlackApi for CountingSlack {
-    async fn post_message(&self, msg: &OutgoingMessage) -> Result<PostedMessage, SlackError> {
-        let n = self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(PostedMessage { channel: msg.channel.clone(), ts: format!("1.{n}") })
-    }
-    async fn update_message(&self, _: &str, _: &str, _: &SlackMessageContent) -> Result<(), SlackError> {
-        Ok(())
-    }
-    async fn post_ephemeral(&self, _: &str, _: &str, _: &SlackMessageContent) -> Result<(), SlackError> {
-        Ok(())
-    }
-    async fn upload_file(&self, _: &str, _: Option<&str>, _: &str, _: &str, _: Vec<u8>) -> Result<(), SlackError> {
-        Ok(())
-    }
-}
-
 async fn end_to_end(n: usize) -> anyhow::Result<()> {
     let client = moto::sqs_client().await;
     let url = moto::create_queue(&client, "bench").await;
@@ -115,7 +95,7 @@ async fn end_to_end(n: usize) -> anyhow::Result<()> {
     let t = Instant::now();
     moto::send_all(&client, &url, &bodies).await;
     println!("  enqueue into moto: {n} events in {:.1} s", t.elapsed().as_secs_f64());
-    let slack = Arc::new(CountingSlack(AtomicUsize::new(0)));
+    let slack = Arc::new(MemorySlack::counting());
     let cfg = AlertsConfig { default_channel: "C_BENCH".into(), ..Default::default() };
     let worker = Worker::new(
         Arc::new(SqsQueue::new(client.clone(), url.clone(), Duration::ZERO, Duration::from_secs(300))),
@@ -137,7 +117,7 @@ async fn end_to_end(n: usize) -> anyhow::Result<()> {
         out.alerted,
         out.deleted,
         out.parsed as f64 / secs,
-        slack.0.load(Ordering::Relaxed)
+        slack.accepted(Method::PostMessage)
     );
     // SQS is at-least-once: a message received twice is deduplicated by eventID and its stale receipt may not delete.
     println!("  messages left in the queue (redelivered duplicates): {}", moto::depth(&client, &url).await);

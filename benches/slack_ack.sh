@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load benchmark of the signed /slack/commands ack path (loopback only, bounded duration).
-# Builds examples/slack_bench_server (real router, instant fake asker, instant Slack double), signs one slash
+# Builds examples/slack_bench_server (real router, instant fake asker, counting in-memory Slack double), signs one slash
 # command body with a fresh timestamp (Slack's scheme accepts it for five minutes), and drives it with wrk:
 #   1. ~200 req/s (4 connections, 20 ms between requests each) → p50/p99 latency
 #   2. closed loop, 64 connections → max sustained req/s

@@ -1,20 +1,19 @@
 //! Benchmark server for `benches/slack_ack.sh`: the real asklake router and handlers with an instant fake asker
-//! and a Slack Web API double that answers at once, so the load measures the signed slash-command ack path.
+//! and the counting in-memory Slack double (`asklake::slack::memory`) that answers at once, so the load measures
+//! the signed slash-command ack path.
 //! Not part of `asklake serve`.
 //!
 //! Usage: `slack_bench_server <bind> <signing-secret> <store-file>`; prints `listening <port>` when ready and runs
 //! until stdin closes or SIGTERM.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use asklake::config::Config;
 use asklake::pipeline::{Answer, Asker, Language, Outcome, ProgressSink, Question};
-use asklake::slack::api::{OutgoingMessage, PostedMessage, SlackApi, SlackError};
+use asklake::slack::memory::MemorySlack;
 use asklake::startup::{Application, Deps};
 use asklake::store::Store;
-use slack_morphism::prelude::SlackMessageContent;
 use tokio_util::sync::CancellationToken;
 
 struct InstantAsker;
@@ -37,25 +36,6 @@ impl Asker for InstantAsker {
     }
 }
 
-struct InstantSlack(AtomicU64);
-
-#[async_trait::async_trait]
-impl SlackApi for InstantSlack {
-    async fn post_message(&self, msg: &OutgoingMessage) -> Result<PostedMessage, SlackError> {
-        let n = self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(PostedMessage { channel: msg.channel.clone(), ts: format!("1700000000.{n:06}") })
-    }
-    async fn update_message(&self, _: &str, _: &str, _: &SlackMessageContent) -> Result<(), SlackError> {
-        Ok(())
-    }
-    async fn post_ephemeral(&self, _: &str, _: &str, _: &SlackMessageContent) -> Result<(), SlackError> {
-        Ok(())
-    }
-    async fn upload_file(&self, _: &str, _: Option<&str>, _: &str, _: &str, _: Vec<u8>) -> Result<(), SlackError> {
-        Ok(())
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -66,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
     config.slack.signing_secret = Some(args[2].clone().into());
     config.store.path = args[3].clone().into();
     let store = Store::open(&config.store.path)?;
-    let deps = Deps::new(Arc::new(InstantAsker), Arc::new(InstantSlack(AtomicU64::new(1))), store);
+    let deps = Deps::new(Arc::new(InstantAsker), Arc::new(MemorySlack::counting()), store);
     let app = Application::build(config, deps).await?;
     println!("listening {}", app.port());
     let stop = async {

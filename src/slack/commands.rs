@@ -53,7 +53,8 @@ pub async fn handle(app: &AppState, command: SlackCommandEvent) -> SlackCommandE
         )));
     }
     let ack = format!("⏳ Working on it: _{}_", escape::inline(&escape::truncate(&text, 200)));
-    conversation::spawn(app, Ask { channel, user, text, thread_ts: None, history: Vec::new() });
+    let response_url = Some(command.response_url.0.to_string());
+    conversation::spawn(app, Ask { channel, user, text, thread_ts: None, history: Vec::new(), response_url });
     ephemeral(render::plain(&ack))
 }
 

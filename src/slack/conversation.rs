@@ -25,6 +25,8 @@ pub struct Ask {
     pub thread_ts: Option<String>,
     /// Earlier turns of that thread.
     pub history: Vec<Turn>,
+    /// A slash command's `response_url`, to reach the asker when asklake cannot post in the channel.
+    pub response_url: Option<String>,
 }
 
 /// Spawns the answer on the app's task tracker (waited for on shutdown).
@@ -36,11 +38,25 @@ pub fn spawn(app: &AppState, ask: Ask) {
             if let Err(err) = answer(&app2, ask.clone()).await {
                 tracing::error!(error = format!("{err:#}"), "could not answer in Slack");
                 let text = "Sorry, I could not post the answer here. If asklake is not in this channel yet, add it with `/invite @asklake` and ask again.";
-                let _ = poster::ephemeral(app2.slack.as_ref(), &ask.channel, &ask.user, &render::plain(text)).await;
+                tell_asker(&app2, &ask, text).await;
             }
         }
         .instrument(span),
     );
+}
+
+/// Shows `text` to the asker alone: through the command's `response_url` when there is one (it works in channels
+/// asklake is not in), else as an ephemeral message.
+async fn tell_asker(app: &AppState, ask: &Ask, text: &str) {
+    if let Some(url) = &ask.response_url {
+        match super::respond::ephemeral(url, text).await {
+            Ok(()) => return,
+            Err(err) => tracing::warn!(error = format!("{err:#}"), "could not reply through response_url"),
+        }
+    }
+    if let Err(err) = poster::ephemeral(app.slack.as_ref(), &ask.channel, &ask.user, &render::plain(text)).await {
+        tracing::warn!(error = %err, "could not tell the asker that the answer was not posted");
+    }
 }
 
 /// Answers `ask` in its thread.

@@ -197,7 +197,7 @@ async fn resolve(app: &AppState, m: Incoming) -> anyhow::Result<Option<Ask>> {
         return Ok(None);
     }
     let history = thread.map(|t| t.history).unwrap_or_default();
-    Ok(Some(Ask { channel: m.channel, user: m.user, text: m.text, thread_ts: Some(root), history }))
+    Ok(Some(Ask { channel: m.channel, user: m.user, text: m.text, thread_ts: Some(root), history, response_url: None }))
 }
 
 #[cfg(test)]

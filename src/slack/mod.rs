@@ -14,10 +14,13 @@ pub mod events;
 pub mod hooks;
 pub mod interactions;
 pub mod limits;
+#[cfg(feature = "test-util")]
+pub mod memory;
 pub mod metrics;
 pub mod poster;
 pub mod progress;
 pub mod render;
+pub mod respond;
 pub mod socket;
 pub mod table;
 pub mod usergroups;

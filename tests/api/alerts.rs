@@ -1,7 +1,7 @@
-//! The CloudTrail change feed, black-box: moto SQS / the embedded queue → worker → a recording Slack double.
+//! The CloudTrail change feed, black-box: moto SQS / the embedded queue → worker → the real Slack client → the
+//! local fake Slack Web API.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use asklake::alerts::group::Routing;
@@ -12,62 +12,32 @@ use asklake::alerts::rules::Rules;
 use asklake::alerts::sqs::SqsQueue;
 use asklake::alerts::worker::{Worker, WorkerSettings};
 use asklake::config::{AccountRoute, AlertsConfig};
-use asklake::slack::api::{OutgoingMessage, PostedMessage, SlackApi, SlackError};
+use asklake::slack::client::{ClientPolicy, SlackWebClient};
 use asklake::store::Store;
 use asklake::templates::Templates;
+use secrecy::SecretString;
 use serde_json::{Value, json};
-use slack_morphism::prelude::SlackMessageContent;
 
+use crate::support::fake_slack::{BOT_TOKEN, FakeSlack, Fault};
 use crate::support::moto;
 
 const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
 
-/// In-memory Slack Web API double: records accepted posts, answers scripted failures first.
-#[derive(Default)]
-struct RecordingSlack {
-    posts: Mutex<Vec<OutgoingMessage>>,
-    script: Mutex<VecDeque<SlackError>>,
-    /// Fail every post whose 1-based call number is in this list.
-    fail_calls: Mutex<HashMap<usize, SlackError>>,
-    calls: Mutex<usize>,
-}
+/// Attempts the worker's poster makes per message.
+const POST_ATTEMPTS: u32 = 3;
 
-impl RecordingSlack {
-    fn posts(&self) -> Vec<OutgoingMessage> {
-        self.posts.lock().unwrap().clone()
-    }
-    fn fail_call(&self, n: usize, e: SlackError) {
-        self.fail_calls.lock().unwrap().insert(n, e);
+/// The production client policy, with quick transient backoff and no channel pacing (the poster paces).
+fn client_policy() -> ClientPolicy {
+    ClientPolicy {
+        transient_backoff: Duration::from_millis(10),
+        channel_interval: Duration::ZERO,
+        ..ClientPolicy::default()
     }
 }
 
-#[async_trait::async_trait]
-impl SlackApi for RecordingSlack {
-    async fn post_message(&self, msg: &OutgoingMessage) -> Result<PostedMessage, SlackError> {
-        let n = {
-            let mut c = self.calls.lock().unwrap();
-            *c += 1;
-            *c
-        };
-        if let Some(e) = self.script.lock().unwrap().pop_front() {
-            return Err(e);
-        }
-        if let Some(e) = self.fail_calls.lock().unwrap().remove(&n) {
-            return Err(e);
-        }
-        let mut posts = self.posts.lock().unwrap();
-        posts.push(msg.clone());
-        Ok(PostedMessage { channel: msg.channel.clone(), ts: format!("1700000000.{:06}", posts.len()) })
-    }
-    async fn update_message(&self, _: &str, _: &str, _: &SlackMessageContent) -> Result<(), SlackError> {
-        Ok(())
-    }
-    async fn post_ephemeral(&self, _: &str, _: &str, _: &SlackMessageContent) -> Result<(), SlackError> {
-        Ok(())
-    }
-    async fn upload_file(&self, _: &str, _: Option<&str>, _: &str, _: &str, _: Vec<u8>) -> Result<(), SlackError> {
-        Ok(())
-    }
+/// Wire calls one message takes before the worker gives up on it: each poster attempt is a client call with retries.
+fn wire_calls_per_failed_post() -> usize {
+    ((client_policy().max_retries + 1) * POST_ATTEMPTS) as usize
 }
 
 fn alerts_config() -> AlertsConfig {
@@ -79,18 +49,14 @@ fn alerts_config() -> AlertsConfig {
     cfg
 }
 
-fn worker(
-    queue: Arc<dyn AlertQueue>,
-    slack: Arc<RecordingSlack>,
-    store: Store,
-    max_receives: u32,
-    vis: Duration,
-) -> Worker {
+fn worker(queue: Arc<dyn AlertQueue>, slack: &FakeSlack, store: Store, max_receives: u32, vis: Duration) -> Worker {
     let settings = WorkerSettings { receivers: 3, max_receives, visibility: vis, ..WorkerSettings::default() };
-    let post = PostSettings { min_interval: Duration::ZERO, max_attempts: 3, max_wait: Duration::from_secs(5) };
+    let post =
+        PostSettings { min_interval: Duration::ZERO, max_attempts: POST_ATTEMPTS, max_wait: Duration::from_secs(5) };
+    let client = SlackWebClient::new(&slack.api_url, &SecretString::from(BOT_TOKEN), client_policy()).unwrap();
     Worker::new(
         queue,
-        Poster::new(slack, post),
+        Poster::new(Arc::new(client), post),
         store,
         Rules::defaults(),
         Routing::from_config(&alerts_config()),
@@ -118,9 +84,9 @@ fn storm(n: usize) -> Vec<String> {
     (0..n).map(|i| terraform_event(i, ACCOUNTS[i % 3])).collect()
 }
 
-/// How many times `tfrole-<i>-x` appears across all posts, per i.
-fn sightings(posts: &[OutgoingMessage], n: usize) -> Vec<usize> {
-    let text: String = posts.iter().map(|p| serde_json::to_string(&p.content).unwrap()).collect::<Vec<_>>().join("\n");
+/// How many times `tfrole-<i>-x` appears across all posts Slack accepted, per i.
+fn sightings(posts: &[Value], n: usize) -> Vec<usize> {
+    let text: String = posts.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
     (0..n).map(|i| text.matches(&format!("tfrole-{i}-x")).count()).collect()
 }
 
@@ -140,18 +106,19 @@ async fn a_terraform_storm_of_2000_events_posts_one_digest_per_account_and_every
         .map(|c| json!({"Records": c.iter().map(|b| serde_json::from_str::<Value>(b).unwrap()["detail"].clone()).collect::<Vec<_>>()}).to_string())
         .collect();
     moto::send_all(&client, &url, &batches).await;
-    let slack = Arc::new(RecordingSlack::default());
-    let w = worker(queue, slack.clone(), Store::in_memory().unwrap(), 5, Duration::from_secs(60));
+    let slack = FakeSlack::start().await;
+    let w = worker(queue, &slack, Store::in_memory().unwrap(), 5, Duration::from_secs(60));
 
     let out = w.drain_once().await.unwrap();
 
     let posts = slack.posts();
-    let parents: Vec<_> = posts.iter().filter(|p| p.thread_ts.is_none()).collect();
+    let parents: Vec<_> = posts.iter().filter(|p| p["thread_ts"].is_null()).collect();
     assert_eq!(parents.len(), 3, "one digest per account");
-    let mut channels: Vec<_> = parents.iter().map(|p| p.channel.as_str()).collect();
+    let mut channels: Vec<_> = parents.iter().map(|p| p["channel"].as_str().unwrap()).collect();
     channels.sort();
     assert_eq!(channels, ["C_ACCT0", "C_ACCT1", "C_ACCT2"]);
-    assert!(posts.iter().any(|p| p.thread_ts.is_some()), "overflow goes to the thread");
+    assert!(posts.iter().any(|p| p["thread_ts"].is_string()), "overflow goes to the thread");
+    assert!(slack.calls().iter().all(|c| c.ok), "Slack refused no message of the storm");
     assert!(sightings(&posts, 2_000).iter().all(|&n| n == 1), "every event visible exactly once");
     assert_eq!((out.received, out.parsed, out.alerted, out.deleted), (100, 2_000, 2_000, 100));
     assert_eq!(moto::depth(&client, &url).await, 0);
@@ -161,13 +128,13 @@ async fn a_terraform_storm_of_2000_events_posts_one_digest_per_account_and_every
 async fn slack_429_and_500_mid_batch_lose_nothing_and_double_nothing() {
     let (client, url, queue) = sqs_setup("flaky", Duration::from_secs(60)).await;
     moto::send_all(&client, &url, &storm(300)).await;
-    let slack = Arc::new(RecordingSlack::default());
-    // Call 2 is rate limited (retried after Retry-After); calls 4–6 are 500s, exhausting one reply's attempts.
-    slack.fail_call(2, SlackError::RateLimited { retry_after: Some(Duration::from_millis(200)) });
-    for n in 4..=6 {
-        slack.fail_call(n, SlackError::Transport { message: "HTTP 500".into() });
+    let slack = FakeSlack::start().await;
+    // Call 2 is rate limited (retried after Retry-After); from call 4 on, 500s exhaust one message's attempts.
+    slack.fail_call("chat.postMessage", 2, Fault::RateLimited(1));
+    for n in 4..4 + wire_calls_per_failed_post() {
+        slack.fail_call("chat.postMessage", n, Fault::ServerError);
     }
-    let w = worker(queue, slack.clone(), Store::in_memory().unwrap(), 5, Duration::from_secs(60));
+    let w = worker(queue, &slack, Store::in_memory().unwrap(), 5, Duration::from_secs(60));
 
     let first = w.drain_once().await.unwrap();
     assert!(first.failed_posts >= 1 && first.released > 0, "{first:?}");
@@ -185,8 +152,8 @@ async fn a_poison_message_does_not_block_others_and_is_removed_after_n_receives(
     let mut bodies = vec!["{not json".to_owned(), json!({"detail-type": "Unrelated", "detail": {}}).to_string()];
     bodies.extend(storm(5));
     moto::send_all(&client, &url, &bodies).await;
-    let slack = Arc::new(RecordingSlack::default());
-    let w = worker(queue, slack.clone(), Store::in_memory().unwrap(), 3, Duration::from_secs(60));
+    let slack = FakeSlack::start().await;
+    let w = worker(queue, &slack, Store::in_memory().unwrap(), 3, Duration::from_secs(60));
 
     let first = w.drain_once().await.unwrap();
     assert_eq!((first.alerted, first.unparseable, first.poisoned), (5, 2, 0));
@@ -224,9 +191,9 @@ async fn a_worker_killed_after_posting_but_before_deleting_redelivers_without_du
     let vis = Duration::from_secs(2);
     let (client, url, queue) = sqs_setup("killed", vis).await;
     moto::send_all(&client, &url, &storm(40)).await;
-    let slack = Arc::new(RecordingSlack::default());
+    let slack = FakeSlack::start().await;
     let store = Store::in_memory().unwrap();
-    let doomed = worker(Arc::new(HangOnDelete(queue.clone())), slack.clone(), store.clone(), 5, vis);
+    let doomed = worker(Arc::new(HangOnDelete(queue.clone())), &slack, store.clone(), 5, vis);
     assert!(
         tokio::time::timeout(Duration::from_secs(3), doomed.drain_once()).await.is_err(),
         "drain should hang on delete"
@@ -237,7 +204,7 @@ async fn a_worker_killed_after_posting_but_before_deleting_redelivers_without_du
     assert_eq!(moto::depth(&client, &url).await, 40, "nothing was deleted");
 
     tokio::time::sleep(vis + Duration::from_millis(500)).await;
-    let restarted = worker(queue, slack.clone(), store, 5, vis);
+    let restarted = worker(queue, &slack, store, 5, vis);
     let out = restarted.drain_once().await.unwrap();
 
     assert!(out.duplicates >= 40, "SQS may redeliver a message twice, never lose one: {out:?}");
@@ -255,16 +222,16 @@ async fn red_events_are_posted_immediately_apart_from_the_digest_and_copied_to_t
     red["detail"]["userAgent"] = json!("aws-cli/2.15.0");
     bodies.push(red.to_string());
     queue.push(&bodies).unwrap();
-    let slack = Arc::new(RecordingSlack::default());
-    let w = worker(Arc::new(queue), slack.clone(), store.clone(), 5, Duration::from_secs(60));
+    let slack = FakeSlack::start().await;
+    let w = worker(Arc::new(queue), &slack, store.clone(), 5, Duration::from_secs(60));
 
     let out = w.drain_once().await.unwrap();
 
     let posts = slack.posts();
-    let first = serde_json::to_string(&posts[0].content).unwrap();
+    let first = posts[0].to_string();
     assert!(first.contains("StopLogging") && first.contains("#d40e0d"), "red first: {first}");
-    assert_eq!(posts[0].channel, "C_ACCT0");
-    assert_eq!(posts[1].channel, "C_SECURITY");
+    assert_eq!(posts[0]["channel"], "C_ACCT0");
+    assert_eq!(posts[1]["channel"], "C_SECURITY");
     assert_eq!(out.posts, 5, "red + copy + three digests");
     assert_eq!(store.queue_len().unwrap(), 0);
 }

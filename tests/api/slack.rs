@@ -1,15 +1,18 @@
-//! Black-box tests of the Slack app: the real router on port 0, signed requests, a scripted asker and a
-//! recording Slack Web API behind the app's seams.
+//! Black-box tests of the Slack app: the real router on port 0, signed requests, a scripted asker, and the real
+//! slack-morphism client making every Web API call over HTTP to a local fake Slack.
 
 mod fakes;
 mod harness;
+mod socket_mode;
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use fakes::{Call, ScriptedAsker, answer_for, table};
+use fakes::{ScriptedAsker, answer_for, table};
 use harness::*;
+
+use crate::support::fake_slack::Fault;
 
 // ---------------------------------------------------------------- verification
 
@@ -90,7 +93,7 @@ async fn a_retried_or_replayed_event_is_processed_once() {
     app.wait_for("the answer", answer_posted).await;
     app.settle().await;
     assert_eq!(app.asker.asked().len(), 1);
-    assert_eq!(posts(&app.slack.calls()).iter().filter(|p| p.3.contains("feedback_up")).count(), 1);
+    assert_eq!(answers_posted(&app.slack.calls()), 1);
 }
 
 /// Slack's v0 scheme has no nonce: an identical signed slash command replayed inside the five-minute window
@@ -105,7 +108,7 @@ async fn a_replayed_slash_command_inside_the_window_is_accepted_as_slack_signs_i
             app.post_signed_with("/slack/commands", &body, "application/x-www-form-urlencoded", ts, SECRET, &[]).await;
         assert_eq!(res.status(), 200);
     }
-    app.wait_for("two answers", |c| posts(c).iter().filter(|p| p.3.contains("feedback_up")).count() == 2).await;
+    app.wait_for("two answers", |c| answers_posted(c) == 2).await;
 }
 
 // ---------------------------------------------------------------- slash command
@@ -122,23 +125,19 @@ async fn a_slash_command_is_acked_then_answered_in_a_thread_under_an_echo_of_the
     assert!(ack["text"].as_str().unwrap().contains("Working on it"), "{ack}");
     let calls = app.wait_for("the answer", answer_posted).await;
     let posts = posts(&calls);
-    let (root_channel, root_thread, root_ts, root_text) = &posts[0];
-    assert_eq!((root_channel.as_str(), root_thread), ("C1", &None));
-    assert!(root_text.contains("<@U1>") && root_text.contains("who created IAM users?"), "{root_text}");
-    assert!(posts[1..].iter().all(|p| p.1.as_deref() == Some(root_ts.as_str())), "status and answer are in the thread");
-    assert!(posts[1].3.contains("Working on it"));
-    let status_ts = &posts[1].2;
-    let updates: Vec<String> = calls
-        .iter()
-        .filter_map(|c| match c {
-            Call::Update { ts, content, .. } if ts == status_ts => Some(fakes::text_of(content)),
-            _ => None,
-        })
-        .collect();
+    let root = &posts[0];
+    assert_eq!((root.channel.as_str(), &root.thread_ts), ("C1", &None));
+    assert!(root.text.contains("<@U1>") && root.text.contains("who created IAM users?"), "{}", root.text);
+    assert!(
+        posts[1..].iter().all(|p| p.thread_ts.as_deref() == Some(root.ts.as_str())),
+        "status and answer are in the thread"
+    );
+    assert!(posts[1].text.contains("Working on it"));
+    let updates = updates_of(&calls, &posts[1].ts);
     assert!(updates.iter().any(|u| u.contains("Generating SQL (attempt 2/3)")), "{updates:#?}");
     assert!(updates.iter().any(|u| u.contains("Running on Athena (scanned 1.2 GB)")), "{updates:#?}");
     assert!(updates.last().unwrap().contains("Done in"), "{updates:#?}");
-    let answer = &posts.last().unwrap().3;
+    let answer = &posts.last().unwrap().text;
     assert!(answer.contains("Found 3 rows.") && answer.contains("r2c1") && answer.contains("SELECT actor_arn"));
 }
 
@@ -183,7 +182,7 @@ async fn ask_by_command(app: &TestApp, text: &str) -> String {
     app.post_command("U1", "C1", text).await;
     let calls = app.wait_for("the answer", answer_posted).await;
     app.settle().await;
-    posts(&calls)[0].2.clone()
+    posts(&calls)[0].ts.clone()
 }
 
 #[tokio::test]
@@ -195,8 +194,7 @@ async fn a_reply_in_an_answer_thread_is_a_follow_up_that_carries_the_history() {
         "text": "only yesterday", "ts": "1700000099.000001", "thread_ts": root});
     app.post_event(&event_body("EvFollow", reply), &[]).await;
 
-    app.wait_for("the follow-up answer", |c| posts(c).iter().filter(|p| p.3.contains("feedback_up")).count() == 2)
-        .await;
+    app.wait_for("the follow-up answer", |c| answers_posted(c) == 2).await;
     let asked = app.asker.asked();
     assert_eq!(asked[1].text, "only yesterday");
     assert_eq!(asked[1].history.len(), 1);
@@ -205,7 +203,7 @@ async fn a_reply_in_an_answer_thread_is_a_follow_up_that_carries_the_history() {
     assert_eq!(asked[1].history[0].columns, vec!["column_0", "column_1"]);
     assert_eq!(asked[1].history[0].row_count, 3);
     let last = posts(&app.slack.calls()).last().unwrap().clone();
-    assert_eq!(last.1.as_deref(), Some(root.as_str()), "the follow-up is answered in the same thread");
+    assert_eq!(last.thread_ts.as_deref(), Some(root.as_str()), "the follow-up is answered in the same thread");
 }
 
 #[tokio::test]
@@ -226,7 +224,7 @@ async fn an_app_mention_is_answered_in_the_mentions_thread() {
     let calls = app.wait_for("the answer", answer_posted).await;
     assert_eq!(app.asker.asked()[0].text, "failed console logins today");
     for p in posts(&calls) {
-        assert_eq!((p.0.as_str(), p.1.as_deref()), ("C7", Some("1700000050.000100")));
+        assert_eq!((p.channel.as_str(), p.thread_ts.as_deref()), ("C7", Some("1700000050.000100")));
     }
 }
 
@@ -278,8 +276,8 @@ async fn bot_messages_own_messages_and_edits_do_not_loop() {
 
 async fn answered(app: &TestApp) -> (String, String) {
     let root = ask_by_command(app, "who created IAM users?").await;
-    let answer = posts(&app.slack.calls()).into_iter().find(|p| p.3.contains("feedback_up")).unwrap();
-    let v: Value = serde_json::from_str(&answer.3).unwrap();
+    let answer = posts(&app.slack.calls()).into_iter().find(|p| p.text.contains("feedback_up")).unwrap();
+    let v: Value = serde_json::from_str(&answer.text).unwrap();
     let id = v["blocks"].as_array().unwrap().iter().find(|b| b["type"] == "actions").unwrap()["elements"][0]["value"]
         .as_str()
         .unwrap()
@@ -321,24 +319,30 @@ async fn show_sql_posts_the_full_sql_in_the_thread() {
     app.post_interaction(&button_body("U5", "C1", "show_sql", &id)).await;
     let calls = app.wait_for("the SQL", |c| posts(c).len() > before).await;
     let last = posts(&calls).last().unwrap().clone();
-    assert_eq!(last.1.as_deref(), Some(root.as_str()));
-    assert!(last.3.contains("```\\nSELECT actor_arn, count(*) AS n FROM cloudtrail"), "{}", last.3);
+    assert_eq!(last.thread_ts.as_deref(), Some(root.as_str()));
+    assert!(last.text.contains("```\\nSELECT actor_arn, count(*) AS n FROM cloudtrail"), "{}", last.text);
 }
 
 #[tokio::test]
-async fn download_csv_uploads_the_stored_rows_into_the_thread() {
+async fn download_csv_uploads_the_stored_rows_into_the_thread_through_files_upload_v2() {
     let app = spawn_app().await;
     let (root, id) = answered(&app).await;
+    let before = app.slack.calls().len();
+
     app.post_interaction(&button_body("U5", "C1", "download_csv", &id)).await;
-    let calls = app.wait_for("the upload", |c| c.iter().any(|c| matches!(c, Call::Upload { .. }))).await;
-    let Some(Call::Upload { channel, thread_ts, filename, bytes }) =
-        calls.iter().find(|c| matches!(c, Call::Upload { .. })).cloned()
-    else {
-        unreachable!()
-    };
-    assert_eq!((channel.as_str(), thread_ts.as_deref()), ("C1", Some(root.as_str())));
-    assert!(filename.ends_with(".csv"));
-    assert_eq!(String::from_utf8(bytes).unwrap(), "column_0,column_1\r\nr0c0,r0c1\r\nr1c0,r1c1\r\nr2c0,r2c1\r\n");
+
+    let calls = app.wait_for("the upload", |c| accepted(c, "files.completeUploadExternal").count() == 1).await;
+    let steps: Vec<&str> = calls[before..].iter().filter(|c| c.ok).map(|c| c.method.as_str()).collect();
+    assert_eq!(steps, ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]);
+    let get = accepted(&calls, "files.getUploadURLExternal").next().unwrap();
+    assert!(get.body["filename"].as_str().unwrap().ends_with(".csv"), "{:?}", get.body);
+    let csv = "column_0,column_1\r\nr0c0,r0c1\r\nr1c0,r1c1\r\nr2c0,r2c1\r\n";
+    assert_eq!(get.body["length"], csv.len().to_string());
+    assert_eq!(accepted(&calls, "upload").next().unwrap().body["content"], csv);
+    let complete = accepted(&calls, "files.completeUploadExternal").next().unwrap();
+    assert_eq!(complete.body["channel_id"], "C1");
+    assert_eq!(complete.body["thread_ts"], root.as_str());
+    assert!(complete.body["files"][0]["title"].as_str().unwrap().contains("who created IAM users? (3 rows"));
 }
 
 #[tokio::test]
@@ -358,13 +362,14 @@ async fn a_500_row_40_column_answer_is_posted_within_slack_limits() {
     let app = spawn_with(|_| {}, asker).await;
     app.post_command("U1", "C1", "everything").await;
     let calls = app.wait_for("the answer", answer_posted).await;
-    let answer = posts(&calls).into_iter().find(|p| p.3.contains("feedback_up")).unwrap();
-    let v: Value = serde_json::from_str(&answer.3).unwrap();
+    let answer = posts(&calls).into_iter().find(|p| p.text.contains("feedback_up")).unwrap();
+    let v: Value = serde_json::from_str(&answer.text).unwrap();
     let blocks = v["blocks"].as_array().unwrap();
     assert!(blocks.len() <= 50);
     assert!(blocks.iter().all(|b| b["text"]["text"].as_str().is_none_or(|t| t.chars().count() <= 3000)));
-    assert!(answer.3.chars().count() < 40_000);
-    assert!(answer.3.contains("more rows") && answer.3.contains("more columns"));
+    assert!(answer.text.chars().count() < 40_000);
+    assert!(answer.text.contains("more rows") && answer.text.contains("more columns"));
+    assert!(app.slack.calls().iter().all(|c| c.ok), "Slack refused nothing: {:#?}", app.slack.calls());
 }
 
 #[tokio::test]
@@ -377,20 +382,121 @@ async fn channel_pings_in_the_question_and_in_the_data_do_not_ping() {
     let ack = app.post_command("U1", "C1", "<!channel> who used root?").await.text().await.unwrap();
     assert!(!ack.contains("<!channel>"), "{ack}");
     let calls = app.wait_for("the answer", answer_posted).await;
-    for (_, _, _, text) in posts(&calls) {
-        assert!(!text.contains("<!channel>"), "{text}");
+    for post in posts(&calls) {
+        assert!(!post.text.contains("<!channel>"), "{}", post.text);
     }
-    assert!(posts(&calls).iter().any(|p| p.3.contains("&lt;!channel&gt; wake up")));
+    assert!(posts(&calls).iter().any(|p| p.text.contains("&lt;!channel&gt; wake up")));
 }
 
 #[tokio::test]
-async fn a_rate_limited_answer_post_is_retried_after_retry_after() {
-    let app = spawn_with(|_| {}, ScriptedAsker::new().with_step_delay(Duration::from_millis(50))).await;
+async fn a_429_with_retry_after_on_the_answer_post_is_waited_out_and_the_answer_arrives_once() {
+    let app = spawn_app().await;
+    // Calls 1 and 2 are the root and the status line; the third `chat.postMessage` is the answer.
+    app.slack.fail_call("chat.postMessage", 3, Fault::RateLimited(1));
+
     app.post_command("U1", "C1", "who used root?").await;
-    app.wait_for("the status message", |c| posts(c).len() == 2).await;
-    app.slack.rate_limit_next_posts(1);
-    let calls = app.wait_for("the answer", answer_posted).await;
-    assert_eq!(posts(&calls).iter().filter(|p| p.3.contains("feedback_up")).count(), 1);
+
+    app.wait_for("the answer", answer_posted).await;
+    app.settle().await;
+    let calls = app.slack.calls_of("chat.postMessage");
+    assert_eq!(calls.iter().map(|c| c.ok).collect::<Vec<_>>(), [true, true, false, true], "{calls:#?}");
+    assert!(calls[2].text().contains("feedback_up"), "the refused call was the answer");
+    assert_eq!(answers_posted(&app.slack.calls()), 1);
+}
+
+#[tokio::test]
+async fn rate_limited_status_edits_are_waited_out_and_the_answer_still_arrives_once() {
+    let app = spawn_with(|_| {}, ScriptedAsker::new().with_step_delay(Duration::from_millis(60))).await;
+    app.slack.fail_next("chat.update", Fault::RateLimited(1), 2);
+
+    app.post_command("U1", "C1", "who used root?").await;
+
+    app.wait_for("the answer", answer_posted).await;
+    app.settle().await;
+    assert!(app.slack.calls_of("chat.update").iter().any(|c| !c.ok), "an edit was refused");
+    assert_eq!(answers_posted(&app.slack.calls()), 1);
+    let status = posts(&app.slack.calls())[1].ts.clone();
+    assert!(updates_of(&app.slack.calls(), &status).last().unwrap().contains("Done in"));
+}
+
+#[tokio::test]
+async fn channel_not_found_on_the_question_post_is_explained_through_the_response_url_and_runs_nothing() {
+    let app = spawn_app().await;
+    app.slack.fail_next("chat.postMessage", Fault::Api("channel_not_found"), 1);
+
+    let res = app.post_command("U1", "C404", "who used root?").await;
+
+    assert_eq!(res.status(), 200);
+    let calls = app.wait_for("an explanation", |c| !responses(c).is_empty()).await;
+    app.settle().await;
+    let text = &responses(&calls)[0];
+    assert!(text.contains("could not post the answer here") && text.contains("/invite @asklake"), "{text}");
+    assert!(text.contains("\"response_type\":\"ephemeral\""), "only the asker sees it: {text}");
+    assert_eq!(app.slack.calls_of("chat.postMessage").len(), 1, "an API error is not retried");
+    assert!(app.asker.asked().is_empty(), "no question is run when there is nowhere to answer");
+}
+
+#[tokio::test]
+async fn a_slash_command_in_a_channel_asklake_was_never_invited_to_reaches_the_asker_anyway() {
+    let app = spawn_app().await;
+    app.slack.not_a_member_of("C9");
+
+    app.post_command("U1", "C9", "who used root?").await;
+
+    let calls = app.wait_for("an explanation", |c| !responses(c).is_empty()).await;
+    app.settle().await;
+    assert!(responses(&calls)[0].contains("/invite @asklake"));
+    let refused: Vec<_> = app.slack.calls_of("chat.postMessage");
+    assert!(refused.iter().all(|c| !c.ok && c.response["error"] == "not_in_channel"), "{refused:#?}");
+    assert!(app.slack.ephemerals().is_empty(), "chat.postEphemeral cannot reach a channel asklake is not in");
+}
+
+#[tokio::test]
+async fn when_the_response_url_is_gone_the_explanation_falls_back_to_an_ephemeral_message() {
+    let app = spawn_app().await;
+    app.slack.fail_next("chat.postMessage", Fault::Api("channel_not_found"), 1);
+    let expired = format!("http://{}/no-such-response-url", app.slack.addr());
+
+    app.post_command_body(&command_body_with("U1", "C1", "who used root?", &expired)).await;
+
+    let calls = app.wait_for("an explanation", |c| !ephemerals(c).is_empty()).await;
+    let (user, text) = &ephemerals(&calls)[0];
+    assert_eq!(user, "U1");
+    assert!(text.contains("/invite @asklake"), "{text}");
+}
+
+#[tokio::test]
+async fn not_in_channel_on_a_mention_reply_tells_the_asker_and_the_next_question_is_answered() {
+    let app = spawn_app().await;
+    app.slack.fail_next("chat.postMessage", Fault::Api("not_in_channel"), 1);
+    let mention = |id: &str, ts: &str| {
+        event_body(
+            id,
+            json!({"type": "app_mention", "user": "U1", "channel": "C7", "text": "<@UBOT> root logins", "ts": ts}),
+        )
+    };
+
+    app.post_event(&mention("EvNotIn", "1700000050.000100"), &[]).await;
+
+    let calls = app.wait_for("an explanation", |c| !ephemerals(c).is_empty()).await;
+    assert!(ephemerals(&calls)[0].1.contains("/invite @asklake"));
+    app.settle().await;
+    app.post_event(&mention("EvAfterInvite", "1700000060.000100"), &[]).await;
+    app.wait_for("the answer", answer_posted).await;
+}
+
+#[tokio::test]
+async fn a_failed_csv_upload_gets_an_ephemeral_apology_instead_of_silence() {
+    let app = spawn_app().await;
+    let (_, id) = answered(&app).await;
+    app.slack.fail_next("files.completeUploadExternal", Fault::Api("not_in_channel"), 1);
+
+    app.post_interaction(&button_body("U5", "C1", "download_csv", &id)).await;
+
+    let calls = app.wait_for("an apology", |c| !ephemerals(c).is_empty()).await;
+    let (user, text) = &ephemerals(&calls)[0];
+    assert_eq!(user, "U5");
+    assert!(text.contains("Sorry, that did not work"), "{text}");
 }
 
 #[tokio::test]

@@ -134,3 +134,16 @@ async fn posts_to_one_channel_are_paced_but_other_channels_are_not_held_up() {
     assert!(started.elapsed() >= Duration::from_millis(290), "same channel must wait the interval");
     assert_eq!(fake.posts_in("C1").len(), 2);
 }
+
+#[tokio::test]
+async fn an_edit_is_one_chat_update_of_the_same_ts() {
+    let fake = FakeSlack::start().await;
+    let content = SlackMessageContent::new().with_text("edited".into());
+    client(&fake, quick_policy()).update_message("C1", "1700000000.000100", &content).await.unwrap();
+    let calls = fake.calls_of("chat.update");
+    assert_eq!(calls.len(), 1, "Slack's answer parsed, so nothing was retried: {calls:#?}");
+    assert_eq!(
+        (calls[0].body["ts"].as_str(), calls[0].body["text"].as_str()),
+        (Some("1700000000.000100"), Some("edited"))
+    );
+}

@@ -1,15 +1,13 @@
-//! Test doubles for the Slack part: a scripted asker, and a recording Slack Web API double.
+//! Test doubles for the Slack part: a scripted asker and a recording library-candidate sink (Slack itself is the
+//! local fake Web API in `support::fake_slack`).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use asklake::engines::{ColumnMeta, ColumnType, QueryResult, QueryStats, Value};
 use asklake::pipeline::{Answer, Asker, Attempt, Language, Outcome, Progress, ProgressSink, Question};
-use asklake::slack::api::{OutgoingMessage, PostedMessage, SlackApi, SlackError};
 use asklake::slack::hooks::{Candidate, CandidateSink};
-use slack_morphism::prelude::SlackMessageContent;
 use tokio_util::sync::CancellationToken;
 
 /// Answers with a scripted answer per question (or a default), reporting scripted progress, and records questions.
@@ -100,91 +98,6 @@ pub fn table(cols: usize, rows: usize) -> QueryResult {
     }
 }
 
-/// One recorded Web API call (every field shows in the panic output of `wait_for`).
-#[allow(dead_code)]
-#[derive(Debug, Clone)]
-pub enum Call {
-    Post { channel: String, thread_ts: Option<String>, ts: String, content: SlackMessageContent },
-    Update { channel: String, ts: String, content: SlackMessageContent },
-    Ephemeral { channel: String, user: String, content: SlackMessageContent },
-    Upload { channel: String, thread_ts: Option<String>, filename: String, bytes: Vec<u8> },
-}
-
-/// Records calls; answers `ts` values in order; can fail the next N posts with 429.
-pub struct RecordingSlack {
-    calls: Mutex<Vec<Call>>,
-    next_ts: AtomicU64,
-    rate_limit_posts: AtomicU64,
-}
-
-impl RecordingSlack {
-    pub fn new() -> Self {
-        Self { calls: Mutex::new(Vec::new()), next_ts: AtomicU64::new(1), rate_limit_posts: AtomicU64::new(0) }
-    }
-
-    pub fn calls(&self) -> Vec<Call> {
-        self.calls.lock().unwrap().clone()
-    }
-
-    /// The next `n` `chat.postMessage` calls answer 429 with `Retry-After: 1`.
-    pub fn rate_limit_next_posts(&self, n: u64) {
-        self.rate_limit_posts.store(n, Ordering::SeqCst);
-    }
-}
-
-#[async_trait::async_trait]
-impl SlackApi for RecordingSlack {
-    async fn post_message(&self, msg: &OutgoingMessage) -> Result<PostedMessage, SlackError> {
-        if self.rate_limit_posts.load(Ordering::SeqCst) > 0 {
-            self.rate_limit_posts.fetch_sub(1, Ordering::SeqCst);
-            return Err(SlackError::RateLimited { retry_after: Some(Duration::from_millis(200)) });
-        }
-        let ts = format!("1700000000.{:06}", self.next_ts.fetch_add(1, Ordering::SeqCst));
-        self.calls.lock().unwrap().push(Call::Post {
-            channel: msg.channel.clone(),
-            thread_ts: msg.thread_ts.clone(),
-            ts: ts.clone(),
-            content: msg.content.clone(),
-        });
-        Ok(PostedMessage { channel: msg.channel.clone(), ts })
-    }
-
-    async fn update_message(&self, channel: &str, ts: &str, content: &SlackMessageContent) -> Result<(), SlackError> {
-        self.calls.lock().unwrap().push(Call::Update {
-            channel: channel.into(),
-            ts: ts.into(),
-            content: content.clone(),
-        });
-        Ok(())
-    }
-
-    async fn post_ephemeral(&self, channel: &str, user: &str, content: &SlackMessageContent) -> Result<(), SlackError> {
-        self.calls.lock().unwrap().push(Call::Ephemeral {
-            channel: channel.into(),
-            user: user.into(),
-            content: content.clone(),
-        });
-        Ok(())
-    }
-
-    async fn upload_file(
-        &self,
-        channel: &str,
-        thread_ts: Option<&str>,
-        filename: &str,
-        _title: &str,
-        bytes: Vec<u8>,
-    ) -> Result<(), SlackError> {
-        self.calls.lock().unwrap().push(Call::Upload {
-            channel: channel.into(),
-            thread_ts: thread_ts.map(str::to_owned),
-            filename: filename.into(),
-            bytes,
-        });
-        Ok(())
-    }
-}
-
 /// Records filed library candidates.
 #[derive(Default)]
 pub struct RecordingCandidates(pub Mutex<Vec<Candidate>>);
@@ -194,9 +107,4 @@ impl CandidateSink for RecordingCandidates {
         self.0.lock().unwrap().push(candidate.clone());
         Ok(())
     }
-}
-
-/// All text in a message (fallback, blocks), as JSON text.
-pub fn text_of(content: &SlackMessageContent) -> String {
-    serde_json::to_string(content).unwrap()
 }

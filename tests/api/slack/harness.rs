@@ -1,10 +1,11 @@
-//! `TestApp`: the real application on port 0 with fakes behind its seams, and a method per Slack endpoint that
-//! signs requests the way Slack does.
+//! `TestApp`: the real application on port 0, its Slack Web API calls made by the real slack-morphism client
+//! against a local fake Slack, a scripted asker, and a method per Slack endpoint that signs requests like Slack.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use asklake::config::Config;
+use asklake::slack::client::{ClientPolicy, SlackWebClient};
 use asklake::slack::verify;
 use asklake::startup::{Application, Deps};
 use asklake::state::AppState;
@@ -13,7 +14,8 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use super::fakes::{Call, RecordingCandidates, RecordingSlack, ScriptedAsker};
+use super::fakes::{RecordingCandidates, ScriptedAsker};
+use crate::support::fake_slack::{BOT_TOKEN, Call, FakeSlack};
 
 pub const SECRET: &str = "test-signing-secret";
 
@@ -22,15 +24,28 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub state: AppState,
     pub asker: Arc<ScriptedAsker>,
-    pub slack: Arc<RecordingSlack>,
+    /// The fake Slack Web API the app's real client talks to.
+    pub slack: FakeSlack,
     pub candidates: Arc<RecordingCandidates>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
 }
 
-pub fn config(store_path: &std::path::Path) -> Config {
+/// The client policy of the app under test: production retries, quick transient backoff, no channel pacing
+/// (pacing has its own test in `slack_client`).
+pub fn client_policy() -> ClientPolicy {
+    ClientPolicy {
+        transient_backoff: Duration::from_millis(20),
+        channel_interval: Duration::ZERO,
+        ..ClientPolicy::default()
+    }
+}
+
+pub fn config(store_path: &std::path::Path, slack_api_url: &str) -> Config {
     let mut c = Config::default();
+    c.slack.api_url = slack_api_url.to_owned();
+    c.slack.bot_token = Some(SecretString::from(BOT_TOKEN));
     c.server.bind = "127.0.0.1:0".into();
     c.server.shutdown_grace_secs = 10;
     c.slack.signing_secret = Some(SecretString::from(SECRET));
@@ -50,13 +65,31 @@ pub async fn spawn_with(edit: impl FnOnce(&mut Config), asker: ScriptedAsker) ->
     app
 }
 
+/// The app on a fresh store, talking to an already started (and possibly scripted) fake Slack.
+pub async fn spawn_with_fake(slack: FakeSlack, edit: impl FnOnce(&mut Config), asker: ScriptedAsker) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("asklake.db");
+    let mut app = spawn_on_fake(&path, slack, edit, asker).await;
+    app._dir = Some(dir);
+    app
+}
+
 pub async fn spawn_on(path: &std::path::Path, edit: impl FnOnce(&mut Config), asker: ScriptedAsker) -> TestApp {
-    let mut c = config(path);
+    spawn_on_fake(path, FakeSlack::start().await, edit, asker).await
+}
+
+async fn spawn_on_fake(
+    path: &std::path::Path,
+    slack: FakeSlack,
+    edit: impl FnOnce(&mut Config),
+    asker: ScriptedAsker,
+) -> TestApp {
+    let mut c = config(path, &slack.api_url);
     edit(&mut c);
     let asker = Arc::new(asker);
-    let slack = Arc::new(RecordingSlack::new());
+    let client = SlackWebClient::new(&slack.api_url, &SecretString::from(BOT_TOKEN), client_policy()).unwrap();
     let candidates = Arc::new(RecordingCandidates::default());
-    let deps = Deps::new(asker.clone(), slack.clone(), Store::open(path).unwrap())
+    let deps = Deps::new(asker.clone(), Arc::new(client), Store::open(path).unwrap())
         .with_candidates(candidates.clone())
         .with_status_interval(Duration::from_millis(50));
     let app = Application::build(c, deps).await.unwrap();
@@ -85,6 +118,11 @@ pub fn now() -> i64 {
 
 /// A slash command form body as Slack sends it.
 pub fn command_body(user: &str, channel: &str, text: &str) -> String {
+    command_body_with(user, channel, text, "https://hooks.slack.com/commands/T1/1/abc")
+}
+
+/// A slash command form body with its `response_url`.
+pub fn command_body_with(user: &str, channel: &str, text: &str, response_url: &str) -> String {
     serde_urlencoded::to_string([
         ("token", "deprecated-verification-token"),
         ("team_id", "T1"),
@@ -97,7 +135,7 @@ pub fn command_body(user: &str, channel: &str, text: &str) -> String {
         ("text", text),
         ("api_app_id", "A1"),
         ("is_enterprise_install", "false"),
-        ("response_url", "https://hooks.slack.com/commands/T1/1/abc"),
+        ("response_url", response_url),
         ("trigger_id", "1.2.abc"),
     ])
     .unwrap()
@@ -160,8 +198,9 @@ impl TestApp {
         self.post_signed_with("/slack/commands", body, "application/x-www-form-urlencoded", now(), SECRET, &[]).await
     }
 
+    /// Sends a signed slash command whose `response_url` is served by the fake Slack.
     pub async fn post_command(&self, user: &str, channel: &str, text: &str) -> reqwest::Response {
-        self.post_command_body(&command_body(user, channel, text)).await
+        self.post_command_body(&command_body_with(user, channel, text, &self.slack.response_url("cmd"))).await
     }
 
     pub async fn post_event(&self, body: &str, extra: &[(&str, &str)]) -> reqwest::Response {
@@ -177,7 +216,7 @@ impl TestApp {
         self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
     }
 
-    /// Waits (up to 10 s) until the recorded calls satisfy `done`; returns them.
+    /// Waits (up to 10 s) until the calls the fake Slack recorded satisfy `done`; returns them.
     pub async fn wait_for(&self, what: &str, done: impl Fn(&[Call]) -> bool) -> Vec<Call> {
         for _ in 0..200 {
             let calls = self.slack.calls();
@@ -212,31 +251,59 @@ impl TestApp {
     }
 }
 
-/// Posts (not updates) among `calls`.
-pub fn posts(calls: &[Call]) -> Vec<(String, Option<String>, String, String)> {
-    calls
-        .iter()
-        .filter_map(|c| match c {
-            Call::Post { channel, thread_ts, ts, content } => {
-                Some((channel.clone(), thread_ts.clone(), ts.clone(), super::fakes::text_of(content)))
-            }
-            _ => None,
+/// A message Slack accepted (`chat.postMessage`).
+#[derive(Debug, Clone)]
+pub struct Post {
+    /// Channel id.
+    pub channel: String,
+    /// Parent thread, when a reply.
+    pub thread_ts: Option<String>,
+    /// The `ts` Slack gave it.
+    pub ts: String,
+    /// The request body as JSON text (text, blocks, attachments).
+    pub text: String,
+}
+
+/// Accepted posts (not updates) among `calls`, in order.
+pub fn posts(calls: &[Call]) -> Vec<Post> {
+    accepted(calls, "chat.postMessage")
+        .map(|c| Post {
+            channel: c.body["channel"].as_str().unwrap_or_default().to_owned(),
+            thread_ts: c.body["thread_ts"].as_str().map(str::to_owned),
+            ts: c.posted_ts().unwrap_or_default().to_owned(),
+            text: c.text(),
         })
         .collect()
 }
 
-/// Ephemeral messages among `calls`, as (user, text).
+/// Accepted edits of the message `ts`, as JSON text, in order.
+pub fn updates_of(calls: &[Call], ts: &str) -> Vec<String> {
+    accepted(calls, "chat.update").filter(|c| c.body["ts"] == ts).map(Call::text).collect()
+}
+
+/// Accepted ephemeral messages among `calls`, as (user, JSON text).
 pub fn ephemerals(calls: &[Call]) -> Vec<(String, String)> {
-    calls
-        .iter()
-        .filter_map(|c| match c {
-            Call::Ephemeral { user, content, .. } => Some((user.clone(), super::fakes::text_of(content))),
-            _ => None,
-        })
+    accepted(calls, "chat.postEphemeral")
+        .map(|c| (c.body["user"].as_str().unwrap_or_default().to_owned(), c.text()))
         .collect()
+}
+
+/// What was sent to slash commands' `response_url`s, as JSON text.
+pub fn responses(calls: &[Call]) -> Vec<String> {
+    accepted(calls, "response_url").map(Call::text).collect()
+}
+
+/// Accepted calls of `method` among `calls`.
+pub fn accepted<'a>(calls: &'a [Call], method: &'a str) -> impl Iterator<Item = &'a Call> + 'a {
+    calls.iter().filter(move |c| c.ok && c.method == method)
+}
+
+/// How many answers (messages with the feedback buttons) were posted.
+pub fn answers_posted(calls: &[Call]) -> usize {
+    posts(calls).iter().filter(|p| p.text.contains("feedback_up")).count()
 }
 
 /// Whether an answer (a message with the feedback buttons) was posted.
 pub fn answer_posted(calls: &[Call]) -> bool {
-    posts(calls).iter().any(|p| p.3.contains("feedback_up"))
+    answers_posted(calls) > 0
 }

@@ -5,7 +5,7 @@
 //! Slack enforces (50 blocks, 40,000 characters of text, 3,000 per section text, 150 per header), so a message that
 //! Slack would reject is rejected here too.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 
 /// The bot token the fake accepts.
 pub const BOT_TOKEN: &str = "xoxb-test-token";
+/// The app-level token the fake accepts for `apps.connections.open` (Socket Mode).
+pub const APP_TOKEN: &str = "xapp-test-token";
 
 /// A scripted failure for the next call(s) of a method.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,15 +43,34 @@ pub struct Call {
     pub body: Value,
     /// Whether the call was answered successfully.
     pub ok: bool,
+    /// What the fake answered (`{"ok": false, "error": …}` for failures, `null` for faults and uploads).
+    pub response: Value,
+}
+
+impl Call {
+    /// The message `ts` Slack gave a successful `chat.postMessage`.
+    pub fn posted_ts(&self) -> Option<&str> {
+        self.response["ts"].as_str()
+    }
+
+    /// The body as JSON text, for `contains` checks on what a human would read.
+    pub fn text(&self) -> String {
+        self.body.to_string()
+    }
 }
 
 #[derive(Default)]
 struct Inner {
     calls: Vec<Call>,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// Faults for the n-th call (1-based) of a method.
+    numbered: HashMap<(String, usize), Fault>,
+    counts: HashMap<String, usize>,
     next_ts: u64,
     uploads: HashMap<String, usize>,
     usergroups: HashMap<String, Vec<String>>,
+    socket_url: Option<String>,
+    outside: HashSet<String>,
 }
 
 /// Handle to a running fake. Cheap to clone.
@@ -72,6 +93,7 @@ impl FakeSlack {
             .route("/api/files.getUploadURLExternal", get(get_upload_url).post(get_upload_url))
             .route("/api/{method}", post(api_call))
             .route("/upload/{file_id}", post(upload))
+            .route("/response/{id}", post(response_url))
             .with_state(fake.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake slack server");
@@ -88,9 +110,30 @@ impl FakeSlack {
         }
     }
 
+    /// Makes the `n`-th call (1-based, counting every call of `method` so far, failed ones included) fail with
+    /// `fault`. Scripted `fail_next` faults are taken first.
+    pub fn fail_call(&self, method: &str, n: usize, fault: Fault) {
+        self.inner.lock().unwrap().numbered.insert((method.to_owned(), n), fault);
+    }
+
     /// Declares the members of a user group (for `usergroups.users.list`).
     pub fn set_usergroup(&self, group: &str, users: &[&str]) {
         self.inner.lock().unwrap().usergroups.insert(group.to_owned(), users.iter().map(|u| u.to_string()).collect());
+    }
+
+    /// Makes `channel` one the bot was never invited to: posts, ephemerals and edits there answer `not_in_channel`.
+    pub fn not_a_member_of(&self, channel: &str) {
+        self.inner.lock().unwrap().outside.insert(channel.to_owned());
+    }
+
+    /// A slash command `response_url` served by this fake; what is sent to it is recorded as method `response_url`.
+    pub fn response_url(&self, id: &str) -> String {
+        format!("http://{}/response/{id}", self.addr)
+    }
+
+    /// The WebSocket URL `apps.connections.open` hands out (a local Socket Mode server).
+    pub fn set_socket_url(&self, url: &str) {
+        self.inner.lock().unwrap().socket_url = Some(url.to_owned());
     }
 
     /// All calls so far, in order.
@@ -106,6 +149,21 @@ impl FakeSlack {
     /// Messages Slack accepted (`chat.postMessage`), in order.
     pub fn posts(&self) -> Vec<Value> {
         self.accepted("chat.postMessage")
+    }
+
+    /// Every call of `method`, answered or refused, in order.
+    pub fn calls_of(&self, method: &str) -> Vec<Call> {
+        self.calls().into_iter().filter(|c| c.method == method).collect()
+    }
+
+    /// Accepted `chat.postEphemeral` bodies, in order.
+    pub fn ephemerals(&self) -> Vec<Value> {
+        self.accepted("chat.postEphemeral")
+    }
+
+    /// Accepted `chat.update` bodies, in order.
+    pub fn updates(&self) -> Vec<Value> {
+        self.accepted("chat.update")
     }
 
     /// Accepted messages in `channel`.
@@ -133,11 +191,22 @@ impl FakeSlack {
     }
 
     fn take_fault(&self, method: &str) -> Option<Fault> {
-        self.inner.lock().unwrap().faults.get_mut(method).and_then(VecDeque::pop_front)
+        let mut inner = self.inner.lock().unwrap();
+        let n = {
+            let count = inner.counts.entry(method.to_owned()).or_default();
+            *count += 1;
+            *count
+        };
+        let queued = inner.faults.get_mut(method).and_then(VecDeque::pop_front);
+        queued.or_else(|| inner.numbered.remove(&(method.to_owned(), n)))
     }
 
     fn record(&self, method: &str, body: Value, ok: bool) {
-        self.inner.lock().unwrap().calls.push(Call { method: method.to_owned(), body, ok });
+        self.record_answer(method, body, ok, Value::Null);
+    }
+
+    fn record_answer(&self, method: &str, body: Value, ok: bool, response: Value) {
+        self.inner.lock().unwrap().calls.push(Call { method: method.to_owned(), body, ok, response });
     }
 
     fn next_ts(&self) -> String {
@@ -153,8 +222,10 @@ impl FakeSlack {
     }
 }
 
-fn authorized(headers: &HeaderMap) -> bool {
-    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {BOT_TOKEN}"))
+fn authorized(headers: &HeaderMap, method: &str) -> bool {
+    // Socket Mode connections are opened with the app-level token; everything else takes the bot token.
+    let token = if method == "apps.connections.open" { APP_TOKEN } else { BOT_TOKEN };
+    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {token}"))
 }
 
 fn error(code: &str) -> Response {
@@ -251,7 +322,7 @@ async fn api_call(
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         Value::Object(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
     };
-    if !authorized(&headers) {
+    if !authorized(&headers, &method) {
         fake.record(&method, body, false);
         return error("invalid_auth");
     }
@@ -259,7 +330,9 @@ async fn api_call(
         fake.record(&method, body, false);
         return fault_response(fault);
     }
+    let in_channel = |b: &Value| !fake.inner.lock().unwrap().outside.contains(b["channel"].as_str().unwrap_or(""));
     let response = match method.as_str() {
+        "chat.postMessage" | "chat.postEphemeral" | "chat.update" if !in_channel(&body) => Err("not_in_channel"),
         "chat.postMessage" => {
             if body["channel"].as_str().unwrap_or("").is_empty() {
                 Err("channel_not_found")
@@ -274,7 +347,8 @@ async fn api_call(
         "chat.update" => match limit_violation(&body) {
             Some(code) => Err(code),
             None if body["ts"].as_str().is_none() => Err("message_not_found"),
-            None => Ok(json!({"ok": true, "channel": body["channel"], "ts": body["ts"], "text": body["text"]})),
+            None => Ok(json!({"ok": true, "channel": body["channel"], "ts": body["ts"], "text": body["text"],
+                          "message": {"type": "message", "user": "UBOT", "bot_id": "BBOT", "text": body["text"]}})),
         },
         "chat.postEphemeral" => match limit_violation(&body) {
             Some(code) => Err(code),
@@ -303,16 +377,20 @@ async fn api_call(
                 None => Err("no_such_subteam"),
             }
         }
+        "apps.connections.open" => match fake.inner.lock().unwrap().socket_url.clone() {
+            Some(url) => Ok(json!({"ok": true, "url": url})),
+            None => Err("not_allowed_token_type"),
+        },
         "auth.test" => Ok(json!({"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "team": "test"})),
         _ => Err("unknown_method"),
     };
     match response {
         Ok(v) => {
-            fake.record(&method, body, true);
+            fake.record_answer(&method, body, true, v.clone());
             Json(v).into_response()
         }
         Err(code) => {
-            fake.record(&method, body, false);
+            fake.record_answer(&method, body, false, json!({"ok": false, "error": code}));
             error(code)
         }
     }
@@ -324,7 +402,7 @@ async fn get_upload_url(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let body = json!(params);
-    if !authorized(&headers) {
+    if !authorized(&headers, "files.getUploadURLExternal") {
         fake.record("files.getUploadURLExternal", body, false);
         return error("invalid_auth");
     }
@@ -356,5 +434,19 @@ async fn upload(State(fake): State<FakeSlack>, Path(file_id): Path<String>, body
         (StatusCode::OK, format!("OK - {}", body.len())).into_response()
     } else {
         (StatusCode::BAD_REQUEST, "length mismatch").into_response()
+    }
+}
+
+async fn response_url(State(fake): State<FakeSlack>, Path(id): Path<String>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(mut v) => {
+            v["response_url_id"] = json!(id);
+            fake.record("response_url", v, true);
+            (StatusCode::OK, "ok").into_response()
+        }
+        Err(_) => {
+            fake.record("response_url", json!({"raw": String::from_utf8_lossy(&body)}), false);
+            (StatusCode::BAD_REQUEST, "invalid_payload").into_response()
+        }
     }
 }

@@ -4,5 +4,6 @@
 pub mod fake_athena;
 pub mod fake_bedrock;
 pub mod fake_slack;
+pub mod fake_socket_mode;
 pub mod lake;
 pub mod moto;
