@@ -20,6 +20,10 @@ use asklake::slack::memory::{MemorySlack, Method};
 use asklake::store::Store;
 use asklake::templates::Templates;
 
+/// The allocator `asklake` itself runs with (see `src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "../tests/api/support/moto.rs"]
 #[allow(dead_code)]
 mod moto;

@@ -273,8 +273,7 @@ pub async fn deps_from_config(config: &Config, slack: Arc<dyn SlackApi>) -> anyh
         crate::library::candidates::file_candidate(&candidates_file, &c.question, &c.sql, &c.asker, &c.summary)
             .map(drop)
     };
-    let mut deps =
-        Deps::new(asker, slack.clone(), store.clone()).with_candidates(Arc::new(CandidateFn(file)));
+    let mut deps = Deps::new(asker, slack.clone(), store.clone()).with_candidates(Arc::new(CandidateFn(file)));
     if let (false, Some(token)) = (config.slack.allowed_usergroups.is_empty(), &config.slack.bot_token) {
         let directory = crate::slack::usergroups::SlackUserGroups::new(&config.slack.api_url, token)
             .context("could not build the Slack client for user groups")?;

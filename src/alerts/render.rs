@@ -9,7 +9,7 @@ use slack_morphism::prelude::SlackMessageContent;
 use super::console::{cloudtrail_url, resource_id};
 use super::group::{AccountGroup, Alerted};
 use super::limits::{self, LimitError};
-use crate::slack::escape::{mrkdwn, truncate};
+use crate::slack::escape::truncate;
 use crate::templates::Templates;
 
 /// Events listed in the parent message; the rest go to the thread.
@@ -88,6 +88,52 @@ struct Line {
     note: String,
 }
 
+impl Line {
+    /// Escaped length of the line's text plus its formatting overhead.
+    fn escaped_len(&self) -> usize {
+        [&self.action, &self.resource, &self.actor, &self.time, &self.region, &self.note]
+            .iter()
+            .map(|s| escaped_len(s))
+            .sum::<usize>()
+            + 60
+    }
+}
+
+/// Characters of `text` after mrkdwn escaping (`&` → `&amp;`, `<`/`>` → `&lt;`/`&gt;`), without building it.
+fn escaped_len(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '&' => 5,
+            '<' | '>' => 4,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Splits lines (given by their escaped lengths) into sections within the per-section and per-message budgets;
+/// returns the index ranges of the sections that fit, in order.
+fn pack(lens: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut sections = Vec::new();
+    let (mut start, mut end, mut cur_len, mut total) = (0usize, 0usize, 0usize, 0usize);
+    for (i, &len) in lens.iter().enumerate() {
+        if total + len > MESSAGE_BUDGET && i > 0 {
+            break;
+        }
+        if i > start && (i - start == LINES_PER_SECTION || cur_len + len > SECTION_BUDGET) {
+            sections.push(start..i);
+            start = i;
+            cur_len = 0;
+        }
+        cur_len += len;
+        total += len;
+        end = i + 1;
+    }
+    if end > start {
+        sections.push(start..end);
+    }
+    sections
+}
+
 #[derive(Serialize)]
 struct CountLine {
     icon: &'static str,
@@ -122,16 +168,21 @@ impl Renderer {
     ) -> Result<RenderedGroup, RenderError> {
         let worst = g.worst();
         let n = g.events.len();
-        let head_sections = self.pack(&g.events[..n.min(PARENT_EVENTS)]);
-        let shown: usize = head_sections.iter().map(Vec::len).sum();
-        let (head, rest) = g.events.split_at(shown);
-        let remaining = rest.len();
+        // Each event's line is built once; packing only needs its escaped length.
+        let mut lines: Vec<Option<Line>> = g.events.iter().map(|e| Some(self.line(e))).collect();
+        let lens: Vec<usize> = lines.iter().flatten().map(Line::escaped_len).collect();
+        let mut take = |range: std::ops::Range<usize>| -> Vec<Line> {
+            lines[range].iter_mut().map(|l| l.take().expect("each line is placed once")).collect()
+        };
+        let head_sections = pack(&lens[..n.min(PARENT_EVENTS)]);
+        let shown: usize = head_sections.iter().map(|r| r.len()).sum();
+        let remaining = n - shown;
         let title = match kind {
             MessageKind::Digest => self.label("changes", "건의 변경"),
             MessageKind::Immediate => self.label("red events", "건의 위험 이벤트"),
         };
         let text = format!("{} {} ({}): {} {}", worst.icon(), g.route.name, g.account, n, title);
-        let sections: Vec<Vec<Line>> = head_sections.iter().map(|s| s.iter().map(|e| self.line(e)).collect()).collect();
+        let sections: Vec<Vec<Line>> = head_sections.iter().map(|r| take(r.clone())).collect();
         let more = (remaining > 0).then(|| {
             if self.korean {
                 format!("외 {remaining}건은 스레드에 있습니다")
@@ -153,59 +204,26 @@ impl Renderer {
             "sections": sections,
             "more": more,
         });
-        let parent =
-            self.finish("blocks/alert_digest.json.j2", &ctx, head.iter().map(|e| e.event.id.clone()).collect())?;
-        let mut chunks: Vec<Vec<Vec<&Alerted>>> = Vec::new();
-        let mut rest = rest;
-        while !rest.is_empty() {
-            let sections = self.pack(&rest[..rest.len().min(THREAD_EVENTS)]);
-            let used: usize = sections.iter().map(Vec::len).sum();
-            rest = &rest[used..];
-            chunks.push(sections);
+        let ids = |from: usize, to: usize| g.events[from..to].iter().map(|e| e.event.id.clone()).collect();
+        let parent = self.finish("blocks/alert_digest.json.j2", &ctx, ids(0, shown))?;
+        let mut chunks: Vec<Vec<std::ops::Range<usize>>> = Vec::new();
+        let mut start = shown;
+        while start < n {
+            let sections = pack(&lens[start..n.min(start + THREAD_EVENTS)]);
+            let used: usize = sections.iter().map(|r| r.len()).sum();
+            chunks.push(sections.into_iter().map(|r| r.start + start..r.end + start).collect());
+            start += used;
         }
         let parts = chunks.len();
         let mut thread = Vec::with_capacity(parts);
-        for (i, sections) in chunks.iter().enumerate() {
-            let lines: Vec<Vec<Line>> = sections.iter().map(|s| s.iter().map(|e| self.line(e)).collect()).collect();
+        for (i, sections) in chunks.into_iter().enumerate() {
+            let (from, to) = (sections[0].start, sections[sections.len() - 1].end);
+            let lines: Vec<Vec<Line>> = sections.into_iter().map(&mut take).collect();
             let text = format!("{} {} ({}) — {}/{parts}", worst.icon(), g.route.name, g.account, i + 1);
             let ctx = serde_json::json!({"text": text, "color": worst.color(), "sections": lines});
-            let ids = sections.iter().flatten().map(|e| e.event.id.clone()).collect();
-            thread.push(self.finish("blocks/alert_thread.json.j2", &ctx, ids)?);
+            thread.push(self.finish("blocks/alert_thread.json.j2", &ctx, ids(from, to))?);
         }
         Ok(RenderedGroup { parent, thread })
-    }
-
-    /// Splits events into sections within the per-section and per-message budgets; returns what fits.
-    fn pack<'a>(&self, events: &'a [Alerted]) -> Vec<Vec<&'a Alerted>> {
-        let mut sections: Vec<Vec<&Alerted>> = Vec::new();
-        let (mut cur, mut cur_len, mut total) = (Vec::new(), 0usize, 0usize);
-        for e in events {
-            let len = self.line_len(e);
-            if total + len > MESSAGE_BUDGET && !(sections.is_empty() && cur.is_empty()) {
-                break;
-            }
-            if !cur.is_empty() && (cur.len() == LINES_PER_SECTION || cur_len + len > SECTION_BUDGET) {
-                sections.push(std::mem::take(&mut cur));
-                cur_len = 0;
-            }
-            cur.push(e);
-            cur_len += len;
-            total += len;
-        }
-        if !cur.is_empty() {
-            sections.push(cur);
-        }
-        sections
-    }
-
-    /// Escaped length of a line plus formatting overhead.
-    fn line_len(&self, e: &Alerted) -> usize {
-        let l = self.line(e);
-        [&l.action, &l.resource, &l.actor, &l.time, &l.region, &l.note]
-            .iter()
-            .map(|s| mrkdwn(s).chars().count())
-            .sum::<usize>()
-            + 60
     }
 
     fn line(&self, e: &Alerted) -> Line {

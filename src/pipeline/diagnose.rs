@@ -157,8 +157,14 @@ fn replacement(name: &str, dialect: Dialect) -> Option<&'static str> {
         ("transform", "list_transform(list, x -> …)"),
         ("sequence", "generate_series(a, b)"),
         ("json_parse", "CAST(text AS JSON)"),
-        ("at_timezone", "event_time + INTERVAL '9' HOUR (shift UTC by the zone's offset; this engine has no time zones)"),
-        ("with_timezone", "event_time + INTERVAL '9' HOUR (shift UTC by the zone's offset; this engine has no time zones)"),
+        (
+            "at_timezone",
+            "event_time + INTERVAL '9' HOUR (shift UTC by the zone's offset; this engine has no time zones)",
+        ),
+        (
+            "with_timezone",
+            "event_time + INTERVAL '9' HOUR (shift UTC by the zone's offset; this engine has no time zones)",
+        ),
         ("day_of_week", "isodow(ts)"),
         ("week_of_year", "week(ts)"),
     ];

@@ -7,6 +7,6 @@ mod lake;
 mod library;
 mod pipeline;
 mod sample;
+mod serve;
 mod slack;
 mod slack_client;
-mod serve;

@@ -617,12 +617,7 @@ async fn a_trino_function_missing_in_duckdb_is_diagnosed_and_fixed_on_the_duckdb
     let first = answer.attempts[0].error.as_deref().unwrap_or_else(|| panic!("the first attempt fails: {answer:#?}"));
     assert!(first.contains("INTERVAL '9' HOUR"), "{first}");
     assert!(user_text(&bedrock.converse_requests()[1]).contains("DuckDB has no function `at_timezone`"));
-    assert!(
-        bedrock.converse_requests()[0]["system"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("at_timezone(ts, zone)")
-    );
+    assert!(bedrock.converse_requests()[0]["system"][0]["text"].as_str().unwrap().contains("at_timezone(ts, zone)"));
 }
 
 #[tokio::test]

@@ -194,9 +194,17 @@ async fn a_verified_question_is_answered_in_its_thread_and_a_thumbs_up_files_a_r
 #[tokio::test]
 async fn events_posted_to_serve_reach_the_accounts_channel_red_first_and_leave_the_queue() {
     let app = serve(|_| {}).await;
-    let root = cloudtrail_event("ev-root-1", "ConsoleLogin", json!({"type": "Root", "arn": format!("arn:aws:iam::{PROD}:root"), "accountId": PROD}));
-    let mut other = cloudtrail_event("ev-other-1", "ConsoleLogin", json!({"type": "IAMUser", "userName": "bob",
-        "arn": format!("arn:aws:iam::{PROD}:user/bob"), "accountId": PROD}));
+    let root = cloudtrail_event(
+        "ev-root-1",
+        "ConsoleLogin",
+        json!({"type": "Root", "arn": format!("arn:aws:iam::{PROD}:root"), "accountId": PROD}),
+    );
+    let mut other = cloudtrail_event(
+        "ev-other-1",
+        "ConsoleLogin",
+        json!({"type": "IAMUser", "userName": "bob",
+        "arn": format!("arn:aws:iam::{PROD}:user/bob"), "accountId": PROD}),
+    );
     other["account"] = json!("444455556666");
     other["detail"]["recipientAccountId"] = json!("444455556666");
 

@@ -328,7 +328,10 @@ fn get_results(inner: &Inner, body: &Value) -> Response {
 /// Trino's lambda functions under their DuckDB names (`transform(a, x -> …)` is `list_transform` there).
 fn trino_lambdas(sql: &str) -> String {
     static TRANSFORM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    TRANSFORM.get_or_init(|| regex::Regex::new(r"(?i)\btransform\s*\(").unwrap()).replace_all(sql, "list_transform(").into_owned()
+    TRANSFORM
+        .get_or_init(|| regex::Regex::new(r"(?i)\btransform\s*\(").unwrap())
+        .replace_all(sql, "list_transform(")
+        .into_owned()
 }
 
 /// Runs `sql` on the fixture DuckDB and turns errors into Trino-style reasons.
