@@ -11,7 +11,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/asklake-target}"
 DURATION="${DURATION:-15s}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get update && apt-get install -y wrk" >&2; exit 2; }
 
-cargo build --quiet --example slack_bench_server
+# Optimise asklake itself (dependencies already are in the dev profile) without the release profile's DuckDB rebuild.
+cargo build --quiet --example slack_bench_server --config 'profile.dev.package.asklake.opt-level=3'
 BIN="$CARGO_TARGET_DIR/debug/examples/slack_bench_server"
 WORK="$(mktemp -d)"
 SECRET="bench-signing-secret"

@@ -16,6 +16,10 @@ use asklake::startup::{Application, Deps};
 use asklake::store::Store;
 use tokio_util::sync::CancellationToken;
 
+/// The allocator `asklake` itself runs with (see `src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct InstantAsker;
 
 #[async_trait::async_trait]
