@@ -67,8 +67,13 @@ impl DenseIndex {
     async fn vectors(&self) -> Result<&Vec<(usize, Vec<f32>)>, EmbedError> {
         self.vectors
             .get_or_try_init(|| async {
-                let texts: Vec<(usize, &str)> =
-                    self.library.entries().iter().enumerate().flat_map(|(i, e)| e.texts().map(move |t| (i, t))).collect();
+                let texts: Vec<(usize, &str)> = self
+                    .library
+                    .entries()
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, e)| e.texts().map(move |t| (i, t)))
+                    .collect();
                 let mut distinct: Vec<&str> = texts.iter().map(|(_, t)| *t).collect();
                 distinct.sort_unstable();
                 distinct.dedup();

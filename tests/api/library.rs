@@ -147,8 +147,11 @@ fn library_check_exits_non_zero_naming_the_broken_entry() {
 fn library_check_names_an_entry_whose_sql_uses_an_unknown_column() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.toml"), entry_toml("fine", GOOD_SQL, "{ window = \"7d\" }")).unwrap();
-    std::fs::write(dir.path().join("bad.toml"), entry_toml("no-such-column", UNKNOWN_COLUMN_SQL, "{ window = \"7d\" }"))
-        .unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        entry_toml("no-such-column", UNKNOWN_COLUMN_SQL, "{ window = \"7d\" }"),
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
         .args(["library", "check"])
         .env("ASKLAKE_LIBRARY__DIR", dir.path())
@@ -164,8 +167,11 @@ fn library_check_names_an_entry_whose_sql_uses_an_unknown_column() {
 #[tokio::test]
 async fn the_server_refuses_to_start_on_an_invalid_library_naming_the_entry_and_the_reason() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bad.toml"), entry_toml("no-such-column", UNKNOWN_COLUMN_SQL, "{ window = \"7d\" }"))
-        .unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        entry_toml("no-such-column", UNKNOWN_COLUMN_SQL, "{ window = \"7d\" }"),
+    )
+    .unwrap();
     let mut config = asklake::config::Config::default();
     config.library.dir = dir.path().display().to_string();
     config.duckdb.path = crate::support::lake::shared_lake().path.clone();
