@@ -130,3 +130,65 @@ impl DenseIndex {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// An embedder that counts calls and either fails or answers after a delay.
+    struct Scripted {
+        calls: AtomicUsize,
+        delay: Duration,
+        fail: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl Embedder for Scripted {
+        fn model_id(&self) -> &str {
+            "scripted"
+        }
+        async fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
+            if self.fail {
+                return Err(EmbedError::Call("service unavailable".into()));
+            }
+            Ok(vec![text.len() as f32, 1.0])
+        }
+    }
+
+    fn index(delay: Duration, fail: bool) -> (Arc<Scripted>, DenseIndex) {
+        let embedder = Arc::new(Scripted { calls: AtomicUsize::new(0), delay, fail });
+        let library = Arc::new(Library::embedded().expect("embedded library"));
+        (embedder.clone(), DenseIndex::new(embedder, library))
+    }
+
+    #[tokio::test]
+    async fn a_working_model_scores_every_entry() {
+        let (_, dense) = index(Duration::ZERO, false);
+        let scores = dense.scores("was root used").await.expect("dense scores");
+        assert_eq!(scores.len(), Library::embedded().unwrap().entries().len());
+        assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
+    }
+
+    #[tokio::test]
+    async fn a_model_slower_than_the_budget_gives_no_dense_scores_in_time() {
+        let (_, dense) = index(Duration::from_secs(30), false);
+        let dense = dense.with_budget(Duration::from_millis(50));
+        let started = Instant::now();
+        assert_eq!(dense.scores("was root used").await, None);
+        assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn after_a_failure_the_model_is_left_alone_during_the_cooldown() {
+        let (embedder, dense) = index(Duration::ZERO, true);
+        assert_eq!(dense.scores("was root used").await, None);
+        let tried = embedder.calls.load(Ordering::SeqCst);
+        assert!(tried > 0);
+        assert_eq!(dense.scores("who opened ssh").await, None);
+        assert_eq!(embedder.calls.load(Ordering::SeqCst), tried, "no call during the cooldown");
+    }
+}
