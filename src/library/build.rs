@@ -23,7 +23,7 @@ pub fn embeddings_configured(config: &Config) -> bool {
 /// The retriever the question path uses, from `[library]` and `[llm]`.
 ///
 /// With embeddings configured, the library texts are embedded before this returns (read from
-/// `[library] embedding_cache_dir` after the first run). An embedding failure, now or while answering, is logged
+/// `[library] embedding_cache_dir` after the first run); questions are embedded per call and not cached. An embedding failure, now or while answering, is logged
 /// and retrieval falls back to lexical scores; it never fails the build or a question.
 ///
 /// # Errors
@@ -55,8 +55,9 @@ impl HybridRetriever {
             return Ok(me);
         }
         let bedrock = Arc::new(BedrockEmbedder::from_sdk_config(sdk, &config.llm));
-        let cached = CachedEmbedder::new(bedrock, &config.library.embedding_cache_dir);
-        let me = me.with_embedder(Arc::new(cached));
+        let cached = CachedEmbedder::new(bedrock.clone(), &config.library.embedding_cache_dir);
+        // Library vectors are cached on disk; questions are embedded fresh and never written down.
+        let me = me.with_embedders(Arc::new(cached), bedrock);
         let cache = config.library.embedding_cache_dir.display();
         match tokio::time::timeout(WARM_BUDGET, me.warm()).await {
             Ok(Ok(texts)) => tracing::info!(texts, %cache, "library embeddings ready"),

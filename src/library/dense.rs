@@ -32,6 +32,7 @@ pub enum DenseError {
 /// Library text vectors and the embedder that makes question vectors.
 pub struct DenseIndex {
     embedder: Arc<dyn Embedder>,
+    question_embedder: Option<Arc<dyn Embedder>>,
     library: Arc<Library>,
     vectors: tokio::sync::OnceCell<Vec<(usize, Vec<f32>)>>,
     failed_at: Mutex<Option<Instant>>,
@@ -43,11 +44,19 @@ impl DenseIndex {
     pub fn new(embedder: Arc<dyn Embedder>, library: Arc<Library>) -> Self {
         Self {
             embedder,
+            question_embedder: None,
             library,
             vectors: tokio::sync::OnceCell::new(),
             failed_at: Mutex::new(None),
             budget: QUESTION_BUDGET,
         }
+    }
+
+    /// Embeds questions with `embedder` instead (for example the uncached model, so questions are never written
+    /// to the library's disk cache).
+    pub fn with_question_embedder(mut self, embedder: Arc<dyn Embedder>) -> Self {
+        self.question_embedder = Some(embedder);
+        self
     }
 
     /// Sets how long a question may wait for dense scores.
@@ -95,7 +104,7 @@ impl DenseIndex {
 
     async fn try_scores(&self, question: &str) -> Result<Vec<f32>, EmbedError> {
         let texts = self.vectors().await?;
-        let q = self.embedder.embed(question).await?;
+        let q = self.question_embedder.as_ref().unwrap_or(&self.embedder).embed(question).await?;
         let mut best = vec![0.0f32; self.library.entries().len()];
         for (i, v) in texts {
             best[*i] = best[*i].max(cosine(&q, v).max(0.0));

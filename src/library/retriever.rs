@@ -140,6 +140,13 @@ impl HybridRetriever {
         self.with_dense(dense)
     }
 
+    /// Adds dense embeddings with library texts embedded by `texts` (typically cached on disk) and questions by
+    /// `questions` (typically uncached).
+    pub fn with_embedders(self, texts: Arc<dyn Embedder>, questions: Arc<dyn Embedder>) -> Self {
+        let dense = DenseIndex::new(texts, self.library.clone()).with_question_embedder(questions);
+        self.with_dense(dense)
+    }
+
     /// Adds a prepared dense index (for a custom time budget).
     pub fn with_dense(mut self, dense: DenseIndex) -> Self {
         self.dense = Some(dense);

@@ -482,6 +482,7 @@ mod configured_retriever {
 
         let ranked = second.rank("did somebody use root creds").await;
         assert_eq!(embedding_calls(&bedrock), texts + 1, "a question costs one embedding call");
+        assert_eq!(cached_files(cache.path()), texts, "questions are not written to the cache");
         let top = ranked[0];
         let dense = top.dense.expect("dense scores are fused in");
         assert!((top.score - (0.5 * top.lexical + 0.5 * dense)).abs() < 1e-5, "{top:?}");
