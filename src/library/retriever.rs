@@ -147,8 +147,7 @@ impl HybridRetriever {
         self.with_dense(dense)
     }
 
-    /// Adds a prepared dense index (for a custom time budget).
-    pub fn with_dense(mut self, dense: DenseIndex) -> Self {
+    fn with_dense(mut self, dense: DenseIndex) -> Self {
         self.dense = Some(dense);
         self
     }
