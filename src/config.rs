@@ -191,7 +191,7 @@ pub struct LlmConfig {
     pub openai_base_url: String,
     /// API key for the OpenAI-compatible server.
     pub openai_api_key: Option<SecretString>,
-    /// Bedrock embedding model for library retrieval (empty = lexical retrieval only).
+    /// Bedrock embedding model for library retrieval, used with `provider = "bedrock"` (empty = lexical only).
     pub embedding_model_id: String,
 }
 

@@ -8,7 +8,7 @@ use aws_sdk_bedrockruntime::primitives::Blob;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::Config;
+use crate::config::{Config, LlmConfig};
 
 /// Why an embedding could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -55,20 +55,19 @@ impl BedrockEmbedder {
         Self { client, model_id: model_id.into() }
     }
 
-    /// Builds a client from `[aws]` and `[llm]` (region, endpoint override, profile).
+    /// Builds a client from `[aws]` and `[llm]` (region, profile, endpoint overrides), like the Converse client.
     pub async fn from_config(config: &Config) -> Self {
-        let region = if config.llm.region.is_empty() { &config.aws.region } else { &config.llm.region };
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).region(aws_config::Region::new(region.clone()));
-        if !config.aws.profile.is_empty() {
-            loader = loader.profile_name(&config.aws.profile);
+        let sdk = crate::llm::aws::sdk_config(&config.aws, &config.llm.region).await;
+        Self::from_sdk_config(&sdk, &config.llm)
+    }
+
+    /// Builds a client from an already loaded SDK config and `[llm]` (its endpoint override and embedding model).
+    pub fn from_sdk_config(sdk: &aws_config::SdkConfig, llm: &LlmConfig) -> Self {
+        let mut builder = aws_sdk_bedrockruntime::config::Builder::from(sdk);
+        if !llm.endpoint_url.is_empty() {
+            builder = builder.endpoint_url(&llm.endpoint_url);
         }
-        let shared = loader.load().await;
-        let mut builder = aws_sdk_bedrockruntime::config::Builder::from(&shared);
-        if !config.llm.endpoint_url.is_empty() {
-            builder = builder.endpoint_url(&config.llm.endpoint_url);
-        }
-        Self::new(aws_sdk_bedrockruntime::Client::from_conf(builder.build()), &config.llm.embedding_model_id)
+        Self::new(aws_sdk_bedrockruntime::Client::from_conf(builder.build()), &llm.embedding_model_id)
     }
 }
 

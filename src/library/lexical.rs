@@ -4,11 +4,16 @@
 //! its whole bag of texts and tags (helps questions that mix words from several paraphrases).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::text::{char_ngrams, content_words};
+
+/// A hash map with a fixed hasher: sums over it run in the same order in every index, so two indexes over the
+/// same library give bit-identical scores.
+type Map<V> = HashMap<String, V, BuildHasherDefault<DefaultHasher>>;
 
 /// Weight of word cosine vs character n-gram cosine within one text.
 const WORD_WEIGHT: f32 = 0.45;
@@ -103,19 +108,19 @@ pub fn fold_synonyms(normalized: &str) -> String {
 
 #[derive(Debug, Clone, Default)]
 struct Vector {
-    weights: HashMap<String, f32>,
+    weights: Map<f32>,
     norm: f32,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Idf {
-    idf: HashMap<String, f32>,
+    idf: Map<f32>,
     unseen: f32,
 }
 
 impl Idf {
     fn build<'a>(docs: impl Iterator<Item = &'a Vec<String>>) -> Self {
-        let mut df: HashMap<String, f32> = HashMap::new();
+        let mut df: Map<f32> = Map::default();
         let mut n = 0.0f32;
         for doc in docs {
             n += 1.0;
@@ -131,11 +136,11 @@ impl Idf {
     }
 
     fn vector(&self, features: &[String]) -> Vector {
-        let mut tf: HashMap<String, f32> = HashMap::new();
+        let mut tf: Map<f32> = Map::default();
         for f in features {
             *tf.entry(f.clone()).or_default() += 1.0;
         }
-        let weights: HashMap<String, f32> = tf
+        let weights: Map<f32> = tf
             .into_iter()
             .map(|(f, c)| {
                 let w = (1.0 + c.ln()) * self.idf.get(&f).copied().unwrap_or(self.unseen);

@@ -1,4 +1,5 @@
-//! Loading the library from the embedded `prompts/library/` files or a folder, with whole-library validation.
+//! Loading the library from the embedded `prompts/library/` files or a folder, with whole-library validation:
+//! unique ids, per-entry checks, and every entry's SQL validated against the table catalog.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -6,6 +7,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::entry::Entry;
+use super::params;
+use crate::catalog::{Binding, Catalog};
 use crate::config::LibraryConfig;
 
 /// One problem with one entry.
@@ -108,17 +111,20 @@ impl Library {
         if located.is_empty() {
             return Err(LibraryError::Empty(origin.to_string()));
         }
-        let problems = validate(&located);
-        if !problems.is_empty() {
-            return Err(LibraryError::Invalid(problems));
-        }
-        Ok(Self { entries: located.into_iter().map(|(_, e)| e).collect() })
+        Self::validated(located)
     }
 
     /// Builds a library from entries already in memory (validated the same way).
     pub fn from_entries(entries: Vec<Entry>) -> Result<Self, LibraryError> {
-        let located: Vec<_> = entries.into_iter().map(|e| ("(memory)".to_string(), e)).collect();
-        let problems = validate(&located);
+        Self::validated(entries.into_iter().map(|e| ("(memory)".to_string(), e)).collect())
+    }
+
+    fn validated(located: Vec<(String, Entry)>) -> Result<Self, LibraryError> {
+        let catalog = Catalog::embedded().map_err(|e| LibraryError::File {
+            file: "embedded prompts/catalog.toml".into(),
+            message: format!("the table catalog does not load, so entries cannot be checked: {e:#}"),
+        })?;
+        let problems = validate(&located, &catalog);
         if !problems.is_empty() {
             return Err(LibraryError::Invalid(problems));
         }
@@ -136,7 +142,7 @@ impl Library {
     }
 }
 
-fn validate(located: &[(String, Entry)]) -> Vec<EntryProblem> {
+fn validate(located: &[(String, Entry)], catalog: &Catalog) -> Vec<EntryProblem> {
     let mut problems = Vec::new();
     let mut first_seen: BTreeMap<&str, &str> = BTreeMap::new();
     for (n, (file, entry)) in located.iter().enumerate() {
@@ -147,9 +153,25 @@ fn validate(located: &[(String, Entry)]) -> Vec<EntryProblem> {
         {
             push(format!("duplicate id (also defined in {other})"));
         }
-        for reason in entry.problems() {
+        let own = entry.problems();
+        if own.is_empty()
+            && let Some(reason) = catalog_problem(entry, catalog)
+        {
+            push(reason);
+        }
+        for reason in own {
             push(reason);
         }
     }
     problems
+}
+
+/// Why the entry's SQL (rendered with defaults and example values) is refused by the query validator: unknown
+/// tables or columns, functions that are not allowed, anything the pipeline would refuse at run time.
+fn catalog_problem(entry: &Entry, catalog: &Catalog) -> Option<String> {
+    let sql = params::render(&entry.sql, &params::defaults_with_examples(entry, chrono::Utc::now())).ok()?;
+    // The sample-lake binding provides every logical table; the check is about the logical SQL, not an engine.
+    crate::pipeline::validate::validate(&sql, catalog, &Binding::DuckDbSampleLake, u64::MAX)
+        .err()
+        .map(|e| format!("SQL does not validate against the catalog: {e}"))
 }

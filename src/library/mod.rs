@@ -34,6 +34,9 @@
 //! texts and tags, each a blend of word and character-n-gram TF-IDF cosines; relative time phrases and slot values
 //! (IPs, ARNs, account ids) are left out of similarity, so "…yesterday" matches the entry as well as "…". With
 //! embeddings the score is 0.5 × lexical + 0.5 × the best dense cosine (untuned: no Bedrock access here).
+//! Embeddings are used when `[llm] provider = "bedrock"` and `[llm] embedding_model_id` is set
+//! ([`retriever_from_config`]); library vectors are cached on disk, and an embedding failure makes retrieval
+//! lexical for a while ([`dense`]) instead of failing the question.
 //!
 //! Tuning, done on tuning data only (`benches/library.rs` prints it): leave-one-out over the library's own
 //! paraphrases (each scored against an index without it), near-exact variants of library texts (a time phrase or
@@ -44,8 +47,10 @@
 //! A short-circuit also needs every required parameter resolved and nothing in the question the entry cannot
 //! take (an IP, account, principal, port or region it does not declare, or a date it cannot resolve).
 
+pub mod build;
 pub mod candidates;
 pub mod cli;
+pub mod dense;
 pub mod embed;
 pub mod entry;
 pub mod eval;
@@ -59,6 +64,7 @@ pub mod text;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use build::retriever_from_config;
 pub use entry::Entry;
 pub use load::{Library, LibraryError};
 pub use retriever::HybridRetriever;

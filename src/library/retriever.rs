@@ -6,14 +6,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::embed::{CachedEmbedder, Embedder, cosine};
+use super::dense::DenseIndex;
+use super::embed::Embedder;
 use super::entry::Entry;
 use super::extract::{Slots, extract};
 use super::lexical::LexicalIndex;
 use super::params::{self, ParamKind, Values, Window};
 use super::text::is_hangul;
 use super::{Example, Library, Retrieval, Retriever};
-use crate::config::Config;
 
 /// Weight of the dense cosine in the fused score when embeddings are available.
 const DENSE_WEIGHT: f32 = 0.5;
@@ -98,16 +98,11 @@ pub fn render_for_example(entry: &Entry, res: &Resolution, now: DateTime<Utc>) -
     params::render(&entry.sql, &values).unwrap_or_else(|_| entry.sql.clone())
 }
 
-struct Dense {
-    embedder: Arc<dyn Embedder>,
-    texts: tokio::sync::OnceCell<Vec<(usize, Vec<f32>)>>,
-}
-
 /// Lexical + optional dense retrieval over a [`Library`].
 pub struct HybridRetriever {
     library: Arc<Library>,
     index: LexicalIndex,
-    dense: Option<Dense>,
+    dense: Option<DenseIndex>,
     threshold: f32,
     top_k: usize,
 }
@@ -137,21 +132,40 @@ impl HybridRetriever {
         Self { library: Arc::new(library), index, dense: None, threshold, top_k }
     }
 
-    /// Adds dense embeddings (fused with the lexical score).
-    pub fn with_embedder(mut self, embedder: Arc<dyn Embedder>) -> Self {
-        self.dense = Some(Dense { embedder, texts: tokio::sync::OnceCell::new() });
+    /// Adds dense embeddings (fused with the lexical score); library texts are embedded on first use or [`warm`].
+    ///
+    /// [`warm`]: HybridRetriever::warm
+    pub fn with_embedder(self, embedder: Arc<dyn Embedder>) -> Self {
+        let dense = DenseIndex::new(embedder, self.library.clone());
+        self.with_dense(dense)
+    }
+
+    /// Adds dense embeddings with library texts embedded by `texts` (typically cached on disk) and questions by
+    /// `questions` (typically uncached).
+    pub fn with_embedders(self, texts: Arc<dyn Embedder>, questions: Arc<dyn Embedder>) -> Self {
+        let dense = DenseIndex::new(texts, self.library.clone()).with_question_embedder(questions);
+        self.with_dense(dense)
+    }
+
+    fn with_dense(mut self, dense: DenseIndex) -> Self {
+        self.dense = Some(dense);
         self
     }
 
-    /// The configured library and settings; embeddings when `[llm] embedding_model_id` is set.
-    pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
-        let library = Library::from_config(&config.library)?;
-        let me = Self::new(library, config.library.short_circuit_threshold, config.library.top_k);
-        if config.llm.embedding_model_id.trim().is_empty() {
-            return Ok(me);
+    /// Embeds every library text now when embeddings are configured; returns how many texts have vectors.
+    ///
+    /// # Errors
+    /// When the embedding model fails; retrieval stays lexical until embeddings work.
+    pub async fn warm(&self) -> Result<usize, super::embed::EmbedError> {
+        match &self.dense {
+            Some(dense) => dense.warm().await,
+            None => Ok(0),
         }
-        let bedrock = Arc::new(super::embed::BedrockEmbedder::from_config(config).await);
-        Ok(me.with_embedder(Arc::new(CachedEmbedder::new(bedrock, &config.library.embedding_cache_dir))))
+    }
+
+    /// Whether dense embeddings are configured (they may still be unavailable at run time).
+    pub fn has_embeddings(&self) -> bool {
+        self.dense.is_some()
     }
 
     /// The library served.
@@ -164,45 +178,13 @@ impl HybridRetriever {
         self.threshold
     }
 
-    async fn dense_scores(&self, question: &str) -> Option<Vec<f32>> {
-        let dense = self.dense.as_ref()?;
-        let texts = dense
-            .texts
-            .get_or_try_init(|| async {
-                let mut out = Vec::new();
-                for (i, entry) in self.library.entries().iter().enumerate() {
-                    for text in entry.texts() {
-                        out.push((i, dense.embedder.embed(text).await?));
-                    }
-                }
-                Ok::<_, super::embed::EmbedError>(out)
-            })
-            .await;
-        let texts = match texts {
-            Ok(t) => t,
-            Err(err) => {
-                tracing::warn!(error = %err, "library embeddings unavailable; using lexical retrieval only");
-                return None;
-            }
-        };
-        let q = match dense.embedder.embed(question).await {
-            Ok(q) => q,
-            Err(err) => {
-                tracing::warn!(error = %err, "question embedding failed; using lexical retrieval only");
-                return None;
-            }
-        };
-        let mut best = vec![0.0f32; self.library.entries().len()];
-        for (i, v) in texts {
-            best[*i] = best[*i].max(cosine(&q, v).max(0.0));
-        }
-        Some(best)
-    }
-
     /// Every entry scored for `question`, best first.
     pub async fn rank(&self, question: &str) -> Vec<Scored> {
         let lexical = self.index.scores(question);
-        let dense = self.dense_scores(question).await;
+        let dense = match &self.dense {
+            Some(d) => d.scores(question).await,
+            None => None,
+        };
         let mut out: Vec<Scored> = lexical
             .iter()
             .enumerate()
