@@ -60,7 +60,7 @@ async fn check(config: &Config) -> anyhow::Result<ExitCode> {
         }
     };
     println!("{} entries validated (ids, fields, parameters, SQL against the catalog)", library.entries().len());
-    ensure_sample_lake(config).await?;
+    crate::pipeline::cli::ensure_sample_lake(config).await?;
     let engine = crate::engines::from_config(config).context("cannot run entries: the engine is not available")?;
     let mut failed = 0;
     for entry in library.entries() {
@@ -75,30 +75,6 @@ async fn check(config: &Config) -> anyhow::Result<ExitCode> {
     let total = library.entries().len();
     println!("\n{} of {total} entries ran on {}; {failed} failed.", total - failed, engine.name());
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-/// Generates the default sample lake when DuckDB is bound to a sample lake file that does not exist yet.
-async fn ensure_sample_lake(config: &Config) -> anyhow::Result<()> {
-    use crate::config::{DuckDbSource, EngineKind};
-    let path = config.duckdb.path.clone();
-    if config.engine.kind != EngineKind::Duckdb || config.duckdb.source != DuckDbSource::SampleLake || path.exists() {
-        return Ok(());
-    }
-    println!("no sample lake at {}; generating one (about a minute)…", path.display());
-    let opts = crate::sample::GenerateOptions {
-        out: path.clone(),
-        rows: 200_000,
-        seed: 42,
-        now: Utc::now(),
-        parquet_dir: None,
-        cloudtrail_dir: None,
-        force: false,
-    };
-    crate::telemetry::spawn_blocking_in_span(move || crate::sample::generate(&opts))
-        .await
-        .context("the sample generator task stopped unexpectedly")?
-        .with_context(|| format!("could not generate the sample lake at {}", path.display()))?;
-    Ok(())
 }
 
 async fn matches(config: &Config, question: &str) -> anyhow::Result<ExitCode> {

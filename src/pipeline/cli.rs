@@ -13,7 +13,6 @@ use super::{Answer, Asker, Outcome, Pipeline, PipelineParts, Progress, ProgressS
 use crate::catalog::Catalog;
 use crate::config::{Config, DuckDbSource, EngineKind};
 use crate::engines::{QueryResult, human_bytes};
-use crate::library::Retriever;
 use crate::templates::Templates;
 
 /// Rows printed in the terminal table.
@@ -57,21 +56,10 @@ pub async fn build_with(config: &Config, llm: Option<Arc<dyn crate::llm::Llm>>) 
         catalog: Arc::new(catalog),
         engine,
         llm,
-        retriever: retriever(config)?,
+        retriever: crate::library::retriever_from_config(config).await?,
         templates: Templates::embedded(),
         llm_timeout: Duration::from_secs(config.llm.timeout_secs.max(1)),
     }))
-}
-
-/// The verified-query retriever over the configured library (lexical; embeddings when configured are not wired here yet).
-fn retriever(config: &Config) -> anyhow::Result<Arc<dyn Retriever>> {
-    let library =
-        crate::library::Library::from_config(&config.library).context("could not load the verified query library")?;
-    Ok(Arc::new(crate::library::HybridRetriever::new(
-        library,
-        config.library.short_circuit_threshold,
-        config.library.top_k,
-    )))
 }
 
 /// Generates the sample lake with default options when DuckDB is bound to a missing sample lake file.

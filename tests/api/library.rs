@@ -176,7 +176,7 @@ async fn the_server_refuses_to_start_on_an_invalid_library_naming_the_entry_and_
     config.library.dir = dir.path().display().to_string();
     config.duckdb.path = crate::support::lake::shared_lake().path.clone();
 
-    let serve = asklake::startup::build_asker(&config).await.err().expect("serve must not start");
+    let serve = asklake::pipeline::cli::build(&config).await.err().expect("serve must not start");
     let serve = format!("{serve:#}");
     let retriever = asklake::library::retriever_from_config(&config).await.err().expect("no retriever is built");
     let retriever = format!("{retriever:#}");
