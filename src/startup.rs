@@ -233,7 +233,11 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// The Slack Web API client `serve` and `alerts drain` use.
+/// The Slack Web API client `serve` and `alerts drain` use, with the production [`ClientPolicy`] — the only
+/// retry budget (a try plus three retries, Retry-After honoured up to 30 s) and the only per-channel pacing
+/// (~1 message/s). In `serve` the answers and the change feed share it, so they share each channel's pace.
+///
+/// [`ClientPolicy`]: crate::slack::client::ClientPolicy
 ///
 /// # Errors
 /// When `[slack] bot_token` is missing or the client cannot be built.
@@ -273,8 +277,7 @@ pub async fn deps_from_config(config: &Config, slack: Arc<dyn SlackApi>) -> anyh
         crate::library::candidates::file_candidate(&candidates_file, &c.question, &c.sql, &c.asker, &c.summary)
             .map(drop)
     };
-    let mut deps =
-        Deps::new(asker, slack.clone(), store.clone()).with_candidates(Arc::new(CandidateFn(file)));
+    let mut deps = Deps::new(asker, slack.clone(), store.clone()).with_candidates(Arc::new(CandidateFn(file)));
     if let (false, Some(token)) = (config.slack.allowed_usergroups.is_empty(), &config.slack.bot_token) {
         let directory = crate::slack::usergroups::SlackUserGroups::new(&config.slack.api_url, token)
             .context("could not build the Slack client for user groups")?;
