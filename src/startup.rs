@@ -233,7 +233,11 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// The Slack Web API client `serve` and `alerts drain` use.
+/// The Slack Web API client `serve` and `alerts drain` use, with the production [`ClientPolicy`] — the only
+/// retry budget (a try plus three retries, Retry-After honoured up to 30 s) and the only per-channel pacing
+/// (~1 message/s). In `serve` the answers and the change feed share it, so they share each channel's pace.
+///
+/// [`ClientPolicy`]: crate::slack::client::ClientPolicy
 ///
 /// # Errors
 /// When `[slack] bot_token` is missing or the client cannot be built.

@@ -7,7 +7,6 @@ use anyhow::Context;
 
 use super::group::Routing;
 use super::narrative::Narrator;
-use super::post::{PostSettings, Poster};
 use super::queue::{AlertQueue, EmbeddedQueue};
 use super::render::Renderer;
 use super::rules::Rules;
@@ -48,7 +47,8 @@ pub async fn queue(config: &Config, store: &Store, wait: Duration) -> anyhow::Re
     })
 }
 
-/// A worker from config and the given seams.
+/// A worker from config and the given seams. `slack` paces and retries (see `startup::build_slack`); the worker
+/// does neither.
 pub fn worker(
     config: &Config,
     queue: Arc<dyn AlertQueue>,
@@ -60,7 +60,7 @@ pub fn worker(
     let rules = Rules::load(&config.alerts.rules_file).context("could not load alert rules")?;
     Ok(Worker::new(
         queue,
-        Poster::new(slack, PostSettings::default()),
+        slack,
         store,
         rules,
         Routing::from_config(&config.alerts),

@@ -77,7 +77,7 @@ async fn drain(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     Ok(if out.failed_posts > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-/// The Slack Web API client for the CLI. Wired to `src/slack/client.rs` once the lead's client is merged.
+/// The Slack Web API client for the CLI: the same retrying, pacing client `serve` uses.
 fn slack_client(config: &Config) -> anyhow::Result<Arc<dyn crate::slack::api::SlackApi>> {
     crate::startup::build_slack(config)
 }

@@ -7,7 +7,8 @@
 //! - [`group`]: per-account grouping, counts and routing.
 //! - [`render`], [`limits`], [`console`]: Block Kit messages within Slack limits, console links.
 //! - [`redact`], [`narrative`]: the summary line (deterministic, or a model over redacted events).
-//! - [`post`], [`worker`]: paced posting and the drain loop; [`http`]: `POST /events`; [`sns`]: `POST /sns`.
+//! - [`worker`]: the drain loop, posting each message once through the Slack client (which alone retries and
+//!   paces); [`post`]: a no-op shim kept for `benches/alerts.rs`; [`http`]: `POST /events`; [`sns`]: `POST /sns`.
 //! - [`cli`]: `asklake alerts drain|preview`; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
 
 pub mod build;

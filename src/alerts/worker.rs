@@ -13,11 +13,10 @@ use super::classify::classify;
 use super::envelope::parse_body;
 use super::group::{AccountGroup, Alerted, Routing, group};
 use super::narrative::{Narrator, narrative};
-use super::post::Poster;
 use super::queue::{AlertQueue, QueueMessage};
 use super::render::{MessageKind, RenderedGroup, Renderer};
 use super::rules::{Rules, Severity, Verdict};
-use crate::slack::api::OutgoingMessage;
+use crate::slack::api::{OutgoingMessage, SlackApi};
 use crate::store::Store;
 
 /// Namespace of CloudTrail eventIDs in the seen-ids table.
@@ -74,7 +73,7 @@ pub struct DrainOutcome {
     pub unparseable: usize,
     /// Slack messages posted (parents, copies and thread replies).
     pub posts: usize,
-    /// Slack posts that failed after retries.
+    /// Slack posts that failed (after the client's retries).
     pub failed_posts: usize,
     /// Queue messages deleted.
     pub deleted: usize,
@@ -85,7 +84,7 @@ pub struct DrainOutcome {
 /// The change-feed worker.
 pub struct Worker {
     queue: Arc<dyn AlertQueue>,
-    poster: Poster,
+    slack: Arc<dyn SlackApi>,
     store: Store,
     rules: Rules,
     routing: Routing,
@@ -118,11 +117,13 @@ struct Batch {
 }
 
 impl Worker {
-    /// Builds a worker from its parts.
+    /// Builds a worker from its parts. `slack` is the one layer that retries and paces posts (the production
+    /// [`SlackWebClient`](crate::slack::client::SlackWebClient)); the worker posts each message once and gives its
+    /// queue messages back when a post fails.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         queue: Arc<dyn AlertQueue>,
-        poster: Poster,
+        slack: Arc<dyn SlackApi>,
         store: Store,
         rules: Rules,
         routing: Routing,
@@ -130,7 +131,7 @@ impl Worker {
         narrator: Option<Arc<dyn Narrator>>,
         settings: WorkerSettings,
     ) -> Self {
-        Self { queue, poster, store, rules, routing, renderer, narrator, settings, held: Default::default() }
+        Self { queue, slack, store, rules, routing, renderer, narrator, settings, held: Default::default() }
     }
 
     /// Drains what is queued now: red events immediately, then one digest per account; deletes what was posted.
@@ -270,7 +271,7 @@ impl Worker {
             thread_ts: None,
             content: rendered.parent.content.clone(),
         };
-        let parent = match self.poster.post(&parent_msg).await {
+        let parent = match self.slack.post_message(&parent_msg).await {
             Ok(p) => p,
             Err(e) => {
                 warn!(account = %g.account, error = %e, "alert not posted; its messages go back to the queue");
@@ -284,7 +285,7 @@ impl Worker {
             g.worst() == Severity::Red && !g.route.red_channel.is_empty() && g.route.red_channel != g.route.channel;
         if red_copy {
             let copy = OutgoingMessage { channel: g.route.red_channel.clone(), ..parent_msg };
-            match self.poster.post(&copy).await {
+            match self.slack.post_message(&copy).await {
                 Ok(_) => out.posts += 1,
                 Err(e) => warn!(error = %e, "copy to the red channel failed"),
             }
@@ -295,7 +296,7 @@ impl Worker {
                 thread_ts: Some(parent.ts.clone()),
                 content: reply.content,
             };
-            match self.poster.post(&msg).await {
+            match self.slack.post_message(&msg).await {
                 Ok(_) => {
                     out.posts += 1;
                     self.mark(&reply.event_ids, posted, out);

@@ -15,6 +15,13 @@ pub struct OutgoingMessage {
     pub content: SlackMessageContent,
 }
 
+impl OutgoingMessage {
+    /// A message in `channel`, in the thread `thread_ts` when given.
+    pub fn new(channel: &str, thread_ts: Option<&str>, content: SlackMessageContent) -> Self {
+        Self { channel: channel.to_owned(), thread_ts: thread_ts.map(str::to_owned), content }
+    }
+}
+
 /// Where a posted message landed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostedMessage {
@@ -33,15 +40,21 @@ pub enum SlackError {
         /// From the `Retry-After` header.
         retry_after: Option<Duration>,
     },
-    /// Slack answered `ok: false`.
+    /// Slack answered `ok: false`, or refused the request with an HTTP 4xx other than 429.
     #[error("Slack API error: {code}")]
     Api {
-        /// Slack's error code, e.g. `channel_not_found`.
+        /// Slack's error code, e.g. `channel_not_found` (`http_<status>` for a bare 4xx).
         code: String,
     },
-    /// Transport or server failure (5xx, connection refused, bad JSON).
+    /// No usable answer and no effect: connection refused or reset before a response, or an HTTP 5xx.
     #[error("Slack unreachable: {message}")]
     Transport {
+        /// Cause.
+        message: String,
+    },
+    /// Slack answered but the answer could not be read (e.g. a garbled 200): the call may have taken effect.
+    #[error("Slack's answer could not be read: {message}")]
+    Unreadable {
         /// Cause.
         message: String,
     },
@@ -51,11 +64,24 @@ impl SlackError {
     /// Whether trying again later can succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            SlackError::RateLimited { .. } | SlackError::Transport { .. } => true,
+            SlackError::RateLimited { .. } | SlackError::Transport { .. } | SlackError::Unreadable { .. } => true,
             SlackError::Api { code } => matches!(
                 code.as_str(),
                 "ratelimited" | "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
             ),
+        }
+    }
+
+    /// Whether the failed call demonstrably had no effect, so even a non-idempotent call (`chat.postMessage`) may
+    /// be sent again: a 429, a 5xx, no response at all, or an `ok: false` Slack documents as "nothing done".
+    /// `internal_error` and `fatal_error` are excluded: Slack says part of the operation may have succeeded.
+    pub fn had_no_effect(&self) -> bool {
+        match self {
+            SlackError::RateLimited { .. } | SlackError::Transport { .. } => true,
+            SlackError::Unreadable { .. } => false,
+            SlackError::Api { code } => {
+                matches!(code.as_str(), "ratelimited" | "service_unavailable" | "request_timeout")
+            }
         }
     }
 }

@@ -1,4 +1,8 @@
-//! `SlackApi` over the real slack-morphism Web API client: retries on 429 honouring Retry-After, per-channel pacing.
+//! `SlackApi` over the real slack-morphism Web API client, and the one place asklake retries and paces Slack calls:
+//! 429 waits out Retry-After, 5xx and lost connections back off, posts are paced per channel. Callers do not retry.
+//!
+//! A call that could post twice (`chat.postMessage`, `chat.postEphemeral`, `files.completeUploadExternal`) is sent
+//! again only when the failure shows it had no effect; an answer that cannot be read ends it (see [`Resend`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,7 +23,8 @@ use super::api::{OutgoingMessage, PostedMessage, SlackApi, SlackError};
 pub struct ClientPolicy {
     /// Retries after a 429 or a transient failure (the first try is not counted).
     pub max_retries: u32,
-    /// Longest `Retry-After` honoured before giving up on the call.
+    /// Longest `Retry-After` honoured: a longer one fails the call at once (the change feed then gives the
+    /// message back to its queue).
     pub max_retry_after: Duration,
     /// Delay before retrying a transient (5xx/transport) failure; doubles each time.
     pub transient_backoff: Duration,
@@ -31,7 +36,7 @@ impl Default for ClientPolicy {
     fn default() -> Self {
         Self {
             max_retries: 3,
-            max_retry_after: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(30),
             transient_backoff: Duration::from_millis(500),
             channel_interval: Duration::from_secs(1),
         }
@@ -93,8 +98,9 @@ impl SlackWebClient {
         }
     }
 
-    /// Runs `call` with retries: 429 waits for Retry-After, transient failures back off exponentially.
-    async fn with_retries<T, F, Fut>(&self, method: &'static str, mut call: F) -> Result<T, SlackError>
+    /// Runs `call` with retries: 429 waits for Retry-After, transient failures back off exponentially; a call that
+    /// is not safe to resend is retried only when the failure shows it had no effect.
+    async fn with_retries<T, F, Fut>(&self, method: &'static str, resend: Resend, mut call: F) -> Result<T, SlackError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, SlackClientError>>,
@@ -107,7 +113,7 @@ impl SlackWebClient {
                 Err(e) => map_error(e),
             };
             attempt += 1;
-            if attempt > self.policy.max_retries || !err.is_retryable() {
+            if attempt > self.policy.max_retries || !resend.allows(&err) {
                 warn!(method, attempt, error = %err, "slack call failed");
                 return Err(err);
             }
@@ -115,6 +121,7 @@ impl SlackWebClient {
                 SlackError::RateLimited { retry_after } => {
                     let d = retry_after.unwrap_or(Duration::from_secs(1));
                     if d > self.policy.max_retry_after {
+                        warn!(method, attempt, ?d, max = ?self.policy.max_retry_after, "slack asked to wait longer than we will; giving up");
                         return Err(err);
                     }
                     d
@@ -131,13 +138,35 @@ impl SlackWebClient {
     }
 }
 
+/// Whether a Web API call may be sent again after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// Sending it twice does no harm (`chat.update`, getting an upload URL, uploading the bytes).
+    Always,
+    /// Sending it twice could post twice: again only after a 429, a 5xx or no response at all.
+    IfNoEffect,
+}
+
+impl Resend {
+    /// Whether `err` allows another try of a call of this kind.
+    pub fn allows(self, err: &SlackError) -> bool {
+        err.is_retryable() && (self == Resend::Always || err.had_no_effect())
+    }
+}
+
 /// Maps slack-morphism's error into the seam's error, without response bodies (they may echo content).
 fn map_error(err: SlackClientError) -> SlackError {
     match err {
         SlackClientError::RateLimitError(e) => SlackError::RateLimited { retry_after: e.retry_after },
         SlackClientError::ApiError(e) => SlackError::Api { code: e.code },
-        SlackClientError::HttpError(e) => SlackError::Transport { message: format!("HTTP {}", e.status_code) },
-        other => SlackError::Transport { message: short_error(&other) },
+        SlackClientError::HttpError(e) if e.status_code.is_server_error() => {
+            SlackError::Transport { message: format!("HTTP {}", e.status_code) }
+        }
+        SlackClientError::HttpError(e) => SlackError::Api { code: format!("http_{}", e.status_code.as_u16()) },
+        // Connection refused or reset, before any response arrived.
+        e @ SlackClientError::HttpProtocolError(_) => SlackError::Transport { message: short_error(&e) },
+        // A response arrived but could not be read (bad JSON, truncated body): the call may have taken effect.
+        other => SlackError::Unreadable { message: short_error(&other) },
     }
 }
 
@@ -161,7 +190,8 @@ impl SlackApi for SlackWebClient {
             if let Some(ts) = &msg.thread_ts {
                 req = req.with_thread_ts(ts.clone().into());
             }
-            let resp = self.with_retries("chat.postMessage", || session.chat_post_message(&req)).await?;
+            let resp =
+                self.with_retries("chat.postMessage", Resend::IfNoEffect, || session.chat_post_message(&req)).await?;
             Ok(PostedMessage { channel: resp.channel.to_string(), ts: resp.ts.to_string() })
         }
         .instrument(span)
@@ -173,7 +203,7 @@ impl SlackApi for SlackWebClient {
         async {
             let session = self.client.open_session(&self.token);
             let req = SlackApiChatUpdateRequest::new(channel.to_owned().into(), content.clone(), ts.to_owned().into());
-            self.with_retries("chat.update", || session.chat_update(&req)).await.map(|_| ())
+            self.with_retries("chat.update", Resend::Always, || session.chat_update(&req)).await.map(|_| ())
         }
         .instrument(span)
         .await
@@ -188,7 +218,9 @@ impl SlackApi for SlackWebClient {
                 user.to_owned().into(),
                 content.clone(),
             );
-            self.with_retries("chat.postEphemeral", || session.chat_post_ephemeral(&req)).await.map(|_| ())
+            self.with_retries("chat.postEphemeral", Resend::IfNoEffect, || session.chat_post_ephemeral(&req))
+                .await
+                .map(|_| ())
         }
         .instrument(span)
         .await
@@ -206,11 +238,12 @@ impl SlackApi for SlackWebClient {
         async {
             let session = self.client.open_session(&self.token);
             let get = SlackApiFilesGetUploadUrlExternalRequest::new(filename.to_owned(), bytes.len());
-            let target =
-                self.with_retries("files.getUploadURLExternal", || session.get_upload_url_external(&get)).await?;
+            let target = self
+                .with_retries("files.getUploadURLExternal", Resend::Always, || session.get_upload_url_external(&get))
+                .await?;
             let upload =
                 SlackApiFilesUploadViaUrlRequest::new(target.upload_url.clone(), bytes, mime_for(filename).into());
-            self.with_retries("files.upload", || session.files_upload_via_url(&upload)).await?;
+            self.with_retries("files.upload", Resend::Always, || session.files_upload_via_url(&upload)).await?;
             let mut complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![
                 SlackApiFilesComplete::new(target.file_id.clone()).with_title(title.to_owned()),
             ])
@@ -218,9 +251,11 @@ impl SlackApi for SlackWebClient {
             if let Some(ts) = thread_ts {
                 complete = complete.with_thread_ts(ts.to_owned().into());
             }
-            self.with_retries("files.completeUploadExternal", || session.files_complete_upload_external(&complete))
-                .await
-                .map(|_| ())
+            self.with_retries("files.completeUploadExternal", Resend::IfNoEffect, || {
+                session.files_complete_upload_external(&complete)
+            })
+            .await
+            .map(|_| ())
         }
         .instrument(span)
         .await
@@ -234,5 +269,59 @@ fn mime_for(filename: &str) -> &'static str {
         "application/json"
     } else {
         "application/octet-stream"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+    use slack_morphism::errors::{
+        SlackClientHttpError, SlackClientHttpProtocolError, SlackRateLimitError, map_serde_error,
+    };
+
+    use super::*;
+
+    fn garbled() -> SlackClientError {
+        map_serde_error(serde_json::from_str::<serde_json::Value>("{\"ok\": tr").unwrap_err(), Some("{\"ok\": tr"))
+    }
+
+    #[test]
+    fn an_unreadable_answer_may_have_posted_so_only_idempotent_calls_try_again() {
+        let err = map_error(garbled());
+        assert!(matches!(err, SlackError::Unreadable { .. }), "{err:?}");
+        assert!(!Resend::IfNoEffect.allows(&err), "chat.postMessage must not post twice");
+        assert!(Resend::Always.allows(&err), "chat.update may be sent again");
+    }
+
+    #[test]
+    fn a_5xx_a_429_and_a_lost_connection_had_no_effect_and_are_retried_for_every_call() {
+        let failures = [
+            SlackClientError::HttpError(SlackClientHttpError::new(StatusCode::BAD_GATEWAY)),
+            SlackClientError::RateLimitError(SlackRateLimitError::new()),
+            SlackClientError::HttpProtocolError(SlackClientHttpProtocolError::new()),
+        ];
+        for e in failures {
+            let err = map_error(e);
+            assert!(Resend::IfNoEffect.allows(&err) && Resend::Always.allows(&err), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn a_bare_4xx_is_a_refusal_and_never_retried() {
+        let err = map_error(SlackClientError::HttpError(SlackClientHttpError::new(StatusCode::NOT_FOUND)));
+        assert_eq!(err, SlackError::Api { code: "http_404".into() });
+        assert!(!Resend::Always.allows(&err));
+    }
+
+    #[test]
+    fn internal_error_may_have_partly_succeeded_so_a_post_is_not_resent_but_an_edit_is() {
+        let err = SlackError::Api { code: "internal_error".into() };
+        assert!(!Resend::IfNoEffect.allows(&err));
+        assert!(Resend::Always.allows(&err));
+    }
+
+    #[test]
+    fn the_default_policy_paces_a_channel_to_about_one_message_a_second() {
+        assert_eq!(ClientPolicy::default().channel_interval, Duration::from_secs(1));
     }
 }

@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tracing::Instrument;
 
+use super::api::OutgoingMessage;
+use super::progress;
 use super::render::{self, Lang};
-use super::{poster, progress};
 use crate::pipeline::{Answer, Language, Outcome, Question, Turn};
 use crate::state::AppState;
 use crate::store::threads::{StoredAnswer, StoredResult};
@@ -54,7 +55,7 @@ async fn tell_asker(app: &AppState, ask: &Ask, text: &str) {
             Err(err) => tracing::warn!(error = format!("{err:#}"), "could not reply through response_url"),
         }
     }
-    if let Err(err) = poster::ephemeral(app.slack.as_ref(), &ask.channel, &ask.user, &render::plain(text)).await {
+    if let Err(err) = app.slack.post_ephemeral(&ask.channel, &ask.user, &render::plain(text)).await {
         tracing::warn!(error = %err, "could not tell the asker that the answer was not posted");
     }
 }
@@ -71,7 +72,9 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
         Some(ts) => ts.clone(),
         None => {
             let root = render::root(&app.templates, &ask.user, &ask.text)?;
-            let posted = poster::post(app.slack.as_ref(), &poster::message(&ask.channel, None, root))
+            let posted = app
+                .slack
+                .post_message(&OutgoingMessage::new(&ask.channel, None, root))
                 .await
                 .context("could not post the question message")?;
             posted.ts
@@ -79,7 +82,9 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
     };
     app.store.open_thread(&ask.channel, &thread_ts, &ask.user)?;
     let working = render::status(&app.templates, "⏳", working_text(lang))?;
-    let status = poster::post(app.slack.as_ref(), &poster::message(&ask.channel, Some(&thread_ts), working))
+    let status = app
+        .slack
+        .post_message(&OutgoingMessage::new(&ask.channel, Some(&thread_ts), working))
         .await
         .context("could not post the status message")?;
 
@@ -93,10 +98,11 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
     let content = render::answer(&app.templates, &result, &answer_id)?;
     let (icon, done) = final_status(&result, started.elapsed(), lang);
     let final_status = render::status(&app.templates, icon, &done)?;
-    if let Err(err) = poster::update(app.slack.as_ref(), &ask.channel, &status.ts, &final_status).await {
+    if let Err(err) = app.slack.update_message(&ask.channel, &status.ts, &final_status).await {
         tracing::warn!(error = %err, "could not mark the status message done");
     }
-    poster::post(app.slack.as_ref(), &poster::message(&ask.channel, Some(&thread_ts), content))
+    app.slack
+        .post_message(&OutgoingMessage::new(&ask.channel, Some(&thread_ts), content))
         .await
         .context("could not post the answer")?;
     remember(app, &ask, &thread_ts, &answer_id, &result)?;

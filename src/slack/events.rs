@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use super::access::Origin;
 use super::conversation::{self, Ask};
-use super::{commands, poster, render};
+use super::{commands, render};
 use crate::state::AppState;
 
 /// Namespace of Slack event ids in the store's seen-id table.
@@ -188,12 +188,12 @@ async fn resolve(app: &AppState, m: Incoming) -> anyhow::Result<Option<Ask>> {
     let is_dm = m.kind == Kind::DirectMessage || m.channel.starts_with('D');
     if let Err(denied) = app.access.check(Origin { user: &m.user, channel: &m.channel, is_dm }).await {
         tracing::info!(reason = %denied, "refused a question");
-        poster::ephemeral(app.slack.as_ref(), &m.channel, &m.user, &render::plain(denied.user_message())).await?;
+        app.slack.post_ephemeral(&m.channel, &m.user, &render::plain(denied.user_message())).await?;
         return Ok(None);
     }
     if commands::is_help(&m.text) {
         let help = render::help(&app.templates, commands::engine(app), app.access.allows_dms())?;
-        poster::ephemeral(app.slack.as_ref(), &m.channel, &m.user, &help).await?;
+        app.slack.post_ephemeral(&m.channel, &m.user, &help).await?;
         return Ok(None);
     }
     let history = thread.map(|t| t.history).unwrap_or_default();

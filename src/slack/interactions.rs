@@ -8,8 +8,9 @@ use slack_morphism::prelude::{SlackInteractionBlockActionsEvent, SlackInteractio
 use tracing::Instrument;
 
 use super::access::Origin;
+use super::api::OutgoingMessage;
 use super::hooks::Candidate;
-use super::{csv, poster, render};
+use super::{csv, render};
 use crate::state::AppState;
 use crate::store::feedback::Vote;
 use crate::store::threads::StoredAnswer;
@@ -67,7 +68,7 @@ pub fn dispatch(app: &AppState, event: SlackInteractionEvent) {
                 if let Err(err) = handle(&app2, &press).await {
                     tracing::error!(error = format!("{err:#}"), "button failed");
                     let text = render::plain("Sorry, that did not work. Please try again in a moment.");
-                    let _ = poster::ephemeral(app2.slack.as_ref(), &press.channel, &press.user, &text).await;
+                    let _ = app2.slack.post_ephemeral(&press.channel, &press.user, &text).await;
                 }
             }
             .instrument(span),
@@ -105,12 +106,12 @@ async fn handle(app: &AppState, press: &Press) -> anyhow::Result<()> {
     let slack = app.slack.as_ref();
     let is_dm = press.channel.starts_with('D');
     if let Err(denied) = app.access.check(Origin { user: &press.user, channel: &press.channel, is_dm }).await {
-        poster::ephemeral(slack, &press.channel, &press.user, &render::plain(denied.user_message())).await?;
+        slack.post_ephemeral(&press.channel, &press.user, &render::plain(denied.user_message())).await?;
         return Ok(());
     }
     let Some(answer) = app.store.answer(&press.answer_id)? else {
         let text = render::plain("That answer is no longer stored. Ask the question again to get fresh buttons.");
-        poster::ephemeral(slack, &press.channel, &press.user, &text).await?;
+        slack.post_ephemeral(&press.channel, &press.user, &text).await?;
         return Ok(());
     };
     match press.action.as_str() {
@@ -143,25 +144,24 @@ async fn vote(app: &AppState, press: &Press, answer: &StoredAnswer, vote: Vote) 
         (Vote::Up, None) => "Thanks, your vote is recorded.",
         (Vote::Down, _) => "Thanks, noted. Reply in the thread with what was wrong and asklake will try again.",
     };
-    poster::ephemeral(app.slack.as_ref(), &press.channel, &press.user, &render::plain(text)).await?;
+    app.slack.post_ephemeral(&press.channel, &press.user, &render::plain(text)).await?;
     Ok(())
 }
 
 async fn show_sql(app: &AppState, press: &Press, answer: &StoredAnswer) -> anyhow::Result<()> {
     let Some(sql) = &answer.sql else {
-        poster::ephemeral(app.slack.as_ref(), &press.channel, &press.user, &render::plain("This answer has no SQL."))
-            .await?;
+        app.slack.post_ephemeral(&press.channel, &press.user, &render::plain("This answer has no SQL.")).await?;
         return Ok(());
     };
     let content = render::sql(&app.templates, sql)?;
-    poster::post(app.slack.as_ref(), &poster::message(&answer.channel, Some(&answer.thread_ts), content)).await?;
+    app.slack.post_message(&OutgoingMessage::new(&answer.channel, Some(&answer.thread_ts), content)).await?;
     Ok(())
 }
 
 async fn download_csv(app: &AppState, press: &Press, answer: &StoredAnswer) -> anyhow::Result<()> {
     let Some(result) = answer.result.as_ref().filter(|r| !r.rows.is_empty()) else {
         let text = render::plain("This answer has no rows to download.");
-        poster::ephemeral(app.slack.as_ref(), &press.channel, &press.user, &text).await?;
+        app.slack.post_ephemeral(&press.channel, &press.user, &text).await?;
         return Ok(());
     };
     let bytes = csv::to_csv(result);

@@ -2,6 +2,9 @@
 //!
 //! The same handlers ([`commands::handle`], [`events::dispatch`], [`interactions::dispatch`]) serve HTTP
 //! (signed requests on `/slack/*`) and Socket Mode ([`socket`]).
+//!
+//! Every Web API call goes through the [`api::SlackApi`] seam; the production [`client`] is the one place that
+//! retries (429, 5xx, lost connections) and paces posts per channel, so nothing above it retries.
 
 pub mod access;
 pub mod api;
@@ -17,7 +20,6 @@ pub mod limits;
 #[cfg(feature = "test-util")]
 pub mod memory;
 pub mod metrics;
-pub mod poster;
 pub mod progress;
 pub mod render;
 pub mod respond;

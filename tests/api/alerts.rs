@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use asklake::alerts::group::Routing;
-use asklake::alerts::post::{PostSettings, Poster};
 use asklake::alerts::queue::{AlertQueue, EmbeddedQueue, QueueError, QueueMessage};
 use asklake::alerts::render::Renderer;
 use asklake::alerts::rules::Rules;
 use asklake::alerts::sqs::SqsQueue;
 use asklake::alerts::worker::{Worker, WorkerSettings};
 use asklake::config::{AccountRoute, AlertsConfig};
+use asklake::slack::api::SlackApi;
 use asklake::slack::client::{ClientPolicy, SlackWebClient};
 use asklake::store::Store;
 use asklake::templates::Templates;
@@ -23,10 +23,8 @@ use crate::support::moto;
 
 const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
 
-/// Attempts the worker's poster makes per message.
-const POST_ATTEMPTS: u32 = 3;
-
-/// The production client policy, with quick transient backoff and no channel pacing (the poster paces).
+/// The production client policy, with quick transient backoff and no channel pacing (pacing has its own test in
+/// `slack_client`).
 fn client_policy() -> ClientPolicy {
     ClientPolicy {
         transient_backoff: Duration::from_millis(10),
@@ -35,9 +33,10 @@ fn client_policy() -> ClientPolicy {
     }
 }
 
-/// Wire calls one message takes before the worker gives up on it: each poster attempt is a client call with retries.
+/// Wire calls one message takes before the worker gives up on it: the client's one try plus its retries, and
+/// nothing above the client retries again.
 fn wire_calls_per_failed_post() -> usize {
-    ((client_policy().max_retries + 1) * POST_ATTEMPTS) as usize
+    (client_policy().max_retries + 1) as usize
 }
 
 fn alerts_config() -> AlertsConfig {
@@ -51,12 +50,11 @@ fn alerts_config() -> AlertsConfig {
 
 fn worker(queue: Arc<dyn AlertQueue>, slack: &FakeSlack, store: Store, max_receives: u32, vis: Duration) -> Worker {
     let settings = WorkerSettings { receivers: 3, max_receives, visibility: vis, ..WorkerSettings::default() };
-    let post =
-        PostSettings { min_interval: Duration::ZERO, max_attempts: POST_ATTEMPTS, max_wait: Duration::from_secs(5) };
-    let client = SlackWebClient::new(&slack.api_url, &SecretString::from(BOT_TOKEN), client_policy()).unwrap();
+    let client: Arc<dyn SlackApi> =
+        Arc::new(SlackWebClient::new(&slack.api_url, &SecretString::from(BOT_TOKEN), client_policy()).unwrap());
     Worker::new(
         queue,
-        Poster::new(Arc::new(client), post),
+        client,
         store,
         Rules::defaults(),
         Routing::from_config(&alerts_config()),
@@ -129,7 +127,7 @@ async fn slack_429_and_500_mid_batch_lose_nothing_and_double_nothing() {
     let (client, url, queue) = sqs_setup("flaky", Duration::from_secs(60)).await;
     moto::send_all(&client, &url, &storm(300)).await;
     let slack = FakeSlack::start().await;
-    // Call 2 is rate limited (retried after Retry-After); from call 4 on, 500s exhaust one message's attempts.
+    // Call 2 is rate limited (retried after Retry-After); from call 4 on, 500s exhaust one message's budget.
     slack.fail_call("chat.postMessage", 2, Fault::RateLimited(1));
     for n in 4..4 + wire_calls_per_failed_post() {
         slack.fail_call("chat.postMessage", n, Fault::ServerError);
@@ -143,6 +141,32 @@ async fn slack_429_and_500_mid_batch_lose_nothing_and_double_nothing() {
     assert_eq!(second.failed_posts, 0, "{second:?}");
     assert!(sightings(&slack.posts(), 300).iter().all(|&n| n == 1), "nothing lost, nothing doubled");
     assert_eq!(first.alerted + second.alerted, 300);
+    assert_eq!(moto::depth(&client, &url).await, 0);
+}
+
+#[tokio::test]
+async fn a_429_storm_costs_each_message_one_try_plus_the_clients_retries_and_loses_nothing() {
+    let (client, url, queue) = sqs_setup("storm429", Duration::from_secs(60)).await;
+    moto::send_all(&client, &url, &storm(30)).await;
+    let slack = FakeSlack::start().await;
+    // Three digests (one per account), every try of each refused until the budget is spent; then Slack recovers.
+    let budget = wire_calls_per_failed_post();
+    slack.fail_next("chat.postMessage", Fault::RateLimited(0), 3 * budget);
+    let w = worker(queue, &slack, Store::in_memory().unwrap(), 5, Duration::from_secs(60));
+
+    let first = w.drain_once().await.unwrap();
+
+    let calls = slack.calls_of("chat.postMessage");
+    assert_eq!((first.failed_posts, first.alerted, first.released), (3, 0, 30), "{first:?}");
+    assert_eq!(calls.len(), 3 * budget, "at most 1 + max_retries calls per message: {calls:#?}");
+    let per_channel = |ch: &str| calls.iter().filter(|c| c.body["channel"] == ch).count();
+    assert!(["C_ACCT0", "C_ACCT1", "C_ACCT2"].iter().all(|ch| per_channel(ch) == budget));
+    assert!(slack.posts().is_empty());
+
+    let second = w.drain_once().await.unwrap();
+
+    assert_eq!((second.failed_posts, second.alerted), (0, 30), "{second:?}");
+    assert!(sightings(&slack.posts(), 30).iter().all(|&n| n == 1), "nothing lost, nothing doubled");
     assert_eq!(moto::depth(&client, &url).await, 0);
 }
 

@@ -405,6 +405,25 @@ async fn a_429_with_retry_after_on_the_answer_post_is_waited_out_and_the_answer_
 }
 
 #[tokio::test]
+async fn a_5xx_storm_on_the_answer_post_costs_one_client_budget_and_the_asker_is_told() {
+    let app = spawn_app().await;
+    // Calls 1 and 2 are the root and the status line; every try the client makes of the answer gets a 500.
+    let budget = 1 + client_policy().max_retries as usize;
+    for n in 3..3 + budget {
+        app.slack.fail_call("chat.postMessage", n, Fault::ServerError);
+    }
+
+    app.post_command("U1", "C1", "who used root?").await;
+
+    let calls = app.wait_for("an explanation", |c| !responses(c).is_empty()).await;
+    app.settle().await;
+    let tries = app.slack.calls_of("chat.postMessage");
+    assert_eq!(tries.len(), 2 + budget, "the client's budget once, nothing above it retries: {tries:#?}");
+    assert_eq!(answers_posted(&app.slack.calls()), 0);
+    assert!(responses(&calls)[0].contains("could not post the answer"), "{:?}", responses(&calls));
+}
+
+#[tokio::test]
 async fn rate_limited_status_edits_are_waited_out_and_the_answer_still_arrives_once() {
     let app = spawn_with(|_| {}, ScriptedAsker::new().with_step_delay(Duration::from_millis(60))).await;
     app.slack.fail_next("chat.update", Fault::RateLimited(1), 2);

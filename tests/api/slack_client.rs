@@ -147,3 +147,58 @@ async fn an_edit_is_one_chat_update_of_the_same_ts() {
         (Some("1700000000.000100"), Some("edited"))
     );
 }
+
+#[tokio::test]
+async fn a_garbled_200_on_chat_post_message_is_not_retried_so_the_message_is_not_posted_twice() {
+    let fake = FakeSlack::start().await;
+    fake.fail_next("chat.postMessage", Fault::Garbled, 1);
+
+    let err = client(&fake, quick_policy()).post_message(&text_message("C1", "once only")).await.unwrap_err();
+
+    assert!(matches!(err, SlackError::Unreadable { .. }), "{err:?}");
+    assert_eq!(fake.calls_of("chat.postMessage").len(), 1, "the call that may have posted is not sent again");
+    assert_eq!(fake.posts().len(), 1, "Slack has the message exactly once");
+}
+
+#[tokio::test]
+async fn a_garbled_200_on_chat_update_is_retried_because_an_edit_can_be_repeated() {
+    let fake = FakeSlack::start().await;
+    fake.fail_next("chat.update", Fault::Garbled, 1);
+    let content = SlackMessageContent::new().with_text("edited".into());
+
+    client(&fake, quick_policy()).update_message("C1", "1700000000.000100", &content).await.unwrap();
+
+    let calls = fake.calls_of("chat.update");
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert!(calls.iter().all(|c| c.body["text"] == "edited" && c.body["ts"] == "1700000000.000100"));
+}
+
+#[tokio::test]
+async fn an_ephemeral_refused_with_internal_error_is_not_resent_but_a_429_is() {
+    let fake = FakeSlack::start().await;
+    let c = client(&fake, quick_policy());
+    let content = SlackMessageContent::new().with_text("only you".into());
+
+    fake.fail_next("chat.postEphemeral", Fault::Api("internal_error"), 1);
+    let err = c.post_ephemeral("C1", "U1", &content).await.unwrap_err();
+    assert_eq!(err, SlackError::Api { code: "internal_error".into() });
+    assert_eq!(fake.calls_of("chat.postEphemeral").len(), 1, "Slack says it may have partly happened");
+
+    fake.fail_next("chat.postEphemeral", Fault::RateLimited(0), 1);
+    c.post_ephemeral("C1", "U1", &content).await.unwrap();
+    assert_eq!(fake.calls_of("chat.postEphemeral").len(), 3, "a 429 had no effect and is tried again");
+    assert_eq!(fake.ephemerals().len(), 1);
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_policy_allows_fails_the_call_at_once() {
+    let fake = FakeSlack::start().await;
+    fake.fail_next("chat.postMessage", Fault::RateLimited(120), 1);
+    let started = Instant::now();
+
+    let err = client(&fake, quick_policy()).post_message(&text_message("C1", "x")).await.unwrap_err();
+
+    assert_eq!(err, SlackError::RateLimited { retry_after: Some(Duration::from_secs(120)) });
+    assert!(started.elapsed() < Duration::from_secs(2), "did not wait");
+    assert_eq!(fake.calls_of("chat.postMessage").len(), 1);
+}
