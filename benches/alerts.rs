@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use asklake::alerts::classify::classify;
 use asklake::alerts::envelope::parse_body;
 use asklake::alerts::group::{Alerted, Routing, group};
-use asklake::alerts::post::{PostSettings, Poster};
 use asklake::alerts::render::{MessageKind, Renderer};
 use asklake::alerts::rules::{Rules, Verdict};
 use asklake::alerts::sqs::SqsQueue;
@@ -103,7 +102,7 @@ async fn end_to_end(n: usize) -> anyhow::Result<()> {
     let cfg = AlertsConfig { default_channel: "C_BENCH".into(), ..Default::default() };
     let worker = Worker::new(
         Arc::new(SqsQueue::new(client.clone(), url.clone(), Duration::ZERO, Duration::from_secs(300))),
-        Poster::new(slack.clone(), PostSettings { min_interval: Duration::ZERO, ..PostSettings::default() }),
+        slack.clone(),
         Store::in_memory()?,
         Rules::defaults(),
         Routing::from_config(&cfg),

@@ -8,7 +8,7 @@
 //! - [`render`], [`limits`], [`console`]: Block Kit messages within Slack limits, console links.
 //! - [`redact`], [`narrative`]: the summary line (deterministic, or a model over redacted events).
 //! - [`worker`]: the drain loop, posting each message once through the Slack client (which alone retries and
-//!   paces); [`post`]: a no-op shim kept for `benches/alerts.rs`; [`http`]: `POST /events`; [`sns`]: `POST /sns`.
+//!   paces); [`http`]: `POST /events`; [`sns`]: `POST /sns`.
 //! - [`cli`]: `asklake alerts drain|preview`; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
 
 pub mod build;
@@ -20,7 +20,6 @@ pub mod group;
 pub mod http;
 pub mod limits;
 pub mod narrative;
-pub mod post;
 pub mod queue;
 pub mod redact;
 pub mod render;
