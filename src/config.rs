@@ -398,6 +398,9 @@ pub struct AlertsConfig {
     pub narrative: bool,
     /// SNS topic ARNs accepted on `POST /sns` (empty = the endpoint is disabled).
     pub sns_topic_allowlist: Vec<String>,
+    /// Bearer token `POST /events` requires (`Authorization: Bearer …`). Unset = no token; then keep `[server] bind`
+    /// on loopback, since anyone who can reach the port could post alerts.
+    pub events_token: Option<SecretString>,
     /// Watched accounts.
     pub accounts: Vec<AccountRoute>,
 }
@@ -419,6 +422,7 @@ impl Default for AlertsConfig {
             rules_file: String::new(),
             narrative: false,
             sns_topic_allowlist: Vec::new(),
+            events_token: None,
             accounts: Vec::new(),
         }
     }
@@ -630,6 +634,12 @@ impl Config {
                 shown: self.store.path.display().to_string(),
                 missing: false,
                 note: "SQLite state",
+            },
+            CheckLine {
+                key: "alerts.events_token",
+                shown: secret(&self.alerts.events_token),
+                missing: false,
+                note: "bearer token for POST /events (set it when the server is reachable beyond loopback)",
             },
             CheckLine {
                 key: "alerts.queue",

@@ -5,10 +5,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
 use tracing::warn;
 
 use super::envelope::{CtEvent, parse_value};
@@ -27,6 +30,20 @@ pub struct AlertsHttpState {
     pub sns_topics: Arc<Vec<String>>,
     /// Fetches SNS signing certificates and confirms subscriptions.
     pub sns: Arc<dyn SnsFetcher>,
+    /// Bearer token `POST /events` requires (none = no token asked for).
+    pub events_token: Option<Arc<SecretString>>,
+}
+
+/// Whether `headers` carry `Authorization: Bearer <token>` (constant-time compare), or no token is configured.
+fn authorised(headers: &HeaderMap, token: Option<&SecretString>) -> bool {
+    let Some(token) = token else { return true };
+    let given = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let want = token.expose_secret().as_bytes();
+    given.len() == want.len() && bool::from(given.as_bytes().ct_eq(want))
 }
 
 /// `POST /events` and `POST /sns`.
@@ -73,7 +90,11 @@ async fn enqueue(state: &AlertsHttpState, value: Value) -> Response {
     }
 }
 
-async fn events(State(state): State<AlertsHttpState>, body: Bytes) -> Response {
+async fn events(State(state): State<AlertsHttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !authorised(&headers, state.events_token.as_deref()) {
+        warn!("POST /events without the configured bearer token; rejected");
+        return error(StatusCode::UNAUTHORIZED, "send Authorization: Bearer <[alerts] events_token>");
+    }
     match serde_json::from_slice::<Value>(&body) {
         Ok(v) => enqueue(&state, v).await,
         Err(e) => error(

@@ -53,6 +53,11 @@ impl FeedSeams {
     }
 }
 
+/// Whether `bind` listens on loopback only.
+fn loopback(bind: &str) -> bool {
+    bind.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback()) || bind.starts_with("localhost:")
+}
+
 impl ChangeFeed {
     /// The change feed for `config`, or `None` with the reason logged when `[alerts]` is disabled or has nowhere
     /// to post (no `default_channel` and no account with a channel).
@@ -80,6 +85,12 @@ impl ChangeFeed {
             }
             _ => None,
         };
+        if alerts.queue == QueueKind::Embedded && alerts.events_token.is_none() && !loopback(&config.server.bind) {
+            tracing::warn!(
+                bind = %config.server.bind,
+                "POST /events accepts events from anyone who can reach this address: set [alerts] events_token"
+            );
+        }
         let queue = super::build::queue(config, &seams.store, SERVE_SQS_WAIT).await?;
         let routes = (alerts.queue == QueueKind::Embedded).then(|| {
             let visibility = Duration::from_secs(alerts.visibility_timeout_secs.max(1) as u64);
@@ -87,6 +98,7 @@ impl ChangeFeed {
                 queue: EmbeddedQueue::new(seams.store.clone(), visibility),
                 sns_topics: Arc::new(alerts.sns_topic_allowlist.clone()),
                 sns: seams.sns.clone(),
+                events_token: alerts.events_token.clone().map(Arc::new),
             })
         });
         let worker = super::build::worker(config, queue, seams.slack, seams.store, seams.templates, narrator)

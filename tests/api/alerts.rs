@@ -282,6 +282,7 @@ mod http {
             queue: EmbeddedQueue::new(store.clone(), Duration::from_secs(60)),
             sns_topics: Arc::new(topics),
             sns: Arc::new(LocalCert),
+            events_token: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -300,3 +300,20 @@ async fn with_narrative_on_the_model_summarises_redacted_events_and_cannot_chang
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn with_an_events_token_post_events_needs_the_bearer_token_and_queues_nothing_without_it() {
+    let app = serve(|c| c.alerts.events_token = Some(SecretString::from("feed-token-123"))).await;
+    let event = cloudtrail_event("ev-token-1", "ConsoleLogin", json!({"type": "Root", "accountId": PROD}));
+    let url = format!("{}/events", app.base);
+
+    let missing = app.http.post(&url).json(&event).send().await.unwrap();
+    let wrong = app.http.post(&url).bearer_auth("feed-token-124").json(&event).send().await.unwrap();
+    assert_eq!((missing.status().as_u16(), wrong.status().as_u16()), (401, 401));
+    let right = app.http.post(&url).bearer_auth("feed-token-123").json(&event).send().await.unwrap();
+    assert_eq!(right.status(), 202);
+
+    let posts = app.slack.wait_for("chat.postMessage", 1, Duration::from_secs(30)).await;
+    assert_eq!(posts.len(), 1, "only the authorised event was posted: {posts:#?}");
+    app.stop().await;
+}
