@@ -289,8 +289,8 @@ impl Renderer {
         let text = self.templates.render(template, ctx).map_err(RenderError::Template)?;
         let mut json: Value = serde_json::from_str(&text).map_err(|e| RenderError::Invalid(e.to_string()))?;
         limits::enforce(&mut json)?;
-        let content: SlackMessageContent =
-            serde_json::from_value(json.clone()).map_err(|e| RenderError::Invalid(e.to_string()))?;
+        let content: SlackMessageContent = serde::Deserialize::deserialize(&json)
+            .map_err(|e: serde_json::Error| RenderError::Invalid(e.to_string()))?;
         Ok(Rendered { content, json, event_ids })
     }
 }
