@@ -12,6 +12,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+use crate::slack::harness::{button_body, command_body};
 use crate::support::fake_slack::{BOT_TOKEN, FakeSlack};
 use crate::support::lake::shared_lake;
 
@@ -103,39 +104,6 @@ impl Served {
     }
 }
 
-fn slash_command(user: &str, channel: &str, text: &str) -> String {
-    serde_urlencoded::to_string([
-        ("team_id", "T1"),
-        ("channel_id", channel),
-        ("channel_name", "security"),
-        ("user_id", user),
-        ("user_name", "alice"),
-        ("command", "/asklake"),
-        ("text", text),
-        ("api_app_id", "A1"),
-        ("response_url", "https://hooks.slack.com/commands/T1/1/abc"),
-        ("trigger_id", "1.2.abc"),
-    ])
-    .unwrap()
-}
-
-fn thumbs_up(user: &str, channel: &str, answer_id: &str) -> String {
-    let payload = json!({
-        "type": "block_actions",
-        "team": {"id": "T1", "domain": "acme"},
-        "user": {"id": user, "username": "alice", "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "x",
-        "container": {"type": "message", "message_ts": "1.000001", "channel_id": channel, "is_ephemeral": false},
-        "trigger_id": "1.2.abc",
-        "channel": {"id": channel, "name": "security"},
-        "response_url": "https://hooks.slack.com/actions/T1/1/abc",
-        "actions": [{"type": "button", "action_id": "feedback_up", "block_id": "asklake_answer",
-                     "text": {"type": "plain_text", "text": "👍"}, "value": answer_id, "action_ts": "1.000002"}],
-    });
-    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
-}
-
 /// The value of the first button with `action_id` anywhere in `message`.
 fn button_value(message: &Value, action_id: &str) -> Option<String> {
     match message {
@@ -162,7 +130,7 @@ fn cloudtrail_event(id: &str, name: &str, identity: Value) -> Value {
 async fn a_verified_question_is_answered_in_its_thread_and_a_thumbs_up_files_a_review_candidate() {
     let app = serve(|_| {}).await;
 
-    let ack = app.post_signed("/slack/commands", slash_command("U1", "C_SEC", "root 계정 사용한 로그 있어?")).await;
+    let ack = app.post_signed("/slack/commands", command_body("U1", "C_SEC", "root 계정 사용한 로그 있어?")).await;
     assert_eq!(ack.status(), 200);
 
     let answer = app.message_with_button("feedback_up").await;
@@ -171,7 +139,7 @@ async fn a_verified_question_is_answered_in_its_thread_and_a_thumbs_up_files_a_r
     assert!(text.contains("cloudtrail") && text.contains("Root"), "the verified SQL is shown: {text}");
 
     let answer_id = button_value(&answer, "feedback_up").unwrap();
-    let vote = app.post_signed("/slack/interactions", thumbs_up("U1", "C_SEC", &answer_id)).await;
+    let vote = app.post_signed("/slack/interactions", button_body("U1", "C_SEC", "feedback_up", &answer_id)).await;
     assert_eq!(vote.status(), 200);
     let file = app.config.library.candidates_file.clone();
     let mut filed = Vec::new();

@@ -2,7 +2,7 @@
 //! slack-morphism client making every Web API call over HTTP to a local fake Slack.
 
 mod fakes;
-mod harness;
+pub(crate) mod harness;
 mod socket_mode;
 
 use std::time::Duration;
