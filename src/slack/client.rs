@@ -30,6 +30,9 @@ pub struct ClientPolicy {
     pub transient_backoff: Duration,
     /// Minimum time between two messages posted to the same channel (Slack allows ~1 per second).
     pub channel_interval: Duration,
+    /// Longest wait for one HTTP answer; a call still unanswered then may have taken effect, so only idempotent
+    /// calls are sent again.
+    pub request_timeout: Duration,
 }
 
 impl Default for ClientPolicy {
@@ -39,6 +42,7 @@ impl Default for ClientPolicy {
             max_retry_after: Duration::from_secs(30),
             transient_backoff: Duration::from_millis(500),
             channel_interval: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -108,9 +112,12 @@ impl SlackWebClient {
         let mut backoff = self.policy.transient_backoff;
         let mut attempt = 0;
         loop {
-            let err = match call().await {
-                Ok(v) => return Ok(v),
-                Err(e) => map_error(e),
+            let err = match tokio::time::timeout(self.policy.request_timeout, call()).await {
+                Ok(Ok(v)) => return Ok(v),
+                Ok(Err(e)) => map_error(e),
+                Err(_) => {
+                    SlackError::Unreadable { message: format!("no answer within {:?}", self.policy.request_timeout) }
+                }
             };
             attempt += 1;
             if attempt > self.policy.max_retries || !resend.allows(&err) {

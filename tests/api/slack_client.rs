@@ -19,6 +19,7 @@ fn quick_policy() -> ClientPolicy {
         max_retry_after: Duration::from_secs(5),
         transient_backoff: Duration::from_millis(10),
         channel_interval: Duration::ZERO,
+        request_timeout: Duration::from_secs(10),
     }
 }
 
@@ -201,4 +202,23 @@ async fn a_retry_after_longer_than_the_policy_allows_fails_the_call_at_once() {
     assert_eq!(err, SlackError::RateLimited { retry_after: Some(Duration::from_secs(120)) });
     assert!(started.elapsed() < Duration::from_secs(2), "did not wait");
     assert_eq!(fake.calls_of("chat.postMessage").len(), 1);
+}
+
+#[tokio::test]
+async fn a_hung_call_is_abandoned_after_the_request_timeout_and_only_an_edit_is_sent_again() {
+    let fake = FakeSlack::start().await;
+    let policy = ClientPolicy { request_timeout: Duration::from_millis(300), ..quick_policy() };
+    let c = client(&fake, policy);
+    fake.fail_next("chat.postMessage", Fault::Slow(Duration::from_secs(5)), 1);
+    fake.fail_next("chat.update", Fault::Slow(Duration::from_secs(5)), 1);
+
+    let started = Instant::now();
+    let err = c.post_message(&text_message("C1", "slow")).await.unwrap_err();
+    assert!(matches!(err, SlackError::Unreadable { ref message } if message.contains("no answer")), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "the post did not wait for the hung answer");
+    assert_eq!(fake.calls_of("chat.postMessage").len(), 1, "a post that may have landed is not sent again");
+
+    let content = SlackMessageContent::new().with_text("edit".into());
+    c.update_message("C1", "1700000000.000100", &content).await.unwrap();
+    assert_eq!(fake.calls_of("chat.update").len(), 2, "the hung edit was abandoned and sent again");
 }

@@ -38,6 +38,7 @@ pub fn client_policy() -> ClientPolicy {
     ClientPolicy {
         transient_backoff: Duration::from_millis(20),
         channel_interval: Duration::ZERO,
+        request_timeout: Duration::from_secs(10),
         ..ClientPolicy::default()
     }
 }

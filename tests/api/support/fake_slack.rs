@@ -35,6 +35,8 @@ pub enum Fault {
     /// The call takes effect (a post is accepted and recorded) but the HTTP 200 answer is cut off mid-JSON, like a
     /// connection dropped while the body was read: the client cannot know it worked.
     Garbled,
+    /// The call takes effect, but the answer only comes after this delay, like a Slack edge that hangs.
+    Slow(Duration),
 }
 
 /// One recorded call.
@@ -250,6 +252,7 @@ fn fault_response(fault: Fault) -> Response {
         Fault::Api(code) => error(code),
         // Only `files.getUploadURLExternal` gets here (it is cut off before it takes effect).
         Fault::Garbled => (StatusCode::OK, [("content-type", "application/json")], "{\"ok\": tr").into_response(),
+        Fault::Slow(_) => unreachable!("a slow call is answered normally, only late"),
     }
 }
 
@@ -331,8 +334,13 @@ async fn api_call(
         fake.record(&method, body, false);
         return error("invalid_auth");
     }
+    let mut slow = None;
     let garble = match fake.take_fault(&method) {
         Some(Fault::Garbled) => true,
+        Some(Fault::Slow(delay)) => {
+            slow = Some(delay);
+            false
+        }
         Some(fault) => {
             fake.record(&method, body, false);
             return fault_response(fault);
@@ -393,7 +401,7 @@ async fn api_call(
         "auth.test" => Ok(json!({"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "team": "test"})),
         _ => Err("unknown_method"),
     };
-    match response {
+    let answer = match response {
         Ok(v) if garble => {
             fake.record_answer(&method, body, true, v.clone());
             let text = v.to_string();
@@ -407,7 +415,12 @@ async fn api_call(
             fake.record_answer(&method, body, false, json!({"ok": false, "error": code}));
             error(code)
         }
+    };
+    // A slow call has already taken effect (it is recorded); only its answer is late.
+    if let Some(delay) = slow {
+        tokio::time::sleep(delay).await;
     }
+    answer
 }
 
 async fn get_upload_url(
