@@ -128,18 +128,24 @@ fn a_folder_with_a_broken_entry_fails_to_load_like_the_server_would() {
     assert_eq!(Library::load(dir.path()).unwrap().entries().len(), 1);
 }
 
+/// Runs `asklake library check` on the library in `dir`, asserts it fails, and returns what it printed.
+fn failed_library_check(dir: &std::path::Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
+        .args(["library", "check"])
+        .env("ASKLAKE_LIBRARY__DIR", dir)
+        .current_dir(dir)
+        .output()
+        .expect("asklake runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "check passed on a broken library: {stdout}");
+    stdout
+}
+
 #[test]
 fn library_check_exits_non_zero_naming_the_broken_entry() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("x.toml"), entry_toml("dup", GOOD_SQL, "{ window = \"7d\" }").repeat(2)).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
-        .args(["library", "check"])
-        .env("ASKLAKE_LIBRARY__DIR", dir.path())
-        .current_dir(dir.path())
-        .output()
-        .expect("asklake runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "check passed on a broken library: {stdout}");
+    let stdout = failed_library_check(dir.path());
     assert!(stdout.contains("`dup`") && stdout.contains("duplicate id"), "{stdout}");
 }
 
@@ -152,14 +158,7 @@ fn library_check_names_an_entry_whose_sql_uses_an_unknown_column() {
         entry_toml("no-such-column", UNKNOWN_COLUMN_SQL, "{ window = \"7d\" }"),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
-        .args(["library", "check"])
-        .env("ASKLAKE_LIBRARY__DIR", dir.path())
-        .current_dir(dir.path())
-        .output()
-        .expect("asklake runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "check passed on a broken library: {stdout}");
+    let stdout = failed_library_check(dir.path());
     assert!(stdout.contains("`no-such-column`") && stdout.contains("unknown column actor_email"), "{stdout}");
     assert!(!stdout.contains("`fine`"), "only the broken entry is named: {stdout}");
 }
