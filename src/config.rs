@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use secrecy::SecretString;
@@ -403,6 +404,13 @@ pub struct AlertsConfig {
     pub events_token: Option<SecretString>,
     /// Watched accounts.
     pub accounts: Vec<AccountRoute>,
+}
+
+impl AlertsConfig {
+    /// The visibility timeout as a duration (at least one second).
+    pub fn visibility(&self) -> Duration {
+        Duration::from_secs(self.visibility_timeout_secs.max(1) as u64)
+    }
 }
 
 impl Default for AlertsConfig {

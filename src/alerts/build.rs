@@ -28,7 +28,7 @@ pub fn worker_settings(config: &Config) -> WorkerSettings {
     WorkerSettings {
         receivers: config.alerts.receivers.max(1),
         max_receives: config.alerts.max_receives,
-        visibility: Duration::from_secs(config.alerts.visibility_timeout_secs.max(1) as u64),
+        visibility: config.alerts.visibility(),
         language: config.alerts.language.clone(),
         ..WorkerSettings::default()
     }
@@ -36,7 +36,7 @@ pub fn worker_settings(config: &Config) -> WorkerSettings {
 
 /// The configured queue (`wait` = SQS long-poll time; use 20 s in `serve`, less for `drain --once`).
 pub async fn queue(config: &Config, store: &Store, wait: Duration) -> anyhow::Result<Arc<dyn AlertQueue>> {
-    let vis = Duration::from_secs(config.alerts.visibility_timeout_secs.max(1) as u64);
+    let vis = config.alerts.visibility();
     Ok(match config.alerts.queue {
         QueueKind::Embedded => Arc::new(EmbeddedQueue::new(store.clone(), vis)),
         QueueKind::Sqs => {

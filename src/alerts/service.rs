@@ -93,7 +93,7 @@ impl ChangeFeed {
         }
         let queue = super::build::queue(config, &seams.store, SERVE_SQS_WAIT).await?;
         let routes = (alerts.queue == QueueKind::Embedded).then(|| {
-            let visibility = Duration::from_secs(alerts.visibility_timeout_secs.max(1) as u64);
+            let visibility = alerts.visibility();
             router(AlertsHttpState {
                 queue: EmbeddedQueue::new(seams.store.clone(), visibility),
                 sns_topics: Arc::new(alerts.sns_topic_allowlist.clone()),
