@@ -2,7 +2,8 @@
 //! an end-to-end drain of 10,000 queued events through moto SQS to the in-memory Slack double
 //! (`asklake::slack::memory`).
 //!
-//! Run: `cargo bench --profile dev --bench alerts` (needs `moto_server` on PATH for the second part).
+//! Run: `cargo bench --profile dev --bench alerts` (needs `moto_server` on PATH for the second part;
+//! `-- --in-memory-only` skips it).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -153,6 +154,9 @@ fn main() {
         );
     }
 
+    if std::env::args().any(|a| a == "--in-memory-only") {
+        return;
+    }
     println!("alerts: end-to-end drain through moto SQS");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     if let Err(e) = rt.block_on(end_to_end(10_000)) {

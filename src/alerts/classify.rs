@@ -79,14 +79,14 @@ const CONSOLE_UA_PREFIXES: &[&str] =
 
 /// Attributes an event to an actor.
 pub fn classify(ev: &CtEvent) -> Actor {
-    let id_type = ev.str_at("userIdentity.type").unwrap_or_default();
+    let id_type = ev.identity.kind.as_str();
     let root = id_type == "Root";
     Actor { name: display_name(ev, id_type), kind: kind(ev, id_type), root }
 }
 
 fn kind(ev: &CtEvent, id_type: &str) -> ActorKind {
     let ua = ev.user_agent.as_str();
-    let invoked_by = ev.str_at("userIdentity.invokedBy").unwrap_or_default();
+    let invoked_by = ev.identity.invoked_by.as_str();
     if invoked_by == "cloudformation.amazonaws.com" || ua.contains("cloudformation.amazonaws.com") {
         return ActorKind::CloudFormation;
     }
@@ -96,16 +96,13 @@ fn kind(ev: &CtEvent, id_type: &str) -> ActorKind {
     if ua.contains("Pulumi/") || ua.contains("Pulumi-Aws") {
         return ActorKind::Pulumi;
     }
-    if id_type == "AWSService" || ev.str_at("eventType") == Some("AwsServiceEvent") {
+    if id_type == "AWSService" || ev.event_type == "AwsServiceEvent" {
         return ActorKind::AwsService;
     }
     if is_ci(ev) {
         return ActorKind::Ci;
     }
-    let from_console = ev
-        .value_at("sessionCredentialFromConsole")
-        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
-    if from_console
+    if ev.from_console
         || CONSOLE_UA_PREFIXES.iter().any(|p| ua.starts_with(p))
         || (ua.starts_with("console.") && ua.contains("amazonaws.com"))
         || ua.contains("AWSLambdaConsole")
@@ -124,23 +121,30 @@ fn kind(ev: &CtEvent, id_type: &str) -> ActorKind {
 }
 
 fn is_ci(ev: &CtEvent) -> bool {
-    let role = ev.str_at("userIdentity.sessionContext.sessionIssuer.userName").unwrap_or_default();
     let session = session_name(ev).unwrap_or_default();
-    let haystack = format!("{role} {session}").to_ascii_lowercase();
-    CI_MARKERS.iter().any(|m| haystack.contains(m)) || ev.str_at("userIdentity.type") == Some("WebIdentityUser")
+    let marked = |text: &str| CI_MARKERS.iter().any(|m| contains_ignore_ascii_case(text, m));
+    marked(&ev.identity.issuer) || marked(session) || ev.identity.kind == "WebIdentityUser"
+}
+
+/// Whether `text` contains `needle` (lower-case ASCII), ignoring ASCII case, without allocating.
+fn contains_ignore_ascii_case(text: &str, needle: &str) -> bool {
+    text.len() >= needle.len()
+        && text.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn session_name(ev: &CtEvent) -> Option<&str> {
-    let arn = ev.str_at("userIdentity.arn")?;
+    let arn = ev.identity.arn.as_str();
     arn.contains(":assumed-role/").then(|| arn.rsplit('/').next()).flatten()
 }
 
 fn display_name(ev: &CtEvent, id_type: &str) -> String {
+    let id = &ev.identity;
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     match id_type {
         "Root" => "root".into(),
-        "AWSService" => ev.str_at("userIdentity.invokedBy").unwrap_or("AWS service").to_owned(),
+        "AWSService" => non_empty(&id.invoked_by).unwrap_or_else(|| "AWS service".into()),
         "AssumedRole" => {
-            let role = ev.str_at("userIdentity.sessionContext.sessionIssuer.userName").unwrap_or_default();
+            let role = id.issuer.as_str();
             match (session_name(ev), role) {
                 (Some(s), "") => s.to_owned(),
                 (Some(s), r) if s == r => s.to_owned(),
@@ -149,13 +153,10 @@ fn display_name(ev: &CtEvent, id_type: &str) -> String {
                 _ => "assumed role".into(),
             }
         }
-        _ => ev
-            .str_at("userIdentity.userName")
-            .filter(|n| !n.is_empty())
-            .or_else(|| ev.str_at("userIdentity.arn").and_then(|a| a.rsplit('/').next()))
-            .or_else(|| ev.str_at("userIdentity.principalId"))
-            .unwrap_or("unknown")
-            .to_owned(),
+        _ => non_empty(&id.user_name)
+            .or_else(|| id.arn.rsplit('/').next().and_then(non_empty))
+            .or_else(|| non_empty(&id.principal_id))
+            .unwrap_or_else(|| "unknown".into()),
     }
 }
 

@@ -1,5 +1,7 @@
 //! Partition-aware AWS console links and resource ids shown per event.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::envelope::CtEvent;
@@ -43,53 +45,52 @@ pub fn cloudtrail_url(region: &str, event_id: Option<&str>) -> String {
     }
 }
 
-/// Request/response paths naming the resource an event changed, in preference order.
+/// Request/response paths naming the resource an event changed, in preference order (dotted, as
+/// [`CtEvent::value_at`] reads them).
 const RESOURCE_PATHS: &[&str] = &[
-    "/requestParameters/userName",
-    "/requestParameters/roleName",
-    "/requestParameters/groupName",
-    "/requestParameters/policyArn",
-    "/requestParameters/policyName",
-    "/requestParameters/groupId",
-    "/responseElements/groupId",
-    "/requestParameters/instancesSet/items/0/instanceId",
-    "/responseElements/instancesSet/items/0/instanceId",
-    "/requestParameters/instanceId",
-    "/requestParameters/bucketName",
-    "/requestParameters/name",
-    "/requestParameters/trailName",
-    "/requestParameters/detectorId",
-    "/requestParameters/keyId",
-    "/requestParameters/functionName",
-    "/requestParameters/dBInstanceIdentifier",
-    "/requestParameters/dBClusterIdentifier",
-    "/requestParameters/snapshotId",
-    "/requestParameters/imageId",
-    "/requestParameters/vpcId",
-    "/requestParameters/subnetId",
-    "/requestParameters/networkAclId",
-    "/requestParameters/routeTableId",
-    "/requestParameters/logGroupName",
-    "/requestParameters/ruleName",
-    "/requestParameters/serialNumber",
+    "requestParameters.userName",
+    "requestParameters.roleName",
+    "requestParameters.groupName",
+    "requestParameters.policyArn",
+    "requestParameters.policyName",
+    "requestParameters.groupId",
+    "responseElements.groupId",
+    "requestParameters.instancesSet.items.0.instanceId",
+    "responseElements.instancesSet.items.0.instanceId",
+    "requestParameters.instanceId",
+    "requestParameters.bucketName",
+    "requestParameters.name",
+    "requestParameters.trailName",
+    "requestParameters.detectorId",
+    "requestParameters.keyId",
+    "requestParameters.functionName",
+    "requestParameters.dBInstanceIdentifier",
+    "requestParameters.dBClusterIdentifier",
+    "requestParameters.snapshotId",
+    "requestParameters.imageId",
+    "requestParameters.vpcId",
+    "requestParameters.subnetId",
+    "requestParameters.networkAclId",
+    "requestParameters.routeTableId",
+    "requestParameters.logGroupName",
+    "requestParameters.ruleName",
+    "requestParameters.serialNumber",
 ];
 
 /// The resource id an event is about (empty when none is known).
 pub fn resource_id(ev: &CtEvent) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for p in RESOURCE_PATHS {
-        if let Some(v) = ev.detail.pointer(p) {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => continue,
-            };
-            if !text.is_empty() && !parts.contains(&text) {
-                parts.push(text);
-            }
-            if parts.len() == 2 {
-                break;
-            }
+    let mut parts: Vec<Cow<'_, str>> = Vec::with_capacity(2);
+    for path in RESOURCE_PATHS {
+        let text = match ev.value_at(path) {
+            Some(Value::String(s)) => Cow::Borrowed(s.as_str()),
+            Some(Value::Number(n)) => Cow::Owned(n.to_string()),
+            _ => continue,
+        };
+        if !text.is_empty() && !parts.contains(&text) {
+            parts.push(text);
+        }
+        if parts.len() == 2 {
+            break;
         }
     }
     parts.join(" / ")

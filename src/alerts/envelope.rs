@@ -1,7 +1,20 @@
 //! Envelope parsing: EventBridge events, SNS notifications wrapping them, and bare CloudTrail records.
+//!
+//! A body is read in one borrowed pass: the envelope's keys are probed without building a JSON tree, and each
+//! CloudTrail record is read into the typed fields the feed uses ([`Identity`], the request and response
+//! parameters). The record's own text is kept, and the whole JSON tree is built only when something asks for a
+//! path outside those fields ([`CtEvent::detail`]).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// EventBridge `detail-type`s that carry a CloudTrail record.
 const CLOUDTRAIL_DETAIL_TYPES: &[&str] = &[
@@ -10,6 +23,9 @@ const CLOUDTRAIL_DETAIL_TYPES: &[&str] = &[
     "AWS Console Action via CloudTrail",
     "AWS Service Event via CloudTrail",
 ];
+
+/// Deepest envelope nesting accepted (array → Records → SNS → EventBridge → record).
+const MAX_DEPTH: u8 = 4;
 
 /// Why a body held no usable CloudTrail event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,8 +43,27 @@ pub enum EnvelopeError {
     Missing(&'static str),
 }
 
+/// The caller, from the record's `userIdentity` (empty strings for fields it does not carry).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// `type`: `Root`, `IAMUser`, `AssumedRole`, `AWSService`, `WebIdentityUser`, …
+    pub kind: String,
+    /// `arn`.
+    pub arn: String,
+    /// `userName`.
+    pub user_name: String,
+    /// `accountId`.
+    pub account_id: String,
+    /// `invokedBy`, e.g. `cloudformation.amazonaws.com`.
+    pub invoked_by: String,
+    /// `principalId`.
+    pub principal_id: String,
+    /// `sessionContext.sessionIssuer.userName`: the role behind an assumed-role session.
+    pub issuer: String,
+}
+
 /// One CloudTrail management event, with the fields the feed uses pulled out.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct CtEvent {
     /// `eventID` (idempotency key).
     pub id: String,
@@ -44,119 +79,216 @@ pub struct CtEvent {
     pub account: String,
     /// The call failed (`errorCode` set, or a console login answered `Failure`).
     pub failed: bool,
+    /// `errorCode` as text (empty when the call succeeded).
+    pub error_code: String,
     /// `userAgent` (caller-controlled).
     pub user_agent: String,
-    /// The whole CloudTrail record.
-    pub detail: Value,
+    /// `eventType`, e.g. `AwsApiCall` or `AwsServiceEvent`.
+    pub event_type: String,
+    /// `sessionCredentialFromConsole` is true.
+    pub from_console: bool,
+    /// The caller.
+    pub identity: Identity,
+    /// `requestParameters` (absent or null: `None`).
+    pub request: Option<Value>,
+    /// `responseElements` (absent or null: `None`).
+    pub response: Option<Value>,
+    /// The record carried its own non-empty `recipientAccountId`.
+    has_recipient: bool,
+    /// The record's JSON text, as received.
+    raw: Box<str>,
+    /// The whole record as a JSON tree, built on first use.
+    tree: OnceLock<Value>,
+}
+
+impl fmt::Debug for CtEvent {
+    /// Names the event without its contents: records carry user data and must not reach logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CtEvent")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("account", &self.account)
+            .field("time", &self.time)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for CtEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.account == other.account && self.raw == other.raw
+    }
 }
 
 impl CtEvent {
-    /// A string at a dotted path inside the record, e.g. `userIdentity.type`.
+    /// A string at a dotted path inside the record, e.g. `requestParameters.userName`.
     pub fn str_at(&self, path: &str) -> Option<&str> {
         self.value_at(path).and_then(Value::as_str)
     }
 
-    /// The value at a dotted path inside the record.
+    /// The value at a dotted path inside the record. Paths under `requestParameters` and `responseElements` are
+    /// answered from the typed fields; any other path builds the whole tree once.
     pub fn value_at(&self, path: &str) -> Option<&Value> {
-        path.split('.').try_fold(&self.detail, |v, key| v.get(key))
+        let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
+        let root = match head {
+            "requestParameters" => self.request.as_ref()?,
+            "responseElements" => self.response.as_ref()?,
+            _ => return walk(self.detail(), path.split('.')),
+        };
+        match rest {
+            None => Some(root),
+            Some(rest) => walk(root, rest.split('.')),
+        }
     }
 
-    /// Builds an event from a bare CloudTrail record; `fallback_account` comes from an envelope.
+    /// The whole record as a JSON tree (built on first call, then kept).
+    pub fn detail(&self) -> &Value {
+        self.tree.get_or_init(|| serde_json::from_str(&self.raw).unwrap_or(Value::Null))
+    }
+
+    /// The record's JSON text with its routing account written in, as the embedded queue stores one event.
+    pub fn into_queue_body(self) -> String {
+        if self.has_recipient {
+            return self.raw.into_string();
+        }
+        let account = self.account.clone();
+        let mut rec = self.tree.into_inner().unwrap_or_else(|| serde_json::from_str(&self.raw).unwrap_or(Value::Null));
+        if let Value::Object(map) = &mut rec {
+            map.insert("recipientAccountId".into(), Value::String(account));
+        }
+        rec.to_string()
+    }
+
+    /// Builds an event from a decoded CloudTrail record; `fallback_account` comes from an envelope.
     pub fn from_record(detail: Value, fallback_account: Option<&str>) -> Result<Self, EnvelopeError> {
-        let s = |k: &str| detail.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-        let id = s("eventID");
+        let mut event = Self::from_raw(&detail.to_string(), fallback_account)?;
+        event.tree = OnceLock::from(detail);
+        Ok(event)
+    }
+
+    /// Builds an event from a CloudTrail record's JSON text; `fallback_account` comes from an envelope.
+    pub fn from_raw(raw: &str, fallback_account: Option<&str>) -> Result<Self, EnvelopeError> {
+        let f: RecordFields<'_> = serde_json::from_str(raw)
+            .map_err(|e| EnvelopeError::Unsupported(format!("a CloudTrail record that does not read: {e}")))?;
+        let id = f.id.into_owned();
         if id.is_empty() {
             return Err(EnvelopeError::Missing("eventID"));
         }
-        let name = s("eventName");
+        let name = f.name.into_owned();
         if name.is_empty() {
             return Err(EnvelopeError::Missing("eventName"));
         }
-        let time = detail
-            .get("eventTime")
-            .and_then(Value::as_str)
+        let time = f
+            .time
+            .0
+            .as_deref()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc))
             .ok_or(EnvelopeError::Missing("eventTime (RFC 3339)"))?;
-        let account = [
-            detail.get("recipientAccountId").and_then(Value::as_str),
-            fallback_account,
-            detail.pointer("/userIdentity/accountId").and_then(Value::as_str),
-        ]
-        .into_iter()
-        .flatten()
-        .find(|a| !a.is_empty())
-        .unwrap_or("unknown")
-        .to_owned();
-        let login_failed = detail.pointer("/responseElements/ConsoleLogin").and_then(Value::as_str) == Some("Failure");
-        let failed = detail.get("errorCode").is_some_and(|v| !v.is_null()) || login_failed;
+        let identity = f.identity.0.unwrap_or_default().into_identity();
+        let recipient = f.recipient.as_str();
+        let account = [recipient, fallback_account.unwrap_or_default(), identity.account_id.as_str()]
+            .into_iter()
+            .find(|a| !a.is_empty())
+            .unwrap_or("unknown")
+            .to_owned();
+        let login_failed =
+            f.response.as_ref().and_then(|r| r.get("ConsoleLogin")).and_then(Value::as_str) == Some("Failure");
+        let error_code = match &f.error_code {
+            None => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        let from_console = matches!(&f.from_console, Some(Value::Bool(true)))
+            || f.from_console.as_ref().and_then(Value::as_str) == Some("true");
         Ok(Self {
             id,
-            source: s("eventSource"),
-            region: s("awsRegion"),
-            user_agent: s("userAgent"),
             name,
+            source: f.source.into_owned(),
             time,
+            region: f.region.into_owned(),
             account,
-            failed,
-            detail,
+            failed: f.error_code.is_some() || login_failed,
+            error_code,
+            user_agent: f.user_agent.into_owned(),
+            event_type: f.event_type.into_owned(),
+            from_console,
+            identity,
+            request: f.request,
+            response: f.response,
+            has_recipient: !recipient.is_empty(),
+            raw: raw.into(),
+            tree: OnceLock::new(),
         })
     }
 }
 
+/// Follows object keys (and array indices) from `v`.
+fn walk<'v, 'p>(v: &'v Value, path: impl IntoIterator<Item = &'p str>) -> Option<&'v Value> {
+    path.into_iter().try_fold(v, |v, key| match v {
+        Value::Object(map) => map.get(key),
+        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
+}
+
 /// Parses a queue or HTTP body into its CloudTrail events.
 pub fn parse_body(body: &str) -> Result<Vec<CtEvent>, EnvelopeError> {
-    let value: Value = serde_json::from_str(body).map_err(|e| EnvelopeError::Json(e.to_string()))?;
     let mut out = Vec::new();
-    collect(value, &mut out, 0)?;
+    collect(body, &mut out, 0)?;
     Ok(out)
 }
 
-/// Parses an already-decoded JSON value into its CloudTrail events.
-pub fn parse_value(value: Value) -> Result<Vec<CtEvent>, EnvelopeError> {
-    let mut out = Vec::new();
-    collect(value, &mut out, 0)?;
-    Ok(out)
-}
-
-fn collect(value: Value, out: &mut Vec<CtEvent>, depth: u8) -> Result<(), EnvelopeError> {
-    if depth > 4 {
+fn collect(text: &str, out: &mut Vec<CtEvent>, depth: u8) -> Result<(), EnvelopeError> {
+    if depth > MAX_DEPTH {
         return Err(EnvelopeError::Unsupported("envelopes nested too deeply".into()));
     }
-    match value {
-        Value::Array(items) => items.into_iter().try_for_each(|v| collect(v, out, depth + 1)),
-        Value::Object(mut map) => {
-            if let Some(Value::Array(records)) = map.remove("Records") {
-                return records.into_iter().try_for_each(|v| collect(v, out, depth + 1));
-            }
-            if let Some(kind) = map.get("Type").and_then(Value::as_str) {
-                if kind != "Notification" {
-                    return Err(EnvelopeError::Unsupported(format!(
-                        "SNS message of Type {kind:?} (only Notification carries events)"
-                    )));
-                }
-                let inner = map.get("Message").and_then(Value::as_str).ok_or(EnvelopeError::Missing("SNS Message"))?;
-                let inner: Value =
-                    serde_json::from_str(inner).map_err(|e| EnvelopeError::Json(format!("SNS Message: {e}")))?;
-                return collect(inner, out, depth + 1);
-            }
-            if let Some(dt) = map.get("detail-type").and_then(Value::as_str) {
-                if !CLOUDTRAIL_DETAIL_TYPES.contains(&dt) {
-                    return Err(EnvelopeError::Unsupported(format!("EventBridge detail-type {dt:?}")));
-                }
-                let account = map.get("account").and_then(Value::as_str).map(str::to_owned);
-                let detail = map.remove("detail").ok_or(EnvelopeError::Missing("EventBridge detail"))?;
-                out.push(CtEvent::from_record(detail, account.as_deref())?);
-                return Ok(());
-            }
-            if map.contains_key("eventID") || map.contains_key("eventName") {
-                out.push(CtEvent::from_record(Value::Object(map), None)?);
-                return Ok(());
-            }
-            Err(EnvelopeError::Unsupported("a JSON object without Records, detail-type, Type or eventID".into()))
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(json_error)?;
+            items.into_iter().try_for_each(|item| collect(item.get(), out, depth + 1))
         }
-        other => Err(EnvelopeError::Unsupported(format!("a JSON {}", kind_name(&other)))),
+        Some(b'{') => collect_object(text, out, depth),
+        _ => match serde_json::from_str::<Value>(text) {
+            Ok(other) => Err(EnvelopeError::Unsupported(format!("a JSON {}", kind_name(&other)))),
+            Err(e) => Err(json_error(e)),
+        },
     }
+}
+
+fn collect_object(text: &str, out: &mut Vec<CtEvent>, depth: u8) -> Result<(), EnvelopeError> {
+    let probe: Probe<'_> = serde_json::from_str(text).map_err(json_error)?;
+    if let Some(records) = probe.records.filter(|r| r.get().starts_with('[')) {
+        return collect(records.get(), out, depth + 1);
+    }
+    if let Some(kind) = probe.sns_type.0.as_deref() {
+        if kind != "Notification" {
+            return Err(EnvelopeError::Unsupported(format!(
+                "SNS message of Type {kind:?} (only Notification carries events)"
+            )));
+        }
+        let inner = probe.message.0.ok_or(EnvelopeError::Missing("SNS Message"))?;
+        return collect(&inner, out, depth + 1).map_err(|e| match e {
+            EnvelopeError::Json(e) => EnvelopeError::Json(format!("SNS Message: {e}")),
+            other => other,
+        });
+    }
+    if let Some(dt) = probe.detail_type.0.as_deref() {
+        if !CLOUDTRAIL_DETAIL_TYPES.contains(&dt) {
+            return Err(EnvelopeError::Unsupported(format!("EventBridge detail-type {dt:?}")));
+        }
+        let detail = probe.detail.ok_or(EnvelopeError::Missing("EventBridge detail"))?;
+        out.push(CtEvent::from_raw(detail.get(), probe.account.0.as_deref())?);
+        return Ok(());
+    }
+    if probe.event_id.is_some() || probe.event_name.is_some() {
+        out.push(CtEvent::from_raw(text, None)?);
+        return Ok(());
+    }
+    Err(EnvelopeError::Unsupported("a JSON object without Records, detail-type, Type or eventID".into()))
+}
+
+fn json_error(e: serde_json::Error) -> EnvelopeError {
+    EnvelopeError::Json(e.to_string())
 }
 
 fn kind_name(v: &Value) -> &'static str {
@@ -167,6 +299,199 @@ fn kind_name(v: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+/// The envelope keys that decide its shape; everything else is skipped without being built.
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(rename = "Records", borrow, default)]
+    records: Option<&'a RawValue>,
+    #[serde(rename = "Type", borrow, default)]
+    sns_type: Text<'a>,
+    #[serde(rename = "Message", borrow, default)]
+    message: Text<'a>,
+    #[serde(rename = "detail-type", borrow, default)]
+    detail_type: Text<'a>,
+    #[serde(borrow, default)]
+    account: Text<'a>,
+    #[serde(borrow, default)]
+    detail: Option<&'a RawValue>,
+    #[serde(rename = "eventID", default)]
+    event_id: Option<IgnoredAny>,
+    #[serde(rename = "eventName", default)]
+    event_name: Option<IgnoredAny>,
+}
+
+/// The record fields the feed reads; the rest of the record stays text.
+#[derive(Deserialize)]
+struct RecordFields<'a> {
+    #[serde(rename = "eventID", borrow, default)]
+    id: Text<'a>,
+    #[serde(rename = "eventName", borrow, default)]
+    name: Text<'a>,
+    #[serde(rename = "eventSource", borrow, default)]
+    source: Text<'a>,
+    #[serde(rename = "eventTime", borrow, default)]
+    time: Text<'a>,
+    #[serde(rename = "awsRegion", borrow, default)]
+    region: Text<'a>,
+    #[serde(rename = "recipientAccountId", borrow, default)]
+    recipient: Text<'a>,
+    #[serde(rename = "userAgent", borrow, default)]
+    user_agent: Text<'a>,
+    #[serde(rename = "eventType", borrow, default)]
+    event_type: Text<'a>,
+    #[serde(rename = "errorCode", default)]
+    error_code: Option<Value>,
+    #[serde(rename = "sessionCredentialFromConsole", default)]
+    from_console: Option<Value>,
+    #[serde(rename = "userIdentity", borrow, default)]
+    identity: Obj<IdentityFields<'a>>,
+    #[serde(rename = "requestParameters", default)]
+    request: Option<Value>,
+    #[serde(rename = "responseElements", default)]
+    response: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct IdentityFields<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Text<'a>,
+    #[serde(borrow, default)]
+    arn: Text<'a>,
+    #[serde(rename = "userName", borrow, default)]
+    user_name: Text<'a>,
+    #[serde(rename = "accountId", borrow, default)]
+    account_id: Text<'a>,
+    #[serde(rename = "invokedBy", borrow, default)]
+    invoked_by: Text<'a>,
+    #[serde(rename = "principalId", borrow, default)]
+    principal_id: Text<'a>,
+    #[serde(rename = "sessionContext", borrow, default)]
+    session: Obj<SessionFields<'a>>,
+}
+
+impl IdentityFields<'_> {
+    fn into_identity(self) -> Identity {
+        let issuer = self.session.0.and_then(|s| s.issuer.0).map(|i| i.user_name.into_owned()).unwrap_or_default();
+        Identity {
+            kind: self.kind.into_owned(),
+            arn: self.arn.into_owned(),
+            user_name: self.user_name.into_owned(),
+            account_id: self.account_id.into_owned(),
+            invoked_by: self.invoked_by.into_owned(),
+            principal_id: self.principal_id.into_owned(),
+            issuer,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SessionFields<'a> {
+    #[serde(rename = "sessionIssuer", borrow, default)]
+    issuer: Obj<IssuerFields<'a>>,
+}
+
+#[derive(Deserialize)]
+struct IssuerFields<'a> {
+    #[serde(rename = "userName", borrow, default)]
+    user_name: Text<'a>,
+}
+
+/// A string field, borrowed when it has no escapes; any other JSON type reads as absent instead of failing
+/// the record, as a tree lookup with `as_str` would.
+#[derive(Default)]
+struct Text<'a>(Option<Cow<'a, str>>);
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or_default()
+    }
+
+    fn into_owned(self) -> String {
+        self.0.map(Cow::into_owned).unwrap_or_default()
+    }
+}
+
+/// A nested object read as `T`; any other JSON type reads as absent.
+struct Obj<T>(Option<T>);
+
+impl<T> Default for Obj<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+/// Accepts scalars and arrays as "not what we look for", consuming them.
+macro_rules! absent_unless_expected {
+    ($absent:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($absent)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($absent)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($absent)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($absent)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($absent)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok($absent)
+        }
+    };
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Borrowed(s))))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(s.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(s))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'a>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            absent_unless_expected!(Text(None));
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Obj(Some(t)))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            absent_unless_expected!(Obj(None));
+        }
+        d.deserialize_any(V(PhantomData))
     }
 }
 
@@ -223,5 +548,71 @@ mod tests {
         let mut r = record();
         r["responseElements"] = json!({"ConsoleLogin": "Failure"});
         assert!(parse_body(&r.to_string()).unwrap()[0].failed);
+    }
+
+    #[test]
+    fn typed_fields_match_what_the_record_says_even_with_escapes() {
+        let mut r = record();
+        r["userIdentity"] = json!({"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/ci/été",
+            "userName": "line\nbreak", "sessionContext": {"sessionIssuer": {"userName": "ci-role"}}});
+        r["requestParameters"] = json!({"groupId": "sg-1", "ipPermissions": {"items": [{"fromPort": 22}]}});
+        r["errorCode"] = json!("AccessDenied");
+        r["sessionCredentialFromConsole"] = json!("true");
+        let ev = &parse_body(&r.to_string()).unwrap()[0];
+        assert_eq!(ev.identity.arn, "arn:aws:sts::1:assumed-role/ci/été");
+        assert_eq!(ev.identity.issuer, "ci-role");
+        assert_eq!((ev.failed, ev.error_code.as_str(), ev.from_console), (true, "AccessDenied", true));
+        assert_eq!(ev.str_at("requestParameters.groupId"), Some("sg-1"));
+        assert_eq!(ev.value_at("requestParameters.ipPermissions.items.0.fromPort"), Some(&json!(22)));
+        // Outside the typed fields: answered from the whole tree, built on demand.
+        assert_eq!(ev.str_at("userIdentity.userName"), Some("line\nbreak"));
+        assert_eq!(ev.str_at("awsRegion"), Some("us-east-1"));
+        assert_eq!(ev.detail(), &r);
+    }
+
+    #[test]
+    fn odd_field_types_read_as_absent_instead_of_rejecting_the_record() {
+        let mut r = record();
+        r["eventSource"] = json!(42);
+        r["userAgent"] = json!({"nested": ["x"]});
+        r["userIdentity"] = json!("not an object");
+        r["errorCode"] = Value::Null;
+        let ev = &parse_body(&r.to_string()).unwrap()[0];
+        assert_eq!((ev.source.as_str(), ev.user_agent.as_str()), ("", ""));
+        assert_eq!(ev.identity, Identity::default());
+        assert!(!ev.failed);
+        assert_eq!(ev.account, "unknown");
+    }
+
+    #[test]
+    fn queue_bodies_carry_the_routing_account_and_keep_records_that_have_one() {
+        let body = json!({"detail-type": "AWS API Call via CloudTrail", "account": "222222222222", "detail": record()});
+        let queued = parse_body(&body.to_string()).unwrap().remove(0).into_queue_body();
+        let again = &parse_body(&queued).unwrap()[0];
+        assert_eq!((again.account.as_str(), again.id.as_str()), ("222222222222", "e1"));
+        let mut own = record();
+        own["recipientAccountId"] = json!("444444444444");
+        let text = own.to_string();
+        assert_eq!(parse_body(&text).unwrap().remove(0).into_queue_body(), text);
+    }
+
+    #[test]
+    fn debug_output_names_the_event_without_its_contents() {
+        let mut r = record();
+        r["requestParameters"] = json!({"password": "hunter2"});
+        let shown = format!("{:?}", parse_body(&r.to_string()).unwrap()[0]);
+        assert!(shown.contains("e1") && shown.contains("CreateUser"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn non_object_records_and_deep_nesting_are_refused() {
+        assert!(matches!(parse_body("\"text\""), Err(EnvelopeError::Unsupported(m)) if m.contains("string")));
+        let deep = format!("{}{}{}", "[".repeat(6), record(), "]".repeat(6));
+        assert!(matches!(parse_body(&deep), Err(EnvelopeError::Unsupported(m)) if m.contains("nested")));
+        let bad_sns = json!({"Type": "Notification", "Message": "{oops"});
+        assert!(
+            matches!(parse_body(&bad_sns.to_string()), Err(EnvelopeError::Json(m)) if m.starts_with("SNS Message"))
+        );
     }
 }

@@ -10,11 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Value, json};
+use serde_json::json;
 use subtle::ConstantTimeEq;
 use tracing::warn;
 
-use super::envelope::{CtEvent, parse_value};
+use super::envelope::{CtEvent, EnvelopeError, parse_body};
 use super::queue::EmbeddedQueue;
 use super::sns::{SnsError, SnsFetcher, SnsMessage, verify};
 
@@ -61,21 +61,21 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// One queue row per event: the bare record with its routing account filled in.
 fn bodies(events: Vec<CtEvent>) -> Vec<String> {
-    events
-        .into_iter()
-        .map(|ev| {
-            let mut rec = ev.detail;
-            if rec.get("recipientAccountId").and_then(Value::as_str).is_none_or(str::is_empty) {
-                rec["recipientAccountId"] = Value::String(ev.account);
-            }
-            rec.to_string()
-        })
-        .collect()
+    events.into_iter().map(CtEvent::into_queue_body).collect()
 }
 
-async fn enqueue(state: &AlertsHttpState, value: Value) -> Response {
-    let events = match parse_value(value) {
+/// Parses `text` (a body, or an SNS `Message`) and stores its events; `what` names it in errors.
+async fn enqueue(state: &AlertsHttpState, text: &str, what: &str) -> Response {
+    let events = match parse_body(text) {
         Ok(ev) => ev,
+        Err(EnvelopeError::Json(e)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "{what} is not valid JSON ({e}); send one CloudTrail/EventBridge event, a JSON array of them, or {{\"Records\": [...]}}"
+                ),
+            );
+        }
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
     let rows = bodies(events);
@@ -95,14 +95,9 @@ async fn events(State(state): State<AlertsHttpState>, headers: HeaderMap, body: 
         warn!("POST /events without the configured bearer token; rejected");
         return error(StatusCode::UNAUTHORIZED, "send Authorization: Bearer <[alerts] events_token>");
     }
-    match serde_json::from_slice::<Value>(&body) {
-        Ok(v) => enqueue(&state, v).await,
-        Err(e) => error(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "body is not valid JSON ({e}); send one CloudTrail/EventBridge event, a JSON array of them, or {{\"Records\": [...]}}"
-            ),
-        ),
+    match std::str::from_utf8(&body) {
+        Ok(text) => enqueue(&state, text, "body").await,
+        Err(e) => error(StatusCode::BAD_REQUEST, format!("body is not UTF-8 text ({e}); send JSON")),
     }
 }
 
@@ -131,10 +126,7 @@ async fn sns(State(state): State<AlertsHttpState>, body: Bytes) -> Response {
                 Err(e) => error(StatusCode::BAD_GATEWAY, format!("could not confirm the subscription: {e:#}")),
             }
         }
-        "Notification" => match serde_json::from_str::<Value>(&msg.message) {
-            Ok(v) => enqueue(&state, v).await,
-            Err(e) => error(StatusCode::BAD_REQUEST, format!("SNS Message is not JSON: {e}")),
-        },
+        "Notification" => enqueue(&state, &msg.message, "SNS Message").await,
         _ => (StatusCode::OK, axum::Json(json!({"ignored": msg.kind}))).into_response(),
     }
 }

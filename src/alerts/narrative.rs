@@ -68,7 +68,7 @@ const MAX_NARRATIVE: usize = 600;
 /// The narrative for a group: the model's text when a narrator is given and answers, else the deterministic one.
 pub async fn narrative(g: &AccountGroup, narrator: Option<&dyn Narrator>, language: &str) -> String {
     if let Some(n) = narrator {
-        let redacted: Vec<Value> = g.events.iter().take(200).map(|e| redact(&e.event.detail)).collect();
+        let redacted: Vec<Value> = g.events.iter().take(200).map(|e| redact(e.event.detail())).collect();
         match n.narrate(&redacted, language).await {
             Ok(text) if !text.trim().is_empty() => {
                 let clean: String =

@@ -229,7 +229,7 @@ impl Renderer {
     fn line(&self, e: &Alerted) -> Line {
         let mut note = e.reasons.join(", ");
         if e.event.failed {
-            let code = e.event.str_at("errorCode").unwrap_or("failed");
+            let code = if e.event.error_code.is_empty() { "failed" } else { e.event.error_code.as_str() };
             note = if note.is_empty() { code.to_owned() } else { format!("{note}, {code}") };
         }
         Line {

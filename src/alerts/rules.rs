@@ -256,10 +256,7 @@ impl Rules {
 }
 
 fn ignore_matches(r: &IgnoreRule, ev: &CtEvent, actor: &Actor) -> bool {
-    let principal_ok = r
-        .principal
-        .as_deref()
-        .is_none_or(|p| glob(p, ev.str_at("userIdentity.arn").unwrap_or_default()) || glob(p, &actor.name));
+    let principal_ok = r.principal.as_deref().is_none_or(|p| glob(p, &ev.identity.arn) || glob(p, &actor.name));
     principal_ok
         && r.event.as_deref().is_none_or(|p| glob(p, &ev.name))
         && r.account.as_deref().is_none_or(|p| glob(p, &ev.account))
@@ -294,15 +291,14 @@ fn holds(r: &RaiseRule, ev: &CtEvent, actor: &Actor) -> bool {
         Condition::AdminPolicy => req.is_some_and(is_admin_policy),
         Condition::AccessKeyForOtherUser => {
             let target = ev.str_at("requestParameters.userName").unwrap_or_default();
-            let caller = ev.str_at("userIdentity.userName").unwrap_or_default();
-            !target.is_empty() && (target != caller || ev.str_at("userIdentity.type") != Some("IAMUser"))
+            let caller = ev.identity.user_name.as_str();
+            !target.is_empty() && (target != caller || ev.identity.kind != "IAMUser")
         }
         Condition::ConsoleLoginWithoutMfa => {
             let ok = ev.str_at("responseElements.ConsoleLogin") == Some("Success");
-            let mfa = ev.str_at("additionalEventData.MFAUsed").unwrap_or("No");
-            let federated =
-                matches!(ev.str_at("userIdentity.type"), Some("AssumedRole" | "FederatedUser" | "SAMLUser"));
-            ok && !mfa.eq_ignore_ascii_case("yes") && !federated
+            let federated = matches!(ev.identity.kind.as_str(), "AssumedRole" | "FederatedUser" | "SAMLUser");
+            // Read last: `additionalEventData` is outside the typed fields, so reading it builds the tree.
+            ok && !federated && !ev.str_at("additionalEventData.MFAUsed").unwrap_or("No").eq_ignore_ascii_case("yes")
         }
         Condition::PublicGrant => req.is_some_and(is_public_grant),
         Condition::FieldEquals => field_text(ev, r).is_some_and(|t| Some(t.as_str()) == r.value.as_deref()),
