@@ -2,9 +2,8 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
 use super::envelope::CtEvent;
+use super::rawjson::{RawObject, scalar_text};
 
 /// AWS partition of a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,15 +76,16 @@ const RESOURCE_PATHS: &[&str] = &[
     "requestParameters.serialNumber",
 ];
 
-/// The resource id an event is about (empty when none is known).
+/// The resource id an event is about (empty when none is known). Reads the request and response text once
+/// each, without building their trees.
 pub fn resource_id(ev: &CtEvent) -> String {
+    let request = ev.request_text().and_then(RawObject::parse);
+    let response = ev.response_text().and_then(RawObject::parse);
     let mut parts: Vec<Cow<'_, str>> = Vec::with_capacity(2);
     for path in RESOURCE_PATHS {
-        let text = match ev.value_at(path) {
-            Some(Value::String(s)) => Cow::Borrowed(s.as_str()),
-            Some(Value::Number(n)) => Cow::Owned(n.to_string()),
-            _ => continue,
-        };
+        let (part, rest) = path.split_once('.').expect("resource paths name a part and a key");
+        let object = if part == "requestParameters" { request.as_ref() } else { response.as_ref() };
+        let Some(text) = object.and_then(|o| o.walk(rest.split('.'))).and_then(scalar_text) else { continue };
         if !text.is_empty() && !parts.contains(&text) {
             parts.push(text);
         }

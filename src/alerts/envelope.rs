@@ -1,20 +1,20 @@
 //! Envelope parsing: EventBridge events, SNS notifications wrapping them, and bare CloudTrail records.
 //!
 //! A body is read in one borrowed pass: the envelope's keys are probed without building a JSON tree, and each
-//! CloudTrail record is read into the typed fields the feed uses ([`Identity`], the request and response
-//! parameters). The record's own text is kept, and the whole JSON tree is built only when something asks for a
-//! path outside those fields ([`CtEvent::detail`]).
+//! CloudTrail record is read into the typed fields the feed uses ([`Identity`], names, times). The record's
+//! text is kept, with its request and response parameters as text of their own; a JSON tree is built only when
+//! something asks for a path ([`CtEvent::value_at`], [`CtEvent::detail`]).
 
-use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::value::RawValue;
+
+use super::rawjson::{Obj, Text};
 
 /// EventBridge `detail-type`s that carry a CloudTrail record.
 const CLOUDTRAIL_DETAIL_TYPES: &[&str] = &[
@@ -89,10 +89,10 @@ pub struct CtEvent {
     pub from_console: bool,
     /// The caller.
     pub identity: Identity,
-    /// `requestParameters` (absent or null: `None`).
-    pub request: Option<Value>,
-    /// `responseElements` (absent or null: `None`).
-    pub response: Option<Value>,
+    /// `requestParameters`.
+    request: Part,
+    /// `responseElements`.
+    response: Part,
     /// The record carried its own non-empty `recipientAccountId`.
     has_recipient: bool,
     /// The record's JSON text, as received.
@@ -125,19 +125,29 @@ impl CtEvent {
         self.value_at(path).and_then(Value::as_str)
     }
 
-    /// The value at a dotted path inside the record. Paths under `requestParameters` and `responseElements` are
-    /// answered from the typed fields; any other path builds the whole tree once.
+    /// The value at a dotted path inside the record. A path under `requestParameters` or `responseElements`
+    /// builds that part's tree (once); any other path builds the whole record's tree (once).
     pub fn value_at(&self, path: &str) -> Option<&Value> {
         let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
         let root = match head {
-            "requestParameters" => self.request.as_ref()?,
-            "responseElements" => self.response.as_ref()?,
+            "requestParameters" => self.request.tree()?,
+            "responseElements" => self.response.tree()?,
             _ => return walk(self.detail(), path.split('.')),
         };
         match rest {
             None => Some(root),
             Some(rest) => walk(root, rest.split('.')),
         }
+    }
+
+    /// `requestParameters` as JSON text (`None` when absent or null).
+    pub fn request_text(&self) -> Option<&str> {
+        self.request.text.as_deref().map(RawValue::get)
+    }
+
+    /// `responseElements` as JSON text (`None` when absent or null).
+    pub fn response_text(&self) -> Option<&str> {
+        self.response.text.as_deref().map(RawValue::get)
     }
 
     /// The whole record as a JSON tree (built on first call, then kept).
@@ -191,8 +201,10 @@ impl CtEvent {
             .find(|a| !a.is_empty())
             .unwrap_or("unknown")
             .to_owned();
-        let login_failed =
-            f.response.as_ref().and_then(|r| r.get("ConsoleLogin")).and_then(Value::as_str) == Some("Failure");
+        let response = Part::new(f.response);
+        // Only console sign-ins answer `ConsoleLogin`; other events' responses stay text.
+        let login_failed = name == "ConsoleLogin"
+            && response.tree().and_then(|r| r.get("ConsoleLogin")).and_then(Value::as_str) == Some("Failure");
         let error_code = match &f.error_code {
             None => String::new(),
             Some(Value::String(s)) => s.clone(),
@@ -213,12 +225,29 @@ impl CtEvent {
             event_type: f.event_type.into_owned(),
             from_console,
             identity,
-            request: f.request,
-            response: f.response,
+            request: Part::new(f.request),
+            response,
             has_recipient: !recipient.is_empty(),
             raw: raw.into(),
             tree: OnceLock::new(),
         })
+    }
+}
+
+/// A nested part of a record, kept as JSON text and parsed into a tree on first use.
+#[derive(Clone, Default)]
+struct Part {
+    text: Option<Box<RawValue>>,
+    tree: OnceLock<Option<Value>>,
+}
+
+impl Part {
+    fn new(raw: Option<&RawValue>) -> Self {
+        Self { text: raw.map(RawValue::to_owned), tree: OnceLock::new() }
+    }
+
+    fn tree(&self) -> Option<&Value> {
+        self.tree.get_or_init(|| self.text.as_deref().and_then(|t| serde_json::from_str(t.get()).ok())).as_ref()
     }
 }
 
@@ -348,10 +377,10 @@ struct RecordFields<'a> {
     from_console: Option<Value>,
     #[serde(rename = "userIdentity", borrow, default)]
     identity: Obj<IdentityFields<'a>>,
-    #[serde(rename = "requestParameters", default)]
-    request: Option<Value>,
-    #[serde(rename = "responseElements", default)]
-    response: Option<Value>,
+    #[serde(rename = "requestParameters", borrow, default)]
+    request: Option<&'a RawValue>,
+    #[serde(rename = "responseElements", borrow, default)]
+    response: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
@@ -397,102 +426,6 @@ struct SessionFields<'a> {
 struct IssuerFields<'a> {
     #[serde(rename = "userName", borrow, default)]
     user_name: Text<'a>,
-}
-
-/// A string field, borrowed when it has no escapes; any other JSON type reads as absent instead of failing
-/// the record, as a tree lookup with `as_str` would.
-#[derive(Default)]
-struct Text<'a>(Option<Cow<'a, str>>);
-
-impl Text<'_> {
-    fn as_str(&self) -> &str {
-        self.0.as_deref().unwrap_or_default()
-    }
-
-    fn into_owned(self) -> String {
-        self.0.map(Cow::into_owned).unwrap_or_default()
-    }
-}
-
-/// A nested object read as `T`; any other JSON type reads as absent.
-struct Obj<T>(Option<T>);
-
-impl<T> Default for Obj<T> {
-    fn default() -> Self {
-        Self(None)
-    }
-}
-
-/// Accepts scalars and arrays as "not what we look for", consuming them.
-macro_rules! absent_unless_expected {
-    ($absent:expr) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($absent)
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($absent)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($absent)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($absent)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($absent)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok($absent)
-        }
-    };
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Borrowed(s))))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Owned(s.to_owned()))))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Owned(s))))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'a>, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
-            }
-            absent_unless_expected!(Text(None));
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Obj<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Obj(Some(t)))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Obj<T>, E> {
-                Ok(Obj(None))
-            }
-            absent_unless_expected!(Obj(None));
-        }
-        d.deserialize_any(V(PhantomData))
-    }
 }
 
 #[cfg(test)]
@@ -546,8 +479,11 @@ mod tests {
     #[test]
     fn failed_console_logins_count_as_failures() {
         let mut r = record();
+        r["eventName"] = json!("ConsoleLogin");
         r["responseElements"] = json!({"ConsoleLogin": "Failure"});
         assert!(parse_body(&r.to_string()).unwrap()[0].failed);
+        r["responseElements"] = json!({"ConsoleLogin": "Success"});
+        assert!(!parse_body(&r.to_string()).unwrap()[0].failed);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod http;
 pub mod limits;
 pub mod narrative;
 pub mod queue;
+pub mod rawjson;
 pub mod redact;
 pub mod render;
 pub mod rules;

@@ -143,6 +143,29 @@ struct CountLine {
     count: String,
 }
 
+/// What `blocks/alert_digest.json.j2` is given.
+#[derive(Serialize)]
+struct DigestContext {
+    text: String,
+    color: &'static str,
+    header: String,
+    fields: Vec<Field>,
+    button_text: &'static str,
+    button_url: String,
+    narrative: Option<String>,
+    counts: Vec<CountLine>,
+    sections: Vec<Vec<Line>>,
+    more: Option<String>,
+}
+
+/// What `blocks/alert_thread.json.j2` is given.
+#[derive(Serialize)]
+struct ThreadContext {
+    text: String,
+    color: &'static str,
+    sections: Vec<Vec<Line>>,
+}
+
 #[derive(Serialize)]
 struct Field {
     label: &'static str,
@@ -192,18 +215,18 @@ impl Renderer {
         });
         let header = truncate(&format!("{} {} — {} {}", worst.icon(), g.route.name, n, title), 120);
         let button_url = cloudtrail_url(&g.main_region(), (n == 1).then(|| g.events[0].event.id.as_str()));
-        let ctx = serde_json::json!({
-            "text": text,
-            "color": worst.color(),
-            "header": header,
-            "fields": self.fields(g),
-            "button_text": self.label("View in CloudTrail", "CloudTrail에서 보기"),
-            "button_url": button_url,
-            "narrative": narrative.map(|t| truncate(t, 1_500)),
-            "counts": self.counts(g),
-            "sections": sections,
-            "more": more,
-        });
+        let ctx = DigestContext {
+            text,
+            color: worst.color(),
+            header,
+            fields: self.fields(g),
+            button_text: self.label("View in CloudTrail", "CloudTrail에서 보기"),
+            button_url,
+            narrative: narrative.map(|t| truncate(t, 1_500)),
+            counts: self.counts(g),
+            sections,
+            more,
+        };
         let ids = |from: usize, to: usize| g.events[from..to].iter().map(|e| e.event.id.clone()).collect();
         let parent = self.finish("blocks/alert_digest.json.j2", &ctx, ids(0, shown))?;
         let mut chunks: Vec<Vec<std::ops::Range<usize>>> = Vec::new();
@@ -220,7 +243,7 @@ impl Renderer {
             let (from, to) = (sections[0].start, sections[sections.len() - 1].end);
             let lines: Vec<Vec<Line>> = sections.into_iter().map(&mut take).collect();
             let text = format!("{} {} ({}) — {}/{parts}", worst.icon(), g.route.name, g.account, i + 1);
-            let ctx = serde_json::json!({"text": text, "color": worst.color(), "sections": lines});
+            let ctx = ThreadContext { text, color: worst.color(), sections: lines };
             thread.push(self.finish("blocks/alert_thread.json.j2", &ctx, ids(from, to))?);
         }
         Ok(RenderedGroup { parent, thread })
@@ -285,7 +308,7 @@ impl Renderer {
         }
     }
 
-    fn finish(&self, template: &str, ctx: &Value, event_ids: Vec<String>) -> Result<Rendered, RenderError> {
+    fn finish(&self, template: &str, ctx: &impl Serialize, event_ids: Vec<String>) -> Result<Rendered, RenderError> {
         let text = self.templates.render(template, ctx).map_err(RenderError::Template)?;
         let mut json: Value = serde_json::from_str(&text).map_err(|e| RenderError::Invalid(e.to_string()))?;
         limits::enforce(&mut json)?;

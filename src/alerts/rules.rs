@@ -284,11 +284,12 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 }
 
 fn holds(r: &RaiseRule, ev: &CtEvent, actor: &Actor) -> bool {
-    let req = ev.value_at("requestParameters");
+    // Built on demand: most conditions never look at the request.
+    let req = || ev.value_at("requestParameters");
     match r.when {
         Condition::RootActor => actor.root,
-        Condition::OpenIngress => req.is_some_and(|v| any_string(v, &|s| s == "0.0.0.0/0" || s == "::/0")),
-        Condition::AdminPolicy => req.is_some_and(is_admin_policy),
+        Condition::OpenIngress => req().is_some_and(|v| any_string(v, &|s| s == "0.0.0.0/0" || s == "::/0")),
+        Condition::AdminPolicy => req().is_some_and(is_admin_policy),
         Condition::AccessKeyForOtherUser => {
             let target = ev.str_at("requestParameters.userName").unwrap_or_default();
             let caller = ev.identity.user_name.as_str();
@@ -300,7 +301,7 @@ fn holds(r: &RaiseRule, ev: &CtEvent, actor: &Actor) -> bool {
             // Read last: `additionalEventData` is outside the typed fields, so reading it builds the tree.
             ok && !federated && !ev.str_at("additionalEventData.MFAUsed").unwrap_or("No").eq_ignore_ascii_case("yes")
         }
-        Condition::PublicGrant => req.is_some_and(is_public_grant),
+        Condition::PublicGrant => req().is_some_and(is_public_grant),
         Condition::FieldEquals => field_text(ev, r).is_some_and(|t| Some(t.as_str()) == r.value.as_deref()),
         Condition::FieldContains => {
             field_text(ev, r).is_some_and(|t| t.contains(r.value.as_deref().unwrap_or_default()))
