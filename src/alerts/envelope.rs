@@ -130,8 +130,8 @@ impl CtEvent {
     pub fn value_at(&self, path: &str) -> Option<&Value> {
         let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
         let root = match head {
-            "requestParameters" => self.request.tree()?,
-            "responseElements" => self.response.tree()?,
+            "requestParameters" => self.request.tree(&self.raw)?,
+            "responseElements" => self.response.tree(&self.raw)?,
             _ => return walk(self.detail(), path.split('.')),
         };
         match rest {
@@ -142,12 +142,12 @@ impl CtEvent {
 
     /// `requestParameters` as JSON text (`None` when absent or null).
     pub fn request_text(&self) -> Option<&str> {
-        self.request.text.as_deref().map(RawValue::get)
+        self.request.text(&self.raw)
     }
 
     /// `responseElements` as JSON text (`None` when absent or null).
     pub fn response_text(&self) -> Option<&str> {
-        self.response.text.as_deref().map(RawValue::get)
+        self.response.text(&self.raw)
     }
 
     /// The whole record as a JSON tree (built on first call, then kept).
@@ -201,10 +201,10 @@ impl CtEvent {
             .find(|a| !a.is_empty())
             .unwrap_or("unknown")
             .to_owned();
-        let response = Part::new(f.response);
+        let response = Part::new(raw, f.response);
         // Only console sign-ins answer `ConsoleLogin`; other events' responses stay text.
         let login_failed = name == "ConsoleLogin"
-            && response.tree().and_then(|r| r.get("ConsoleLogin")).and_then(Value::as_str) == Some("Failure");
+            && response.tree(raw).and_then(|r| r.get("ConsoleLogin")).and_then(Value::as_str) == Some("Failure");
         let error_code = match &f.error_code {
             None => String::new(),
             Some(Value::String(s)) => s.clone(),
@@ -225,7 +225,7 @@ impl CtEvent {
             event_type: f.event_type.into_owned(),
             from_console,
             identity,
-            request: Part::new(f.request),
+            request: Part::new(raw, f.request),
             response,
             has_recipient: !recipient.is_empty(),
             raw: raw.into(),
@@ -234,20 +234,30 @@ impl CtEvent {
     }
 }
 
-/// A nested part of a record, kept as JSON text and parsed into a tree on first use.
+/// A nested part of a record: where its JSON text lies in the record's text, and its tree once parsed.
 #[derive(Clone, Default)]
 struct Part {
-    text: Option<Box<RawValue>>,
+    span: Option<std::ops::Range<usize>>,
     tree: OnceLock<Option<Value>>,
 }
 
 impl Part {
-    fn new(raw: Option<&RawValue>) -> Self {
-        Self { text: raw.map(RawValue::to_owned), tree: OnceLock::new() }
+    /// The part `value` (read from `record`, so its text lies inside `record`'s).
+    fn new(record: &str, value: Option<&RawValue>) -> Self {
+        let span = value.and_then(|v| {
+            let start = (v.get().as_ptr() as usize).checked_sub(record.as_ptr() as usize)?;
+            let span = start..start + v.get().len();
+            (record.get(span.clone()) == Some(v.get())).then_some(span)
+        });
+        Self { span, tree: OnceLock::new() }
     }
 
-    fn tree(&self) -> Option<&Value> {
-        self.tree.get_or_init(|| self.text.as_deref().and_then(|t| serde_json::from_str(t.get()).ok())).as_ref()
+    fn text<'r>(&self, record: &'r str) -> Option<&'r str> {
+        record.get(self.span.clone()?)
+    }
+
+    fn tree(&self, record: &str) -> Option<&Value> {
+        self.tree.get_or_init(|| self.text(record).and_then(|t| serde_json::from_str(t).ok())).as_ref()
     }
 }
 

@@ -91,15 +91,20 @@ impl AccountGroup {
 
     /// Counts per (actor, action), largest first.
     pub fn counts(&self) -> Vec<PairCount> {
-        let mut map: BTreeMap<(Actor, String), (Severity, usize)> = BTreeMap::new();
+        let mut map: BTreeMap<(&Actor, &str), (Severity, usize)> = BTreeMap::new();
         for e in &self.events {
-            let slot = map.entry((e.actor.clone(), e.event.name.clone())).or_insert((e.severity, 0));
+            let slot = map.entry((&e.actor, e.event.name.as_str())).or_insert((e.severity, 0));
             slot.0 = slot.0.max(e.severity);
             slot.1 += 1;
         }
         let mut out: Vec<PairCount> = map
             .into_iter()
-            .map(|((actor, action), (worst, count))| PairCount { actor, action, worst, count })
+            .map(|((actor, action), (worst, count))| PairCount {
+                actor: actor.clone(),
+                action: action.to_owned(),
+                worst,
+                count,
+            })
             .collect();
         out.sort_by(|a, b| b.worst.cmp(&a.worst).then(b.count.cmp(&a.count)).then(a.action.cmp(&b.action)));
         out
@@ -108,18 +113,14 @@ impl AccountGroup {
     /// Distinct performers, in first-seen order.
     pub fn performers(&self) -> Vec<String> {
         let mut seen = BTreeSet::new();
-        self.events.iter().filter(|e| seen.insert(e.actor.name.clone())).map(|e| e.actor.name.clone()).collect()
+        self.events.iter().map(|e| e.actor.name.as_str()).filter(|n| seen.insert(*n)).map(str::to_owned).collect()
     }
 
     /// Distinct regions, sorted.
     pub fn regions(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .map(|e| e.event.region.clone())
-            .filter(|r| !r.is_empty())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect()
+        let regions: BTreeSet<&str> =
+            self.events.iter().map(|e| e.event.region.as_str()).filter(|r| !r.is_empty()).collect();
+        regions.into_iter().map(str::to_owned).collect()
     }
 
     /// First and last event time.
@@ -143,7 +144,12 @@ impl AccountGroup {
 pub fn group(events: Vec<Alerted>, routing: &Routing) -> Vec<AccountGroup> {
     let mut map: BTreeMap<String, Vec<Alerted>> = BTreeMap::new();
     for e in events {
-        map.entry(e.event.account.clone()).or_default().push(e);
+        match map.get_mut(&e.event.account) {
+            Some(list) => list.push(e),
+            None => {
+                map.insert(e.event.account.clone(), vec![e]);
+            }
+        }
     }
     map.into_iter()
         .map(|(account, mut events)| {
