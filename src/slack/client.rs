@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
-use slack_morphism::errors::SlackClientError;
+use slack_morphism::errors::{SlackClientError, SlackClientHttpProtocolError};
 use slack_morphism::prelude::*;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -170,11 +170,22 @@ fn map_error(err: SlackClientError) -> SlackError {
             SlackError::Transport { message: format!("HTTP {}", e.status_code) }
         }
         SlackClientError::HttpError(e) => SlackError::Api { code: format!("http_{}", e.status_code.as_u16()) },
-        // Connection refused or reset, before any response arrived.
-        e @ SlackClientError::HttpProtocolError(_) => SlackError::Transport { message: short_error(&e) },
+        // The request never left: the connection could not be made (refused, DNS, TLS) or the request not built.
+        SlackClientError::HttpProtocolError(ref e) if never_sent(e) => {
+            SlackError::Transport { message: short_error(&err) }
+        }
+        // The connection broke after the request was sent (reset, closed before the answer): it may have taken
+        // effect, like an answer that cannot be read.
         // A response arrived but could not be read (bad JSON, truncated body): the call may have taken effect.
         other => SlackError::Unreadable { message: short_error(&other) },
     }
+}
+
+/// Whether a protocol error happened before the request was sent, so it cannot have taken effect.
+fn never_sent(err: &SlackClientHttpProtocolError) -> bool {
+    let Some(cause) = err.cause.as_deref() else { return false };
+    cause.downcast_ref::<hyper_util::client::legacy::Error>().is_some_and(hyper_util::client::legacy::Error::is_connect)
+        || cause.is::<axum::http::Error>()
 }
 
 fn short_error(err: &SlackClientError) -> String {
@@ -282,9 +293,7 @@ fn mime_for(filename: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use axum::http::StatusCode;
-    use slack_morphism::errors::{
-        SlackClientHttpError, SlackClientHttpProtocolError, SlackRateLimitError, map_serde_error,
-    };
+    use slack_morphism::errors::{SlackClientHttpError, SlackRateLimitError, map_serde_error};
 
     use super::*;
 
@@ -301,16 +310,27 @@ mod tests {
     }
 
     #[test]
-    fn a_5xx_a_429_and_a_lost_connection_had_no_effect_and_are_retried_for_every_call() {
+    fn a_5xx_and_a_429_had_no_effect_and_are_retried_for_every_call() {
         let failures = [
             SlackClientError::HttpError(SlackClientHttpError::new(StatusCode::BAD_GATEWAY)),
             SlackClientError::RateLimitError(SlackRateLimitError::new()),
-            SlackClientError::HttpProtocolError(SlackClientHttpProtocolError::new()),
         ];
         for e in failures {
             let err = map_error(e);
             assert!(Resend::IfNoEffect.allows(&err) && Resend::Always.allows(&err), "{err:?}");
         }
+    }
+
+    #[test]
+    fn a_protocol_error_not_known_to_precede_sending_may_have_posted() {
+        let err = map_error(SlackClientError::HttpProtocolError(SlackClientHttpProtocolError::new()));
+        assert!(matches!(err, SlackError::Unreadable { .. }), "{err:?}");
+        assert!(!Resend::IfNoEffect.allows(&err) && Resend::Always.allows(&err));
+        let unbuilt = axum::http::Request::builder().uri("bad uri").body(()).unwrap_err();
+        let err = map_error(SlackClientError::HttpProtocolError(
+            SlackClientHttpProtocolError::new().with_cause(Box::new(unbuilt)),
+        ));
+        assert!(matches!(err, SlackError::Transport { .. }), "{err:?}");
     }
 
     #[test]

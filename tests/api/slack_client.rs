@@ -175,6 +175,40 @@ async fn a_garbled_200_on_chat_update_is_retried_because_an_edit_can_be_repeated
 }
 
 #[tokio::test]
+async fn a_connection_reset_after_chat_post_message_went_out_is_not_resent_but_an_edit_is() {
+    let fake = FakeSlack::start().await;
+    let c = client(&fake, quick_policy());
+    fake.fail_next("chat.postMessage", Fault::Reset, 1);
+
+    let err = c.post_message(&text_message("C1", "once only")).await.unwrap_err();
+
+    assert!(matches!(err, SlackError::Unreadable { .. }), "{err:?}");
+    assert_eq!(fake.calls_of("chat.postMessage").len(), 1, "the request reached Slack, so it is not sent again");
+    assert_eq!(fake.posts().len(), 1);
+
+    fake.fail_next("chat.update", Fault::Reset, 1);
+    let content = SlackMessageContent::new().with_text("edited".into());
+    c.update_message("C1", "1700000000.000100", &content).await.unwrap();
+    assert_eq!(fake.calls_of("chat.update").len(), 2, "an edit can be repeated");
+}
+
+#[tokio::test]
+async fn a_connection_that_cannot_be_made_had_no_effect_so_even_a_post_is_tried_again() {
+    // A port nothing listens on: every try is refused before a byte is sent.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let policy = ClientPolicy { max_retries: 2, ..quick_policy() };
+    let c = SlackWebClient::new(&format!("http://{closed}/api"), &SecretString::from(BOT_TOKEN), policy).unwrap();
+    let started = Instant::now();
+
+    let err = c.post_message(&text_message("C1", "x")).await.unwrap_err();
+
+    assert!(matches!(err, SlackError::Transport { .. }), "{err:?}");
+    assert!(err.had_no_effect());
+    // Two retries with a 10 ms base back-off: the client waited between tries instead of giving up at once.
+    assert!(started.elapsed() >= Duration::from_millis(20), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
 async fn an_ephemeral_refused_with_internal_error_is_not_resent_but_a_429_is() {
     let fake = FakeSlack::start().await;
     let c = client(&fake, quick_policy());

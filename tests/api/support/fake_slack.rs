@@ -37,6 +37,9 @@ pub enum Fault {
     Garbled,
     /// The call takes effect, but the answer only comes after this delay, like a Slack edge that hangs.
     Slow(Duration),
+    /// The call takes effect, then the connection is closed before any answer is written, like a reset after
+    /// the request went out.
+    Reset,
 }
 
 /// One recorded call.
@@ -252,7 +255,7 @@ fn fault_response(fault: Fault) -> Response {
         Fault::Api(code) => error(code),
         // Only `files.getUploadURLExternal` gets here (it is cut off before it takes effect).
         Fault::Garbled => (StatusCode::OK, [("content-type", "application/json")], "{\"ok\": tr").into_response(),
-        Fault::Slow(_) => unreachable!("a slow call is answered normally, only late"),
+        Fault::Slow(_) | Fault::Reset => unreachable!("a slow or reset call takes effect first"),
     }
 }
 
@@ -335,8 +338,13 @@ async fn api_call(
         return error("invalid_auth");
     }
     let mut slow = None;
+    let mut reset = false;
     let garble = match fake.take_fault(&method) {
         Some(Fault::Garbled) => true,
+        Some(Fault::Reset) => {
+            reset = true;
+            false
+        }
         Some(Fault::Slow(delay)) => {
             slow = Some(delay);
             false
@@ -419,6 +427,12 @@ async fn api_call(
     // A slow call has already taken effect (it is recorded); only its answer is late.
     if let Some(delay) = slow {
         tokio::time::sleep(delay).await;
+    }
+    if reset {
+        // Unwinding out of the handler makes the server drop the connection without writing a byte;
+        // `resume_unwind` skips the panic hook, so nothing is printed.
+        drop(answer);
+        std::panic::resume_unwind(Box::new("fake Slack resets the connection"));
     }
     answer
 }
