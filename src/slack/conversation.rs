@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tracing::Instrument;
 
-use super::api::OutgoingMessage;
+use super::api::{OutgoingMessage, SlackError};
 use super::progress;
 use super::render::{self, Lang};
 use crate::pipeline::{Answer, Language, Outcome, Question, Turn};
@@ -38,13 +38,45 @@ pub fn spawn(app: &AppState, ask: Ask) {
         async move {
             if let Err(err) = answer(&app2, ask.clone()).await {
                 tracing::error!(error = format!("{err:#}"), "could not answer in Slack");
-                let text = "Sorry, I could not post the answer here. If asklake is not in this channel yet, add it with `/invite @asklake` and ask again.";
-                tell_asker(&app2, &ask, text).await;
+                tell_asker(&app2, &ask, apology(&err, Lang::of(&ask.text))).await;
             }
         }
         .instrument(span),
     );
 }
+
+/// What the asker is told when the answer could not be posted, by cause: asklake is not in the channel, Slack
+/// is busy or unreachable, or something on asklake's side failed.
+fn apology(err: &anyhow::Error, lang: Lang) -> &'static str {
+    let slack = err.chain().find_map(|e| e.downcast_ref::<SlackError>());
+    let ko = lang == Lang::Ko;
+    match slack {
+        Some(SlackError::Api { code }) if NOT_IN_CHANNEL.contains(&code.as_str()) => {
+            if ko {
+                "죄송합니다. 이 채널에 답변을 올리지 못했습니다. asklake가 아직 이 채널에 없다면 `/invite @asklake`로 초대한 뒤 다시 질문해 주세요."
+            } else {
+                "Sorry, I could not post the answer here. If asklake is not in this channel yet, add it with `/invite @asklake` and ask again."
+            }
+        }
+        Some(SlackError::RateLimited { .. } | SlackError::Transport { .. } | SlackError::Unreadable { .. }) => {
+            if ko {
+                "죄송합니다. Slack이 바쁘거나 응답하지 않아 답변을 올리지 못했습니다. 잠시 후 다시 질문해 주세요."
+            } else {
+                "Sorry, I could not post the answer: Slack was busy or did not respond. Please ask again in a minute."
+            }
+        }
+        _ => {
+            if ko {
+                "죄송합니다. asklake 쪽 문제로 답변을 올리지 못했습니다. 다시 질문해 보시고, 계속되면 asklake 관리자에게 알려 주세요(자세한 내용은 로그에 있습니다)."
+            } else {
+                "Sorry, I could not post the answer because of a problem on asklake's side. Please ask again; if it keeps happening, tell your asklake admin (the logs have the details)."
+            }
+        }
+    }
+}
+
+/// Slack error codes that mean asklake cannot post in the channel.
+const NOT_IN_CHANNEL: &[&str] = &["not_in_channel", "channel_not_found"];
 
 /// Shows `text` to the asker alone: through the command's `response_url` when there is one (it works in channels
 /// asklake is not in), else as an ephemeral message.
@@ -186,4 +218,28 @@ fn remember(app: &AppState, ask: &Ask, thread_ts: &str, answer_id: &str, answer:
         sql: answer.sql.clone(),
         result: answer.result.as_ref().map(StoredResult::from_query),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(err: SlackError) -> anyhow::Error {
+        anyhow::Error::new(err).context("could not post the answer")
+    }
+
+    #[test]
+    fn the_apology_names_the_cause_in_the_askers_language() {
+        let not_in = failed(SlackError::Api { code: "not_in_channel".into() });
+        assert!(apology(&not_in, Lang::En).contains("/invite @asklake"));
+        assert!(apology(&not_in, Lang::Ko).contains("/invite @asklake") && apology(&not_in, Lang::Ko).contains("초대"));
+        let outage = failed(SlackError::Transport { message: "HTTP 503".into() });
+        assert!(
+            apology(&outage, Lang::En).contains("Slack was busy") && !apology(&outage, Lang::En).contains("/invite")
+        );
+        assert!(apology(&outage, Lang::Ko).contains("잠시 후"));
+        let ours = anyhow::anyhow!("template blocks/answer.json.j2 failed");
+        assert!(apology(&ours, Lang::En).contains("asklake admin"));
+        assert!(!apology(&failed(SlackError::Api { code: "invalid_blocks".into() }), Lang::En).contains("/invite"));
+    }
 }
