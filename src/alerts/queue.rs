@@ -31,6 +31,8 @@ pub enum QueueError {
     /// Some deletes kept failing after retries (the messages will be redelivered and deduplicated).
     #[error("{failed} of {total} queue deletes failed")]
     PartialDelete {
+        /// Entries deleted.
+        deleted: usize,
         /// Entries that failed.
         failed: usize,
         /// Entries asked for.

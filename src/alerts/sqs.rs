@@ -134,13 +134,16 @@ impl AlertQueue for SqsQueue {
                 match out {
                     Ok(out) => {
                         deleted += out.successful().len();
-                        let retry: Vec<&QueueMessage> = out
-                            .failed()
-                            .iter()
-                            .filter_map(|f| f.id().parse::<usize>().ok().and_then(|i| pending.get(i).copied()))
-                            .collect();
+                        // A sender fault (a stale receipt of a message received twice, an invalid handle) fails
+                        // the same way every time; only SQS-side failures are tried again.
+                        let mut retry: Vec<&QueueMessage> = Vec::new();
                         for f in out.failed() {
                             warn!(code = f.code(), sender_fault = f.sender_fault(), attempt, "SQS delete entry failed");
+                            let entry = f.id().parse::<usize>().ok().and_then(|i| pending.get(i).copied());
+                            match entry {
+                                Some(m) if !f.sender_fault() => retry.push(m),
+                                _ => failed += 1,
+                            }
                         }
                         pending = retry;
                     }
@@ -154,7 +157,7 @@ impl AlertQueue for SqsQueue {
             failed += pending.len();
         }
         if failed > 0 {
-            return Err(QueueError::PartialDelete { failed, total: msgs.len() });
+            return Err(QueueError::PartialDelete { deleted, failed, total: msgs.len() });
         }
         Ok(deleted)
     }

@@ -13,7 +13,7 @@ use super::classify::classify;
 use super::envelope::parse_body;
 use super::group::{AccountGroup, Alerted, Routing, group};
 use super::narrative::{Narrator, narrative};
-use super::queue::{AlertQueue, QueueMessage};
+use super::queue::{AlertQueue, QueueError, QueueMessage};
 use super::render::{MessageKind, RenderedGroup, Renderer};
 use super::rules::{Rules, Severity, Verdict};
 use crate::slack::api::{OutgoingMessage, SlackApi};
@@ -341,6 +341,10 @@ impl Worker {
         }
         match self.queue.delete(&done).await {
             Ok(n) => out.deleted += n,
+            Err(e @ QueueError::PartialDelete { deleted, .. }) => {
+                out.deleted += deleted;
+                warn!(error = %e, "some queue deletes failed; those messages will be redelivered and skipped as duplicates")
+            }
             Err(e) => {
                 warn!(error = %e, "some queue deletes failed; those messages will be redelivered and skipped as duplicates")
             }
