@@ -201,7 +201,9 @@ impl Renderer {
         let shown: usize = head_sections.iter().map(|r| r.len()).sum();
         let remaining = n - shown;
         let title = match kind {
+            MessageKind::Digest if n == 1 => self.label("change", "건의 변경"),
             MessageKind::Digest => self.label("changes", "건의 변경"),
+            MessageKind::Immediate if n == 1 => self.label("red event", "건의 위험 이벤트"),
             MessageKind::Immediate => self.label("red events", "건의 위험 이벤트"),
         };
         let text = format!("{} {} ({}): {} {}", worst.icon(), g.route.name, g.account, n, title);

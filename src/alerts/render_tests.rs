@@ -135,4 +135,6 @@ fn a_single_red_event_links_to_the_event_in_its_partition() {
     let r = renderer("en").render(&groups[0], MessageKind::Immediate, None).unwrap();
     let url = r.parent.json.pointer("/attachments/0/blocks/2/elements/0/url").unwrap().as_str().unwrap();
     assert_eq!(url, "https://cn-north-1.console.amazonaws.cn/cloudtrail/home?region=cn-north-1#/events/ev-00001");
+    let header = r.parent.json.pointer("/attachments/0/blocks/0/text/text").unwrap().as_str().unwrap();
+    assert!(header.ends_with("— 1 red event"), "one event reads as one: {header}");
 }
