@@ -177,6 +177,9 @@ impl CtEvent {
 
     /// Builds an event from a CloudTrail record's JSON text; `fallback_account` comes from an envelope.
     pub fn from_raw(raw: &str, fallback_account: Option<&str>) -> Result<Self, EnvelopeError> {
+        if !raw.trim_start().starts_with('{') {
+            return Err(EnvelopeError::Unsupported("a CloudTrail record that is not a JSON object".into()));
+        }
         let f: RecordFields<'_> = serde_json::from_str(raw)
             .map_err(|e| EnvelopeError::Unsupported(format!("a CloudTrail record that does not read: {e}")))?;
         let id = f.id.into_owned();
@@ -556,6 +559,11 @@ mod tests {
         assert!(matches!(parse_body("\"text\""), Err(EnvelopeError::Unsupported(m)) if m.contains("string")));
         let deep = format!("{}{}{}", "[".repeat(6), record(), "]".repeat(6));
         assert!(matches!(parse_body(&deep), Err(EnvelopeError::Unsupported(m)) if m.contains("nested")));
+        let string_detail = json!({"detail-type": "AWS API Call via CloudTrail", "detail": "CreateUser"});
+        assert_eq!(
+            parse_body(&string_detail.to_string()),
+            Err(EnvelopeError::Unsupported("a CloudTrail record that is not a JSON object".into()))
+        );
         let bad_sns = json!({"Type": "Notification", "Message": "{oops"});
         assert!(
             matches!(parse_body(&bad_sns.to_string()), Err(EnvelopeError::Json(m)) if m.starts_with("SNS Message"))
