@@ -72,6 +72,11 @@ impl SlackError {
         }
     }
 
+    /// Whether Slack refused because asklake cannot post in that channel (not a member, or no such channel).
+    pub fn is_not_in_channel(&self) -> bool {
+        matches!(self, SlackError::Api { code } if code == "not_in_channel" || code == "channel_not_found")
+    }
+
     /// Whether the failed call demonstrably had no effect, so even a non-idempotent call (`chat.postMessage`) may
     /// be sent again: a 429, a 5xx, no response at all, or an `ok: false` Slack documents as "nothing done".
     /// `internal_error` and `fatal_error` are excluded: Slack says part of the operation may have succeeded.

@@ -51,14 +51,14 @@ fn apology(err: &anyhow::Error, lang: Lang) -> &'static str {
     let slack = err.chain().find_map(|e| e.downcast_ref::<SlackError>());
     let ko = lang == Lang::Ko;
     match slack {
-        Some(SlackError::Api { code }) if NOT_IN_CHANNEL.contains(&code.as_str()) => {
+        Some(e) if e.is_not_in_channel() => {
             if ko {
                 "죄송합니다. 이 채널에 답변을 올리지 못했습니다. asklake가 아직 이 채널에 없다면 `/invite @asklake`로 초대한 뒤 다시 질문해 주세요."
             } else {
                 "Sorry, I could not post the answer here. If asklake is not in this channel yet, add it with `/invite @asklake` and ask again."
             }
         }
-        Some(SlackError::RateLimited { .. } | SlackError::Transport { .. } | SlackError::Unreadable { .. }) => {
+        Some(e) if e.is_retryable() => {
             if ko {
                 "죄송합니다. Slack이 바쁘거나 응답하지 않아 답변을 올리지 못했습니다. 잠시 후 다시 질문해 주세요."
             } else {
@@ -74,9 +74,6 @@ fn apology(err: &anyhow::Error, lang: Lang) -> &'static str {
         }
     }
 }
-
-/// Slack error codes that mean asklake cannot post in the channel.
-const NOT_IN_CHANNEL: &[&str] = &["not_in_channel", "channel_not_found"];
 
 /// Shows `text` to the asker alone: through the command's `response_url` when there is one (it works in channels
 /// asklake is not in), else as an ephemeral message.
