@@ -250,7 +250,8 @@ impl Part {
         let span = value.and_then(|v| {
             let start = (v.get().as_ptr() as usize).checked_sub(record.as_ptr() as usize)?;
             let span = start..start + v.get().len();
-            (record.get(span.clone()) == Some(v.get())).then_some(span)
+            // Same address, not just same text: the value was read out of `record`.
+            (record.get(span.clone()).map(str::as_ptr) == Some(v.get().as_ptr())).then_some(span)
         });
         Self { span, tree: OnceLock::new() }
     }
