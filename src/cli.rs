@@ -47,6 +47,8 @@ pub enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Exit 0 when the running server answers `/healthz` on loopback (container health checks).
+    Healthcheck,
 }
 
 /// `asklake ask`.
@@ -136,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Library(cmd) => crate::library::cli::run(&config, cmd).await,
         Command::Alerts(cmd) => crate::alerts::cli::run(&config, cmd).await,
         Command::Serve => crate::startup::serve(config).await,
+        Command::Healthcheck => crate::healthcheck::run(&config).await,
     }
 }
 

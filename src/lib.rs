@@ -4,6 +4,7 @@
 //! - [`cli`]: command-line surface (`serve`, `ask`, `sql`, `sample`, `library`, `alerts`, `config`).
 //! - [`config`]: the only place that reads the environment and the config file; typed, secrets wrapped.
 //! - [`telemetry`]: tracing setup.
+//! - [`healthcheck`]: the container health probe (`asklake healthcheck`).
 //! - [`templates`]: one template environment over `blocks/` and `prompts/`, embedded at compile time.
 //! - [`catalog`]: logical flat tables (`cloudtrail`, `vpcflow`), their bindings per engine, CTE injection.
 //! - [`engines`]: the [`engines::SqlEngine`] seam with DuckDB and Athena adapters.
@@ -21,6 +22,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod engines;
+pub mod healthcheck;
 pub mod library;
 pub mod llm;
 pub mod pipeline;

@@ -3,6 +3,7 @@
 mod support;
 
 mod alerts;
+mod deploy;
 mod lake;
 mod library;
 mod pipeline;
