@@ -47,6 +47,8 @@ pub enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Check a live setup step by step (AWS identity, Athena, lake tables, Bedrock, SQS, Slack) and say what to fix.
+    Doctor,
     /// Exit 0 when the running server answers `/healthz` on loopback (container health checks).
     Healthcheck,
 }
@@ -138,6 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Library(cmd) => crate::library::cli::run(&config, cmd).await,
         Command::Alerts(cmd) => crate::alerts::cli::run(&config, cmd).await,
         Command::Serve => crate::startup::serve(config).await,
+        Command::Doctor => crate::doctor::run(&config).await,
         Command::Healthcheck => crate::healthcheck::run(&config).await,
     }
 }

@@ -4,6 +4,7 @@
 //! - [`cli`]: command-line surface (`serve`, `ask`, `sql`, `sample`, `library`, `alerts`, `config`).
 //! - [`config`]: the only place that reads the environment and the config file; typed, secrets wrapped.
 //! - [`telemetry`]: tracing setup.
+//! - [`doctor`]: `asklake doctor`, step-by-step checks of a live setup, each failure with its fix.
 //! - [`healthcheck`]: the container health probe (`asklake healthcheck`).
 //! - [`templates`]: one template environment over `blocks/` and `prompts/`, embedded at compile time.
 //! - [`catalog`]: logical flat tables (`cloudtrail`, `vpcflow`), their bindings per engine, CTE injection.
@@ -21,6 +22,7 @@ pub mod alerts;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod engines;
 pub mod healthcheck;
 pub mod library;

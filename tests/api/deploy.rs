@@ -13,8 +13,15 @@ use serde_norway::Value;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The IAM service prefix of each SDK crate asklake links.
-const SDK_SERVICES: [(&str, &str); 3] =
-    [("aws-sdk-athena", "athena"), ("aws-sdk-sqs", "sqs"), ("aws-sdk-bedrockruntime", "bedrock")];
+const SDK_SERVICES: [(&str, &str); 4] = [
+    ("aws-sdk-athena", "athena"),
+    ("aws-sdk-sqs", "sqs"),
+    ("aws-sdk-bedrockruntime", "bedrock"),
+    ("aws-sdk-sts", "sts"),
+];
+
+/// Calls every principal may make without a grant (AWS: "No permissions are required to perform this operation").
+const NEEDS_NO_GRANT: [&str; 1] = ["sts:GetCallerIdentity"];
 
 /// Operations whose IAM action is not their own name (AWS's service authorization reference).
 const ACTION_OF: [(&str, &str); 5] = [
@@ -45,7 +52,8 @@ const ATHENA_ON_OUR_BEHALF: [&str; 11] = [
 fn the_task_role_grants_exactly_the_aws_calls_the_code_makes() {
     let called = iam_actions_called_by_code();
     assert!(called.contains("athena:StartQueryExecution"), "the scan found no Athena call: {called:?}");
-    let mut needed = called.clone();
+    let mut needed: BTreeSet<String> =
+        called.iter().filter(|a| !NEEDS_NO_GRANT.contains(&a.as_str())).cloned().collect();
     if called.contains("athena:StartQueryExecution") {
         needed.extend(ATHENA_ON_OUR_BEHALF.iter().map(|a| a.to_string()));
     }
@@ -187,7 +195,11 @@ fn iam_action(service: &str, operation: &str) -> String {
 fn sdk_operations(crate_dir: &Path) -> Vec<String> {
     let dir = crate_dir.join("src").join("operation");
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
-    entries.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Source folders of the `aws-sdk-*` packages this build resolved, from `cargo metadata`.

@@ -4,6 +4,7 @@ mod support;
 
 mod alerts;
 mod deploy;
+mod doctor;
 mod lake;
 mod library;
 mod pipeline;

@@ -93,6 +93,13 @@ impl FakeAthena {
         *self.inner.throttle.lock().unwrap() = n;
     }
 
+    /// Adds the (empty) Security Lake VPC Flow table, so every catalog table exists.
+    pub fn with_vpcflow_table(&self) {
+        let table = "amazon_security_lake_table_us_east_1_vpc_flow_2_0";
+        let ddl = asklake::sample::schema::VPCFLOW_DDL.replace("vpc_flow_2_0", &format!("{DATABASE}.{table}"));
+        self.inner.db.lock().unwrap().as_ref().expect("fixture db").execute_batch(&ddl).expect("vpc flow DDL");
+    }
+
     /// Every call answers `AccessDeniedException`.
     pub fn deny_all(&self) {
         *self.inner.deny.lock().unwrap() = true;
@@ -244,8 +251,43 @@ async fn handle(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Strin
             }
             ok(json!({}))
         }
+        "GetWorkGroup" => work_group(&body),
+        "GetTableMetadata" => table_metadata(&inner, &body),
         other => error("InvalidRequestException", &format!("fake athena does not implement {other}")),
     }
+}
+
+/// The one workgroup the fake knows, `asklake`, configured as deploy/asklake.yaml configures it.
+fn work_group(body: &Value) -> Response {
+    let name = body["WorkGroup"].as_str().unwrap_or("");
+    if name != "asklake" {
+        return error("InvalidRequestException", &format!("WorkGroup {name} is not found."));
+    }
+    ok(json!({"WorkGroup": {"Name": name, "State": "ENABLED", "Configuration": {
+        "ResultConfiguration": {"OutputLocation": "s3://asklake-results/athena/"},
+        "EnforceWorkGroupConfiguration": true,
+        "BytesScannedCutoffPerQuery": 10_737_418_240u64}}}))
+}
+
+/// Metadata of a table the fixture database holds; Athena's `MetadataException` for any other.
+fn table_metadata(inner: &Inner, body: &Value) -> Response {
+    let (database, table) = (body["DatabaseName"].as_str().unwrap_or(""), body["TableName"].as_str().unwrap_or(""));
+    let found: i64 = inner
+        .db
+        .lock()
+        .unwrap()
+        .as_ref()
+        .expect("fixture db")
+        .query_row(
+            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_name = ?",
+            [database, table],
+            |r| r.get(0),
+        )
+        .unwrap_or(0);
+    if found == 0 {
+        return error("MetadataException", &format!("Table {table} not found in database {database}"));
+    }
+    ok(json!({"TableMetadata": {"Name": table, "TableType": "EXTERNAL_TABLE", "Columns": []}}))
 }
 
 fn start(inner: &Inner, body: &Value) -> Response {

@@ -79,7 +79,22 @@ struct Inner {
     usergroups: HashMap<String, Vec<String>>,
     socket_url: Option<String>,
     outside: HashSet<String>,
+    scopes: Option<String>,
 }
+
+/// The bot scopes of `manifest.yml`, granted by default.
+const MANIFEST_SCOPES: [&str; 10] = [
+    "commands",
+    "chat:write",
+    "app_mentions:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "files:write",
+    "usergroups:read",
+    "channels:read",
+    "groups:read",
+];
 
 /// Handle to a running fake. Cheap to clone.
 #[derive(Clone)]
@@ -107,6 +122,11 @@ impl FakeSlack {
             axum::serve(listener, app).await.expect("fake slack server");
         });
         fake
+    }
+
+    /// The scopes the bot token reports (`x-oauth-scopes`), instead of the manifest's.
+    pub fn grant_scopes(&self, scopes: &[&str]) {
+        self.inner.lock().unwrap().scopes = Some(scopes.join(","));
     }
 
     /// Makes the next `times` calls of `method` fail with `fault`.
@@ -407,6 +427,15 @@ async fn api_call(
             None => Err("not_allowed_token_type"),
         },
         "auth.test" => Ok(json!({"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "team": "test"})),
+        "conversations.info" => {
+            let channel = body["channel"].as_str().unwrap_or_default().to_owned();
+            if channel.is_empty() || channel.starts_with("CGONE") {
+                Err("channel_not_found")
+            } else {
+                Ok(json!({"ok": true, "channel": {"id": channel, "name": channel.to_ascii_lowercase(),
+                          "is_archived": false, "is_member": in_channel(&json!({"channel": channel}))}}))
+            }
+        }
         _ => Err("unknown_method"),
     };
     let answer = match response {
@@ -417,7 +446,13 @@ async fn api_call(
         }
         Ok(v) => {
             fake.record_answer(&method, body, true, v.clone());
-            Json(v).into_response()
+            let mut response = Json(v).into_response();
+            if method == "auth.test" {
+                // Slack reports the token's scopes in this header on every Web API answer.
+                let scopes = fake.inner.lock().unwrap().scopes.clone().unwrap_or_else(|| MANIFEST_SCOPES.join(","));
+                response.headers_mut().insert("x-oauth-scopes", scopes.parse().expect("header value"));
+            }
+            response
         }
         Err(code) => {
             fake.record_answer(&method, body, false, json!({"ok": false, "error": code}));
