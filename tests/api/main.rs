@@ -3,6 +3,7 @@
 mod support;
 
 mod alerts;
+mod engine_limits;
 mod lake;
 mod library;
 mod pipeline;
@@ -10,3 +11,4 @@ mod sample;
 mod serve;
 mod slack;
 mod slack_client;
+mod trino;
