@@ -20,8 +20,8 @@ use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultCo
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-pub use self::classify::{Failure, FailureFacts, classify, trino_code};
 use self::classify::map_sdk_error;
+pub use self::classify::{Failure, FailureFacts, classify, trino_code};
 pub use self::convert::{column_type, parse_value};
 use super::limits::QueryLimits;
 use super::{ColumnMeta, Dialect, EngineError, ExecOptions, QueryResult, QueryStats, SqlEngine, Value};

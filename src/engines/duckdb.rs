@@ -150,7 +150,9 @@ impl DuckDbEngine {
 /// Puts the lock on `conn` or fails: DuckDB is never used without it.
 fn lock_down(conn: &Connection, settings: &DuckDbSettings, dir: Option<&Path>) -> Result<(), EngineError> {
     lock::apply(conn, &lock::settings(settings, dir)).map_err(|e| EngineError::Unavailable {
-        message: format!("{e}; asklake does not run DuckDB without this lock (check [duckdb] memory_limit and threads)"),
+        message: format!(
+            "{e}; asklake does not run DuckDB without this lock (check [duckdb] memory_limit and threads)"
+        ),
     })
 }
 

@@ -13,7 +13,7 @@ use asklake::engines::limits::QueryLimits;
 use asklake::engines::{EngineError, ExecOptions, SqlEngine, Value};
 use asklake::library::{Retrieval, Retriever};
 use asklake::pipeline::validate::{ValidatedSql, validate};
-use asklake::pipeline::{Language, NoProgress, Outcome, Pipeline, PipelineParts, Question};
+use asklake::pipeline::{Asker, Language, NoProgress, Outcome, Pipeline, PipelineParts, Question};
 use asklake::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
@@ -140,6 +140,20 @@ async fn with_two_slots_two_queries_run_at_once() {
     assert_eq!(limits.peak(), 2);
 }
 
+#[tokio::test]
+async fn a_query_that_outgrows_the_memory_limit_ends_as_a_resource_limit_instead_of_spilling() {
+    let dir = trail_folder();
+    let settings = DuckDbSettings { threads: 1, memory_limit: "64MB".into() };
+    let engine = DuckDbEngine::open_cloudtrail_files(dir.path(), &settings).unwrap();
+    let pairs = "SELECT count(DISTINCT a.event_id || b.event_id) AS n FROM cloudtrail a \
+                 JOIN cloudtrail b ON a.event_id <> b.event_id";
+    let err = engine.execute(&validated(&engine, pairs), &ExecOptions::default()).await.unwrap_err();
+    assert!(matches!(err, EngineError::ResourceLimit { ref message } if message.contains("Out of Memory")), "{err:?}");
+    assert!(err.is_runaway());
+    assert!(err.user_message().contains("needed more memory"), "{}", err.user_message());
+    assert!(!dir.path().join(".tmp").exists() && !std::path::Path::new(".tmp").exists(), "nothing spilled to disk");
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_running_duckdb_query_leaves_the_async_runtime_free() {
     let dir = trail_folder();
@@ -251,7 +265,10 @@ async fn a_runaway_query_gets_one_turn_for_a_cheaper_one_then_ends_in_the_askers
     let requests = bedrock.converse_requests();
     assert_eq!(requests.len(), 2, "one turn for a cheaper query, no third");
     let feedback = user_text(&requests[1]);
-    assert!(feedback.contains("ran longer than the 1 s limit") && feedback.contains("narrower event_time window"), "{feedback}");
+    assert!(
+        feedback.contains("ran longer than the 1 s limit") && feedback.contains("narrower event_time window"),
+        "{feedback}"
+    );
     assert_eq!(answer.attempts.len(), 2);
     assert_eq!(athena.operations().iter().filter(|o| *o == "StopQueryExecution").count(), 2);
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use asklake::catalog::Catalog;
 use asklake::engines::{EngineError, ExecOptions, Value};
 use asklake::library::{Retrieval, Retriever};
-use asklake::pipeline::{NoProgress, Outcome, Pipeline, PipelineParts, Question};
+use asklake::pipeline::{Asker, NoProgress, Outcome, Pipeline, PipelineParts, Question};
 use asklake::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
 use tokio_util::sync::CancellationToken;
@@ -51,7 +51,8 @@ async fn a_select_alias_in_group_by_or_having_is_column_not_found_as_athena_word
     assert!(failure_of(&athena, &having).await.starts_with("COLUMN_NOT_FOUND: line 1:"), "HAVING alias");
 
     let engine = athena.engine(&athena.config());
-    let by_expression = format!("SELECT api.operation AS op, count(*) AS n FROM {t} GROUP BY api.operation ORDER BY n DESC");
+    let by_expression =
+        format!("SELECT api.operation AS op, count(*) AS n FROM {t} GROUP BY api.operation ORDER BY n DESC");
     let rows = engine.run_sql(&by_expression, &ExecOptions::default()).await.unwrap().rows;
     assert_eq!(rows[0], vec![Value::Text("ConsoleLogin".into()), Value::Int(2)], "ORDER BY an alias is fine in Trino");
     let same_name = format!("SELECT status AS status, count(*) AS n FROM {t} GROUP BY status");
@@ -78,8 +79,11 @@ async fn duckdb_only_syntax_is_a_trino_syntax_error() {
 async fn a_duckdb_only_function_is_function_not_found() {
     let athena = FakeAthena::start().await;
     let sql = format!("SELECT list_contains(ARRAY['a'], status) FROM {}", table());
-    assert_eq!(failure_of(&athena, &sql).await, "FUNCTION_NOT_FOUND: line 1:8: Function 'list_contains' not registered");
-    let trino = format!("SELECT regexp_like(status, '^Succ') AS ok FROM {} LIMIT 1", table());
+    assert_eq!(
+        failure_of(&athena, &sql).await,
+        "FUNCTION_NOT_FOUND: line 1:8: Function 'list_contains' not registered"
+    );
+    let trino = format!("SELECT regexp_like(status, '^Succ') AS ok FROM {} WHERE status = 'Success' LIMIT 1", table());
     let engine = athena.engine(&athena.config());
     assert_eq!(engine.run_sql(&trino, &ExecOptions::default()).await.unwrap().rows, vec![vec![Value::Bool(true)]]);
 }
@@ -114,7 +118,10 @@ async fn a_failure_that_stays_retryable_ends_unavailable_after_two_restarts() {
         athena.next_query(Behaviour::FailWith(AthenaFailure::transient()));
     }
     let err = engine.run_sql("SELECT 1", &ExecOptions::default()).await.unwrap_err();
-    assert!(matches!(err, EngineError::Unavailable { ref message } if message.starts_with("GENERIC_INTERNAL_ERROR")), "{err:?}");
+    assert!(
+        matches!(err, EngineError::Unavailable { ref message } if message.starts_with("GENERIC_INTERNAL_ERROR")),
+        "{err:?}"
+    );
     assert_eq!(athena.started_sql().len(), 3);
 }
 
@@ -164,7 +171,8 @@ async fn athenas_column_not_found_is_fed_back_to_the_model_which_fixes_the_query
     assert_eq!(answer.outcome, Outcome::Answered, "{answer:#?}");
     let first = answer.attempts[0].error.as_deref().unwrap_or_default();
     assert!(first.contains("Column `who` cannot be resolved"), "{first}");
-    let second_prompt = bedrock.converse_requests()[1]["messages"][0]["content"][0]["text"].as_str().unwrap().to_owned();
+    let second_prompt =
+        bedrock.converse_requests()[1]["messages"][0]["content"][0]["text"].as_str().unwrap().to_owned();
     assert!(second_prompt.contains("Column `who` cannot be resolved"), "{second_prompt}");
     assert!(!answer.text.contains("IAM"), "{}", answer.text);
 }

@@ -61,7 +61,7 @@ pub fn settings(settings: &DuckDbSettings, allowed_dir: Option<&Path>) -> Vec<Lo
     let threads = settings.threads.max(1).to_string();
     let mut lock = vec![
         LockSetting::new("memory_limit", quote(memory), None),
-        LockSetting::new("threads", threads.clone(), Some(&threads)),
+        LockSetting::new("threads", threads.clone(), Some(threads.as_str())),
         // No spilling: a query that outgrows memory_limit fails instead of filling the disk.
         LockSetting::new("temp_directory", "''", Some("''")),
         LockSetting::new("autoinstall_known_extensions", "false", Some("false")),
@@ -69,7 +69,8 @@ pub fn settings(settings: &DuckDbSettings, allowed_dir: Option<&Path>) -> Vec<Lo
     ];
     if let Some(dir) = allowed_dir {
         let dir = quote(&format!("{}/", dir.display().to_string().trim_end_matches('/')));
-        lock.push(LockSetting::new("allowed_directories", format!("[{dir}]"), Some(&format!("[{dir}]"))));
+        let list = format!("[{dir}]");
+        lock.push(LockSetting::new("allowed_directories", list.clone(), Some(list.as_str())));
     }
     lock.push(LockSetting::new("enable_external_access", "false", Some("false")));
     if allowed_dir.is_none() {

@@ -101,12 +101,23 @@ fn the_lock_reads_back_the_configured_limits_on_a_querys_connection() {
     let sql = "SELECT current_setting('threads'), current_setting('memory_limit'), current_setting('temp_directory'), \
                current_setting('enable_external_access'), current_setting('allowed_directories')";
     let (threads, memory, temp, external, dirs): (i64, String, String, bool, String) = conn
-        .query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, duckdb::types::Value>(4).map(|v| format!("{v:?}"))?)))
+        .query_row(sql, [], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, duckdb::types::Value>(4).map(|v| format!("{v:?}"))?,
+            ))
+        })
         .unwrap();
     assert_eq!((threads, temp.as_str(), external), (2, "", false));
     assert!(memory.starts_with("488.2"), "512MB reads back in MiB: {memory}");
     let folder = dir.path().canonicalize().unwrap().display().to_string();
-    assert!(dirs.contains(&format!("{folder}/")) && dirs.matches('/').count() == folder.matches('/').count() + 1, "{dirs}");
+    assert!(
+        dirs.contains(&format!("{folder}/")) && dirs.matches('/').count() == folder.matches('/').count() + 1,
+        "{dirs}"
+    );
 }
 
 #[test]
@@ -132,7 +143,8 @@ fn a_refused_set_or_a_setting_that_does_not_read_back_fails_the_lock() {
     let refused = LockSetting { name: "threads", value: "'many'".into(), check: None };
     let err = lock::apply(&conn, &[refused]).unwrap_err();
     assert!(matches!(err, LockError::Set { name: "threads", .. }), "{err}");
-    let unchecked = LockSetting { name: "threads", value: "2".into(), check: Some("current_setting('threads') = 3".into()) };
+    let unchecked =
+        LockSetting { name: "threads", value: "2".into(), check: Some("current_setting('threads') = 3".into()) };
     let err = lock::apply(&conn, &[unchecked]).unwrap_err();
     assert!(matches!(err, LockError::NotApplied { name: "threads", .. }), "{err}");
 }

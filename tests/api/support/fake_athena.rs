@@ -83,7 +83,8 @@ impl AthenaFailure {
     /// A passing internal failure Athena marks retryable (category 1, type 200).
     pub fn transient() -> Self {
         Self {
-            reason: "GENERIC_INTERNAL_ERROR: the query engine lost a worker while running this query; submit it again".into(),
+            reason: "GENERIC_INTERNAL_ERROR: the query engine lost a worker while running this query; submit it again"
+                .into(),
             category: Some(1),
             error_type: 200,
             retryable: true,

@@ -43,12 +43,21 @@ fn trino_sql_errors_are_query_errors() {
 #[test]
 fn real_permission_failures_are_access_denied() {
     for (reason, ty) in [
-        ("Insufficient Lake Formation permission(s) on amazon_security_lake_table_us_east_1_cloud_trail_mgmt_2_0", 1500),
+        (
+            "Insufficient Lake Formation permission(s) on amazon_security_lake_table_us_east_1_cloud_trail_mgmt_2_0",
+            1500,
+        ),
         ("HIVE_METASTORE_ERROR: Insufficient Lake Formation permission(s) on cloud_trail_mgmt_2_0", 204),
-        ("Access denied when writing output to url: s3://asklake-results/athena/1.csv . Check the bucket policy.", 1501),
+        (
+            "Access denied when writing output to url: s3://asklake-results/athena/1.csv . Check the bucket policy.",
+            1501,
+        ),
         ("Permission denied on S3 path: s3://aws-security-data-lake-us-east-1-x/ext/CLOUD_TRAIL_MGMT/2.0", 1501),
         ("PERMISSION_DENIED: Access Denied: Cannot select from columns [unmapped] in table cloud_trail_mgmt_2_0", 1006),
-        ("HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://lake/x.parquet: Access Denied (Service: Amazon S3; Status Code: 403)", 1000),
+        (
+            "HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://lake/x.parquet: Access Denied (Service: Amazon S3; Status Code: 403)",
+            1000,
+        ),
     ] {
         assert!(matches!(classify(user(reason, ty)).error, EngineError::AccessDenied { .. }), "{reason}");
     }
@@ -83,8 +92,16 @@ fn retryable_and_throttled_failures_are_retried_as_unavailable() {
 
 #[test]
 fn system_errors_that_are_not_retryable_end_as_unavailable() {
-    let f = classify(FailureFacts { reason: "Internal service error", category: Some(1), error_type: Some(100), retryable: false });
-    assert_eq!(f, Failure { error: EngineError::Unavailable { message: "Internal service error".into() }, retryable: false });
+    let f = classify(FailureFacts {
+        reason: "Internal service error",
+        category: Some(1),
+        error_type: Some(100),
+        retryable: false,
+    });
+    assert_eq!(
+        f,
+        Failure { error: EngineError::Unavailable { message: "Internal service error".into() }, retryable: false }
+    );
 }
 
 #[test]
@@ -97,7 +114,11 @@ fn exhausted_resources_and_athena_timeouts_are_runaway_queries() {
         let f = classify(FailureFacts { reason, category: Some(2), error_type: Some(ty), retryable: false });
         assert!(matches!(f.error, EngineError::ResourceLimit { .. }) && f.error.is_runaway(), "{reason}");
     }
-    assert!(classify(bare("EXCEEDED_TIME_LIMIT: Query exceeded the maximum execution time limit of 30.00m")).error.is_runaway());
+    assert!(
+        classify(bare("EXCEEDED_TIME_LIMIT: Query exceeded the maximum execution time limit of 30.00m"))
+            .error
+            .is_runaway()
+    );
 }
 
 #[test]

@@ -123,7 +123,9 @@ fn alias_in_grouping(query: &Query, select: &Select, conn: &Connection) -> Optio
         .projection
         .iter()
         .filter_map(|item| match item {
-            SelectItem::ExprWithAlias { expr: Expr::Identifier(i), alias } if i.value.eq_ignore_ascii_case(&alias.value) => {
+            SelectItem::ExprWithAlias { expr: Expr::Identifier(i), alias }
+                if i.value.eq_ignore_ascii_case(&alias.value) =>
+            {
                 None
             }
             SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_ascii_lowercase()),
