@@ -58,12 +58,25 @@ pub enum EngineKind {
     Athena,
 }
 
-/// `[engine]`
-#[derive(Debug, Clone, Deserialize, Default)]
+/// `[engine]`: which engine runs the SQL, and the limits every engine query runs under.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
     /// `duckdb` (default) or `athena`.
     pub kind: EngineKind,
+    /// Seconds one engine query may run before it is stopped (DuckDB interrupted, Athena `StopQueryExecution`).
+    /// Separate from, and normally much shorter than, `[pipeline] question_timeout_secs`; default 60. A stopped
+    /// query is reported as "took longer than N s, narrow the time window", never as a SQL error.
+    pub query_timeout_secs: u64,
+    /// Engine queries (dry runs included) that may run at once across all questions; later ones wait for a slot.
+    /// Default 2. The wait counts against the question's time, not against `query_timeout_secs`.
+    pub max_concurrent_queries: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self { kind: EngineKind::Duckdb, query_timeout_secs: 60, max_concurrent_queries: 2 }
+    }
 }
 
 /// Where the DuckDB engine reads its data from.
@@ -87,9 +100,15 @@ pub struct DuckDbConfig {
     pub path: PathBuf,
     /// Folder of raw CloudTrail files, searched recursively, for `source = "cloudtrail_files"`.
     pub cloudtrail_dir: PathBuf,
-    /// DuckDB worker threads (0 = DuckDB's default).
+    /// DuckDB worker threads for the whole database, shared by all queries (at least 1). Default 1: DuckDB then
+    /// runs each query on the one blocking-pool thread that asked for it, so CPU use is bounded by
+    /// `[engine] max_concurrent_queries` and the async runtime (Slack, the change feed) always keeps a core.
+    /// Raise it for large raw CloudTrail folders on a machine with cores to spare.
     pub threads: u32,
-    /// DuckDB memory limit, for example `"2GB"` (empty = DuckDB's default).
+    /// DuckDB memory limit for the whole database, for example `"1GB"` (default `"1GB"`). DuckDB has no
+    /// per-query limit; with `[engine] max_concurrent_queries` queries sharing this budget, one query can use at
+    /// most this much. Spilling to disk is off, so a query that needs more fails with a "needed more memory"
+    /// message instead of filling the disk. A value DuckDB cannot parse stops startup.
     pub memory_limit: String,
 }
 
@@ -99,8 +118,8 @@ impl Default for DuckDbConfig {
             source: DuckDbSource::SampleLake,
             path: PathBuf::from("data/lake.duckdb"),
             cloudtrail_dir: PathBuf::from("data/cloudtrail"),
-            threads: 0,
-            memory_limit: String::new(),
+            threads: 1,
+            memory_limit: "1GB".into(),
         }
     }
 }
@@ -121,7 +140,7 @@ pub struct AthenaConfig {
     pub lake_region: String,
     /// Refuse queries that would scan more than this many bytes (0 = no cap).
     pub scan_limit_bytes: u64,
-    /// Give up (and stop the query) after this many seconds.
+    /// Athena-only cap in seconds, applied on top of `[engine] query_timeout_secs` (the smaller wins; 0 = none).
     pub query_timeout_secs: u64,
 }
 
@@ -134,7 +153,7 @@ impl Default for AthenaConfig {
             database: String::new(),
             lake_region: String::new(),
             scan_limit_bytes: 10 * 1024 * 1024 * 1024,
-            query_timeout_secs: 120,
+            query_timeout_secs: 0,
         }
     }
 }
@@ -473,6 +492,12 @@ impl Config {
         if self.pipeline.row_limit == 0 {
             bail!("[pipeline] row_limit must be at least 1");
         }
+        if self.engine.query_timeout_secs == 0 || self.engine.max_concurrent_queries == 0 {
+            bail!("[engine] query_timeout_secs and max_concurrent_queries must be at least 1");
+        }
+        if self.duckdb.threads == 0 {
+            bail!("[duckdb] threads must be at least 1");
+        }
         if self.pipeline.timezone.parse::<chrono_tz::Tz>().is_err() {
             bail!("[pipeline] timezone {:?} is not an IANA time zone such as Asia/Seoul", self.pipeline.timezone);
         }
@@ -724,6 +749,15 @@ mod tests {
         assert!(format!("{err:#}").contains("max_atempts"), "{err:#}");
         let err = Config::load_from(None, &vars(&[("ASKLAKE_PIPELINE__TIMEZONE", "Mars/Base")])).unwrap_err();
         assert!(format!("{err:#}").contains("Mars/Base"));
+    }
+
+    #[test]
+    fn engine_limits_default_to_safe_values_and_zero_is_refused() {
+        let c = Config::load_from(None, &vars(&[])).unwrap();
+        assert_eq!((c.engine.query_timeout_secs, c.engine.max_concurrent_queries), (60, 2));
+        assert_eq!((c.duckdb.threads, c.duckdb.memory_limit.as_str()), (1, "1GB"));
+        let err = Config::load_from(None, &vars(&[("ASKLAKE_ENGINE__MAX_CONCURRENT_QUERIES", "0")])).unwrap_err();
+        assert!(format!("{err:#}").contains("max_concurrent_queries"), "{err:#}");
     }
 
     #[test]

@@ -1,21 +1,30 @@
-//! Amazon Athena adapter: EXPLAIN dry run, start, poll with backoff, page results, cancel, scan cap.
+//! Amazon Athena adapter: EXPLAIN dry run, start, poll with backoff, page results, cancel, scan cap, restarts.
 //!
 //! Polling schedule: the first status check comes 200 ms after the start, each later wait is 1.5× the previous
-//! one, capped at 2 s (200, 300, 450, 675 ms, 1.0, 1.5, 2, 2, … s). The whole query is bounded by the smaller
-//! of `[athena] query_timeout_secs` and the caller's timeout; on timeout or cancel the query is stopped
+//! one, capped at 2 s (200, 300, 450, 675 ms, 1.0, 1.5, 2, 2, … s). Every query holds one of the engine's
+//! slots ([`QueryLimits`]) and is bounded by the smallest of `[engine] query_timeout_secs`,
+//! `[athena] query_timeout_secs` (when set) and the caller's time; on timeout or cancel it is stopped
 //! engine-side with `StopQueryExecution`. While polling, bytes scanned so far are checked against
-//! `[athena] scan_limit_bytes` and the query is stopped when it goes over.
+//! `[athena] scan_limit_bytes` and the query is stopped when it goes over. A failure is classified from
+//! `Status.AthenaError` and the Trino error code ([`classify`]); a retryable one is started again, at most
+//! [`RestartPolicy::max_restarts`] times with doubling backoff, within the same time bound.
+
+mod classify;
+mod convert;
 
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use aws_sdk_athena::Client;
-use aws_sdk_athena::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultConfiguration, Row};
-use chrono::{NaiveDate, NaiveDateTime};
+use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultConfiguration};
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{ColumnMeta, ColumnType, Dialect, EngineError, ExecOptions, QueryResult, QueryStats, SqlEngine, Value};
+use self::classify::map_sdk_error;
+pub use self::classify::{Failure, FailureFacts, classify, trino_code};
+pub use self::convert::{column_type, parse_value};
+use super::limits::QueryLimits;
+use super::{ColumnMeta, Dialect, EngineError, ExecOptions, QueryResult, QueryStats, SqlEngine, Value};
 use crate::catalog::Binding;
 use crate::config::Config;
 use crate::pipeline::validate::ValidatedSql;
@@ -43,6 +52,21 @@ impl PollSchedule {
     }
 }
 
+/// How often a query that failed for a passing reason (`Retryable`, throttling) is started again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestartPolicy {
+    /// Fresh starts after the first one.
+    pub max_restarts: u32,
+    /// Wait before the first restart; doubled for each later one.
+    pub backoff: Duration,
+}
+
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        Self { max_restarts: 2, backoff: Duration::from_secs(1) }
+    }
+}
+
 /// Rows per `GetQueryResults` page (Athena's maximum).
 const PAGE_SIZE: i32 = 1000;
 /// Time allowed for the best-effort `StopQueryExecution`.
@@ -58,12 +82,13 @@ pub struct AthenaEngine {
     database: String,
     binding: Binding,
     scan_limit_bytes: u64,
-    query_timeout: Duration,
+    limits: QueryLimits,
     poll: PollSchedule,
+    restarts: RestartPolicy,
 }
 
 impl AthenaEngine {
-    /// Builds the engine from `[aws]` and `[athena]`.
+    /// Builds the engine from `[aws]`, `[athena]` and `[engine]`.
     /// The credential chain is resolved on the first query.
     pub fn from_config(config: &Config) -> Self {
         Self::from_sdk_config(&crate::llm::aws::sdk_config_lazy(&config.aws, ""), config)
@@ -71,6 +96,11 @@ impl AthenaEngine {
 
     /// Builds the engine from a loaded SDK config (tests pass static credentials and a local endpoint).
     pub fn from_sdk_config(sdk: &SdkConfig, config: &Config) -> Self {
+        let mut limits = QueryLimits::from_config(&config.engine);
+        if config.athena.query_timeout_secs > 0 {
+            let athena_cap = Duration::from_secs(config.athena.query_timeout_secs);
+            limits = limits.clone().with_query_timeout(limits.query_timeout().min(athena_cap));
+        }
         Self {
             client: Client::new(sdk),
             workgroup: config.athena.workgroup.clone(),
@@ -82,8 +112,9 @@ impl AthenaEngine {
                 lake_region: config.lake_region(),
             },
             scan_limit_bytes: config.athena.scan_limit_bytes,
-            query_timeout: Duration::from_secs(config.athena.query_timeout_secs.max(1)),
+            limits,
             poll: PollSchedule::default(),
+            restarts: RestartPolicy::default(),
         }
     }
 
@@ -93,30 +124,58 @@ impl AthenaEngine {
         self
     }
 
+    /// Replaces the restart policy for retryable failures (tests use a short backoff).
+    pub fn with_restart_policy(mut self, restarts: RestartPolicy) -> Self {
+        self.restarts = restarts;
+        self
+    }
+
+    /// The limits queries run under.
+    pub fn limits(&self) -> &QueryLimits {
+        &self.limits
+    }
+
     /// Runs raw SQL and returns its rows. [`SqlEngine::execute`] calls this with validated SQL.
     pub async fn run_sql(&self, sql: &str, opts: &ExecOptions) -> Result<QueryResult, EngineError> {
+        let _slot = self.limits.admit(&opts.cancel, opts.timeout).await?;
         let started = Instant::now();
-        let id = self.start(sql).await?;
-        let span = tracing::info_span!("athena.query", query_id = %id);
-        async {
-            let bytes = self.wait(&id, opts).await?;
-            let (columns, rows, truncated) = self.fetch(&id, opts.row_cap).await?;
-            tracing::info!(rows = rows.len(), bytes_scanned = bytes, "athena query succeeded");
-            let stats = QueryStats {
-                bytes_scanned: Some(bytes),
-                elapsed: started.elapsed(),
-                engine_query_id: Some(id.clone()),
-            };
-            Ok::<_, EngineError>(QueryResult { columns, rows, truncated, stats })
-        }
-        .instrument(span)
-        .await
+        let (id, bytes) = self.run_to_end(sql, opts).await?;
+        let (columns, rows, truncated) =
+            self.fetch(&id, opts.row_cap).instrument(tracing::info_span!("athena.fetch", query_id = %id)).await?;
+        tracing::info!(query_id = %id, rows = rows.len(), bytes_scanned = bytes, "athena query succeeded");
+        let stats = QueryStats { bytes_scanned: Some(bytes), elapsed: started.elapsed(), engine_query_id: Some(id) };
+        Ok(QueryResult { columns, rows, truncated, stats })
     }
 
     /// Runs `EXPLAIN <sql>` and waits for it: checks names, types and functions without scanning data.
     pub async fn explain(&self, sql: &str, opts: &ExecOptions) -> Result<(), EngineError> {
-        let id = self.start(&format!("EXPLAIN {sql}")).await?;
-        self.wait(&id, opts).instrument(tracing::info_span!("athena.explain", query_id = %id)).await.map(|_| ())
+        let _slot = self.limits.admit(&opts.cancel, opts.timeout).await?;
+        self.run_to_end(&format!("EXPLAIN {sql}"), opts).await.map(drop)
+    }
+
+    /// Starts `sql` and waits for it to succeed, starting it again after retryable failures; returns the query
+    /// id and the bytes scanned.
+    async fn run_to_end(&self, sql: &str, opts: &ExecOptions) -> Result<(String, u64), EngineError> {
+        let timeout = self.limits.timeout_for(opts.timeout);
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut restarts = 0;
+        loop {
+            let id = self.start(sql).await?;
+            let span = tracing::info_span!("athena.query", query_id = %id, restarts);
+            let failure = match self.wait(&id, &opts.cancel, deadline, timeout).instrument(span).await {
+                Ok(bytes) => return Ok((id, bytes)),
+                Err(f) if f.retryable && restarts < self.restarts.max_restarts => f,
+                Err(f) => return Err(f.error),
+            };
+            let backoff = self.restarts.backoff * 2u32.pow(restarts);
+            restarts += 1;
+            tracing::warn!(query_id = %id, restarts, error = %failure.error, "athena query failed for a passing reason; starting it again");
+            tokio::select! {
+                _ = opts.cancel.cancelled() => return Err(EngineError::Cancelled),
+                _ = tokio::time::sleep_until(deadline) => return Err(EngineError::Timeout(timeout)),
+                _ = tokio::time::sleep(backoff) => {}
+            }
+        }
     }
 
     async fn start(&self, sql: &str) -> Result<String, EngineError> {
@@ -142,19 +201,23 @@ impl AthenaEngine {
     }
 
     /// Polls until the query ends; returns the bytes scanned.
-    async fn wait(&self, id: &str, opts: &ExecOptions) -> Result<u64, EngineError> {
-        let timeout = self.query_timeout.min(opts.timeout);
-        let deadline = tokio::time::Instant::now() + timeout;
+    async fn wait(
+        &self,
+        id: &str,
+        cancel: &CancellationToken,
+        deadline: tokio::time::Instant,
+        timeout: Duration,
+    ) -> Result<u64, Failure> {
         let mut delay = self.poll.initial;
         loop {
             tokio::select! {
-                _ = opts.cancel.cancelled() => {
+                _ = cancel.cancelled() => {
                     self.stop(id).await;
-                    return Err(EngineError::Cancelled);
+                    return Err(EngineError::Cancelled.into());
                 }
                 _ = tokio::time::sleep_until(deadline) => {
                     self.stop(id).await;
-                    return Err(EngineError::Timeout(timeout));
+                    return Err(EngineError::Timeout(timeout).into());
                 }
                 _ = tokio::time::sleep(delay) => {}
             }
@@ -169,12 +232,14 @@ impl AthenaEngine {
                 QueryExecutionState::Failed => {
                     let reason =
                         status.and_then(|s| s.state_change_reason()).unwrap_or("query failed without a reason");
-                    return Err(failure(reason));
+                    let facts = FailureFacts::new(reason, status.and_then(|s| s.athena_error()));
+                    tracing::info!(?facts, "athena query failed");
+                    return Err(classify(facts));
                 }
-                QueryExecutionState::Cancelled => return Err(EngineError::Cancelled),
+                QueryExecutionState::Cancelled => return Err(EngineError::Cancelled.into()),
                 _ if self.scan_limit_bytes > 0 && bytes > self.scan_limit_bytes => {
                     self.stop(id).await;
-                    return Err(EngineError::ScanLimit { scanned: bytes, cap: self.scan_limit_bytes });
+                    return Err(EngineError::ScanLimit { scanned: bytes, cap: self.scan_limit_bytes }.into());
                 }
                 _ => tracing::debug!(?state, bytes, "athena query still running"),
             }
@@ -224,7 +289,7 @@ impl AthenaEngine {
                 if rows.len() == row_cap {
                     return Ok((columns, rows, true));
                 }
-                rows.push(convert_row(row, &columns));
+                rows.push(convert::convert_row(row, &columns));
             }
             match out.next_token() {
                 Some(t) => token = Some(t.to_owned()),
@@ -233,91 +298,6 @@ impl AthenaEngine {
         }
         Ok((columns, rows, false))
     }
-}
-
-/// Reduces an Athena (Trino) type name to a [`ColumnType`].
-pub fn column_type(name: &str) -> ColumnType {
-    let lower = name.to_ascii_lowercase();
-    let base = lower.split('(').next().unwrap_or("").trim();
-    match base {
-        "boolean" => ColumnType::Boolean,
-        "tinyint" | "smallint" | "integer" | "int" | "bigint" => ColumnType::Integer,
-        "real" | "float" | "double" | "decimal" => ColumnType::Float,
-        "varchar" | "char" | "string" | "json" | "ipaddress" | "uuid" => ColumnType::Text,
-        "timestamp" | "date" | "timestamp with time zone" => ColumnType::Timestamp,
-        _ if base.starts_with("timestamp") => ColumnType::Timestamp,
-        _ => ColumnType::Other(name.to_owned()),
-    }
-}
-
-fn convert_row(row: &Row, columns: &[ColumnMeta]) -> Vec<Value> {
-    let data = row.data();
-    (0..columns.len().max(data.len()))
-        .map(|i| {
-            let text = data.get(i).and_then(|d| d.var_char_value());
-            let ty = columns.get(i).map(|c| &c.ty).unwrap_or(&ColumnType::Text);
-            text.map_or(Value::Null, |t| parse_value(t, ty))
-        })
-        .collect()
-}
-
-/// Parses Athena's text rendering of a value; anything unparseable stays text.
-pub fn parse_value(text: &str, ty: &ColumnType) -> Value {
-    let parsed = match ty {
-        ColumnType::Boolean => text.parse().ok().map(Value::Bool),
-        ColumnType::Integer => text.parse().ok().map(Value::Int),
-        ColumnType::Float => text.parse().ok().map(Value::Float),
-        ColumnType::Timestamp => parse_timestamp(text).map(Value::Timestamp),
-        ColumnType::Text | ColumnType::Other(_) => None,
-    };
-    parsed.unwrap_or_else(|| Value::Text(text.to_owned()))
-}
-
-fn parse_timestamp(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    let trimmed = text.trim().trim_end_matches(" UTC").trim_end_matches('Z');
-    let trimmed = trimmed.replacen('T', " ", 1);
-    NaiveDateTime::parse_from_str(&trimmed, "%Y-%m-%d %H:%M:%S%.f")
-        .ok()
-        .or_else(|| NaiveDate::parse_from_str(&trimmed, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
-        .map(|n| n.and_utc())
-}
-
-/// Maps a FAILED query's `StateChangeReason`.
-fn failure(reason: &str) -> EngineError {
-    let lower = reason.to_ascii_lowercase();
-    if lower.contains("access denied")
-        || lower.contains("accessdenied")
-        || lower.contains("insufficient permissions")
-        || lower.contains("not authorized")
-    {
-        EngineError::AccessDenied { message: reason.to_owned() }
-    } else {
-        EngineError::Query { message: reason.to_owned() }
-    }
-}
-
-/// Maps an API error by its error code.
-fn map_sdk_error<E, R>(err: SdkError<E, R>) -> EngineError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    if let Some(service) = err.as_service_error() {
-        let message = service.message().unwrap_or("no message").to_owned();
-        return match service.code() {
-            Some("AccessDeniedException" | "UnrecognizedClientException" | "InvalidSignatureException") => {
-                EngineError::AccessDenied { message }
-            }
-            Some("TooManyRequestsException" | "ThrottlingException") => {
-                EngineError::Unavailable { message: format!("throttled: {message}") }
-            }
-            Some("InvalidRequestException") if !message.to_ascii_lowercase().contains("workgroup") => {
-                EngineError::Query { message }
-            }
-            code => EngineError::Unavailable { message: format!("{}: {message}", code.unwrap_or("error")) },
-        };
-    }
-    EngineError::Unavailable { message: aws_smithy_types::error::display::DisplayErrorContext(&err).to_string() }
 }
 
 #[async_trait::async_trait]
@@ -335,7 +315,8 @@ impl SqlEngine for AthenaEngine {
     }
 
     async fn dry_run(&self, sql: &ValidatedSql) -> Result<(), EngineError> {
-        self.explain(sql.executable(), &ExecOptions { timeout: self.query_timeout, ..ExecOptions::default() }).await
+        let opts = ExecOptions { timeout: self.limits.query_timeout(), ..ExecOptions::default() };
+        self.explain(sql.executable(), &opts).await
     }
 
     async fn execute(&self, sql: &ValidatedSql, opts: &ExecOptions) -> Result<QueryResult, EngineError> {
@@ -362,29 +343,13 @@ mod tests {
     }
 
     #[test]
-    fn athena_type_names_reduce_to_column_types() {
-        assert_eq!(column_type("varchar"), ColumnType::Text);
-        assert_eq!(column_type("bigint"), ColumnType::Integer);
-        assert_eq!(column_type("decimal(10,2)"), ColumnType::Float);
-        assert_eq!(column_type("timestamp(3)"), ColumnType::Timestamp);
-        assert_eq!(column_type("array(varchar)"), ColumnType::Other("array(varchar)".into()));
-    }
-
-    #[test]
-    fn athena_text_values_parse_by_type() {
-        assert_eq!(parse_value("42", &ColumnType::Integer), Value::Int(42));
-        assert_eq!(parse_value("true", &ColumnType::Boolean), Value::Bool(true));
-        let ts = parse_value("2026-11-20 03:04:05.123", &ColumnType::Timestamp);
-        assert!(matches!(ts, Value::Timestamp(t) if t.timestamp() == 1_795_143_845));
-        assert_eq!(parse_value("n/a", &ColumnType::Integer), Value::Text("n/a".into()));
-    }
-
-    #[test]
-    fn permission_failures_are_access_denied_and_others_are_query_errors() {
-        assert!(matches!(failure("Access denied when writing to location: s3://x"), EngineError::AccessDenied { .. }));
-        assert!(matches!(
-            failure("COLUMN_NOT_FOUND: line 1:8: Column 'foo' cannot be resolved"),
-            EngineError::Query { .. }
-        ));
+    fn the_engine_timeout_is_the_smaller_of_the_engine_and_athena_caps() {
+        let sdk = SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+        let mut config = Config::default();
+        assert_eq!(AthenaEngine::from_sdk_config(&sdk, &config).limits().query_timeout(), Duration::from_secs(60));
+        config.athena.query_timeout_secs = 10;
+        assert_eq!(AthenaEngine::from_sdk_config(&sdk, &config).limits().query_timeout(), Duration::from_secs(10));
+        config.athena.query_timeout_secs = 600;
+        assert_eq!(AthenaEngine::from_sdk_config(&sdk, &config).limits().query_timeout(), Duration::from_secs(60));
     }
 }

@@ -1,36 +1,53 @@
-//! Embedded DuckDB adapter: queries off the async runtime, cancellable, row cap, Trino-compat macros.
+//! Embedded DuckDB adapter: locked down at open, queries off the async runtime under the engine's limits,
+//! cancellable, row cap, Trino-compat macros.
 //!
 //! One base connection is opened per engine (the sample lake file read-only, or an in-memory database for raw
-//! CloudTrail files); each query runs on its own clone with the Trino shims installed, on the blocking pool.
-//! Cancellation and timeouts interrupt DuckDB through its interrupt handle.
+//! CloudTrail files) and locked down ([`lock`]) before anything else runs on it; opening fails when the lock
+//! cannot be set. Each query runs on its own clone of that connection (clones share the locked global
+//! settings) with the Trino shims installed, on the blocking pool, while it holds one of the engine's slots
+//! ([`QueryLimits`]). The per-query timeout and cancellation interrupt DuckDB through its interrupt handle, and
+//! the slot is only given back once DuckDB has really stopped.
 
 mod convert;
+pub mod lock;
 pub mod shims;
+mod source;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use duckdb::{AccessMode, Config as DuckConfig, Connection};
+use duckdb::{AccessMode, Config as DuckConfig, Connection, InterruptHandle};
+use tokio_util::sync::CancellationToken;
 
+pub use self::source::check_cloudtrail_dir;
+use super::limits::QueryLimits;
 use super::{ColumnMeta, Dialect, EngineError, ExecOptions, QueryResult, QueryStats, SqlEngine};
 use crate::catalog::Binding;
 use crate::config::{DuckDbConfig, DuckDbSource};
 use crate::pipeline::validate::ValidatedSql;
 
-/// Resource settings for DuckDB.
-#[derive(Debug, Clone, Default)]
+/// Resource settings for DuckDB, applied by the lock (see [`lock::settings`]).
+#[derive(Debug, Clone)]
 pub struct DuckDbSettings {
-    /// Worker threads (0 = DuckDB's default).
+    /// Worker threads for the whole database (0 is taken as 1).
     pub threads: u32,
-    /// Memory limit such as `"2GB"` (empty = DuckDB's default).
+    /// Memory limit for the whole database, such as `"1GB"` (empty = `"1GB"`).
     pub memory_limit: String,
+}
+
+impl Default for DuckDbSettings {
+    fn default() -> Self {
+        let cfg = DuckDbConfig::default();
+        Self { threads: cfg.threads, memory_limit: cfg.memory_limit }
+    }
 }
 
 /// The embedded engine over one binding.
 pub struct DuckDbEngine {
     binding: Binding,
     base: Arc<Mutex<Connection>>,
+    limits: QueryLimits,
 }
 
 impl std::fmt::Debug for DuckDbEngine {
@@ -40,7 +57,7 @@ impl std::fmt::Debug for DuckDbEngine {
 }
 
 impl DuckDbEngine {
-    /// Builds the engine `[duckdb]` describes.
+    /// Builds the engine `[duckdb]` describes, with the default `[engine]` limits (see [`Self::with_limits`]).
     pub fn from_config(cfg: &DuckDbConfig) -> Result<Self, EngineError> {
         let settings = DuckDbSettings { threads: cfg.threads, memory_limit: cfg.memory_limit.clone() };
         match cfg.source {
@@ -49,7 +66,7 @@ impl DuckDbEngine {
         }
     }
 
-    /// Opens the sample lake file read-only.
+    /// Opens the sample lake file read-only and locks it down: no file besides the lake itself is readable.
     pub fn open_sample_lake(path: &Path, settings: &DuckDbSettings) -> Result<Self, EngineError> {
         if !path.is_file() {
             return Err(EngineError::Source {
@@ -59,9 +76,9 @@ impl DuckDbEngine {
                 ),
             });
         }
-        let config = base_config(settings)?
+        let config = DuckConfig::default()
             .access_mode(AccessMode::ReadOnly)
-            .and_then(|c| c.enable_external_access(false))
+            .and_then(|c| c.enable_autoload_extension(false))
             .map_err(|e| unavailable(&e))?;
         let conn = Connection::open_with_flags(path, config).map_err(|e| EngineError::Source {
             message: format!(
@@ -69,40 +86,49 @@ impl DuckDbEngine {
                 path.display()
             ),
         })?;
-        check_sample_tables(&conn, path)?;
-        Ok(Self { binding: Binding::DuckDbSampleLake, base: Arc::new(Mutex::new(conn)) })
+        source::check_sample_tables(&conn, path)?;
+        lock_down(&conn, settings, None)?;
+        Ok(Self::new(Binding::DuckDbSampleLake, conn))
     }
 
-    /// Opens an in-memory database that reads raw CloudTrail files under `dir`.
+    /// Opens an in-memory database that reads raw CloudTrail files under `dir`, locked down to that folder.
     pub fn open_cloudtrail_files(dir: &Path, settings: &DuckDbSettings) -> Result<Self, EngineError> {
         check_cloudtrail_dir(dir)?;
         let dir = dir.canonicalize().map_err(|e| EngineError::Source {
             message: format!("could not read the CloudTrail folder {}: {e}", dir.display()),
         })?;
-        let conn = Connection::open_in_memory_with_flags(base_config(settings)?).map_err(|e| unavailable(&e))?;
-        restrict_file_access(&conn, &dir);
-        Ok(Self { binding: Binding::DuckDbCloudTrailFiles { dir }, base: Arc::new(Mutex::new(conn)) })
+        let config = DuckConfig::default().enable_autoload_extension(false).map_err(|e| unavailable(&e))?;
+        let conn = Connection::open_in_memory_with_flags(config).map_err(|e| unavailable(&e))?;
+        lock_down(&conn, settings, Some(&dir))?;
+        Ok(Self::new(Binding::DuckDbCloudTrailFiles { dir }, conn))
     }
 
-    /// A fresh connection to the same database with the Trino shims installed.
+    fn new(binding: Binding, conn: Connection) -> Self {
+        Self { binding, base: Arc::new(Mutex::new(conn)), limits: QueryLimits::default() }
+    }
+
+    /// Runs every query under `limits` (slots shared with whoever else holds a clone of them).
+    pub fn with_limits(mut self, limits: QueryLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits queries run under.
+    pub fn limits(&self) -> &QueryLimits {
+        &self.limits
+    }
+
+    /// A fresh connection to the same (locked) database with the Trino shims installed. Blocks briefly.
+    #[cfg(test)]
     fn connection(&self) -> Result<Connection, EngineError> {
-        let conn = {
-            let base = self
-                .base
-                .lock()
-                .map_err(|_| EngineError::Unavailable { message: "DuckDB connection lock poisoned".into() })?;
-            base.try_clone().map_err(|e| unavailable(&e))?
-        };
-        // TimeZone exists only with the ICU extension; without it DuckDB's times are UTC already.
-        if let Err(e) = conn.execute_batch("SET TimeZone = 'UTC'") {
-            tracing::trace!(error = %e, "TimeZone not settable");
-        }
-        conn.execute_batch(&shims::install_sql()).map_err(|e| unavailable(&e))?;
-        Ok(conn)
+        clone_with_shims(&self.base)
     }
 
     fn map_error(&self, e: &duckdb::Error) -> EngineError {
         let message = e.to_string();
+        if message.contains("Out of Memory Error") {
+            return EngineError::ResourceLimit { message };
+        }
         if let Binding::DuckDbCloudTrailFiles { dir } = &self.binding {
             let lower = message.to_ascii_lowercase();
             if ["gzip", "malformed json", "io error", "no files found", "invalid input error", "zlib"]
@@ -121,84 +147,32 @@ impl DuckDbEngine {
     }
 }
 
-fn base_config(settings: &DuckDbSettings) -> Result<DuckConfig, EngineError> {
-    let mut config = DuckConfig::default();
-    if settings.threads > 0 {
-        config = config.threads(settings.threads.into()).map_err(|e| unavailable(&e))?;
-    }
-    if !settings.memory_limit.is_empty() {
-        config = config.max_memory(&settings.memory_limit).map_err(|e| EngineError::Source {
-            message: format!("[duckdb] memory_limit {:?} is not valid: {e}", settings.memory_limit),
-        })?;
-    }
-    Ok(config)
+/// Puts the lock on `conn` or fails: DuckDB is never used without it.
+fn lock_down(conn: &Connection, settings: &DuckDbSettings, dir: Option<&Path>) -> Result<(), EngineError> {
+    lock::apply(conn, &lock::settings(settings, dir)).map_err(|e| EngineError::Unavailable {
+        message: format!(
+            "{e}; asklake does not run DuckDB without this lock (check [duckdb] memory_limit and threads)"
+        ),
+    })
+}
+
+/// A clone of the base connection with the Trino shims installed.
+fn clone_with_shims(base: &Mutex<Connection>) -> Result<Connection, EngineError> {
+    let conn = {
+        let base =
+            base.lock().map_err(|_| EngineError::Unavailable { message: "DuckDB connection lock poisoned".into() })?;
+        base.try_clone().map_err(|e| unavailable(&e))?
+    };
+    conn.execute_batch(&shims::install_sql()).map_err(|e| unavailable(&e))?;
+    Ok(conn)
 }
 
 fn unavailable(e: &duckdb::Error) -> EngineError {
     EngineError::Unavailable { message: e.to_string() }
 }
 
-fn check_sample_tables(conn: &Connection, path: &Path) -> Result<(), EngineError> {
-    let wanted = [crate::sample::schema::CLOUDTRAIL_TABLE, crate::sample::schema::VPCFLOW_TABLE];
-    for table in wanted {
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table], |r| r.get(0))
-            .map_err(|e| unavailable(&e))?;
-        if n == 0 {
-            return Err(EngineError::Source {
-                message: format!(
-                    "{} holds no {table} table, so it is not a sample lake; run `asklake sample generate --force`",
-                    path.display()
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Fails when `dir` is missing or holds no `*.json` / `*.json.gz` file.
-pub fn check_cloudtrail_dir(dir: &Path) -> Result<(), EngineError> {
-    if !dir.is_dir() {
-        return Err(EngineError::Source {
-            message: format!(
-                "the CloudTrail folder {} does not exist; sync a trail bucket there (aws s3 sync) or set [duckdb] cloudtrail_dir",
-                dir.display()
-            ),
-        });
-    }
-    if !has_json_file(dir, 0) {
-        return Err(EngineError::Source {
-            message: format!(
-                "the CloudTrail folder {} holds no *.json or *.json.gz files; sync a trail bucket there (aws s3 sync)",
-                dir.display()
-            ),
-        });
-    }
-    Ok(())
-}
-
-fn has_json_file(dir: &Path, depth: usize) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
-    entries.flatten().any(|e| {
-        let p: PathBuf = e.path();
-        let name = e.file_name().to_string_lossy().to_ascii_lowercase();
-        if p.is_dir() {
-            depth < 16 && has_json_file(&p, depth + 1)
-        } else {
-            name.ends_with(".json") || name.ends_with(".json.gz")
-        }
-    })
-}
-
-/// Lets DuckDB read only `dir`, then locks its configuration (defence in depth behind validation).
-fn restrict_file_access(conn: &Connection, dir: &Path) {
-    let literal = crate::catalog::binding_quote_literal(&format!("{}/", dir.display()));
-    let sql = format!(
-        "SET allowed_directories = [{literal}]; SET enable_external_access = false; SET lock_configuration = true;"
-    );
-    if let Err(e) = conn.execute_batch(&sql) {
-        tracing::warn!(error = %e, "could not restrict DuckDB file access to the CloudTrail folder");
-    }
+fn worker_failed(e: &tokio::task::JoinError) -> EngineError {
+    EngineError::Unavailable { message: format!("DuckDB worker failed: {e}") }
 }
 
 /// What stopped a running query early.
@@ -224,12 +198,16 @@ impl SqlEngine for DuckDbEngine {
 
     #[tracing::instrument(name = "duckdb.dry_run", skip_all, fields(tables = ?sql.tables()))]
     async fn dry_run(&self, sql: &ValidatedSql) -> Result<(), EngineError> {
-        let conn = self.connection()?;
+        let slot = self.limits.admit(&CancellationToken::new(), self.limits.query_timeout()).await?;
+        let base = self.base.clone();
         let text = sql.executable().to_owned();
-        let result = crate::telemetry::spawn_blocking_in_span(move || conn.prepare(&text).map(|_| ()))
-            .await
-            .map_err(|e| EngineError::Unavailable { message: format!("DuckDB worker failed: {e}") })?;
-        result.map_err(|e| self.map_error(&e))
+        let prepared = crate::telemetry::spawn_blocking_in_span(move || {
+            let _slot = slot;
+            clone_with_shims(&base).map(|conn| conn.prepare(&text).map(drop))
+        })
+        .await
+        .map_err(|e| worker_failed(&e))??;
+        prepared.map_err(|e| self.map_error(&e))
     }
 
     #[tracing::instrument(name = "duckdb.execute", skip_all, fields(tables = ?sql.tables(), row_cap = opts.row_cap))]
@@ -237,34 +215,52 @@ impl SqlEngine for DuckDbEngine {
         if opts.cancel.is_cancelled() {
             return Err(EngineError::Cancelled);
         }
-        let conn = self.connection()?;
+        let slot = self.limits.admit(&opts.cancel, opts.timeout).await?;
+        let timeout = self.limits.timeout_for(opts.timeout);
+        let base = self.base.clone();
+        let conn = crate::telemetry::spawn_blocking_in_span(move || clone_with_shims(&base))
+            .await
+            .map_err(|e| worker_failed(&e))??;
         let interrupt = conn.interrupt_handle();
         let text = sql.executable().to_owned();
         let cap = opts.row_cap;
         let started = Instant::now();
-        let mut task = crate::telemetry::spawn_blocking_in_span(move || run(&conn, &text, cap));
+        // The slot moves into the worker: it is freed when DuckDB returns, not when this future gives up.
+        let mut task = crate::telemetry::spawn_blocking_in_span(move || {
+            let _slot = slot;
+            run(&conn, &text, cap)
+        });
         let stop = tokio::select! {
             joined = &mut task => {
-                let outcome = joined.map_err(|e| EngineError::Unavailable { message: format!("DuckDB worker failed: {e}") })?;
-                let (columns, rows, truncated) = outcome.map_err(|e| self.map_error(&e))?;
+                let (columns, rows, truncated) = joined.map_err(|e| worker_failed(&e))?.map_err(|e| self.map_error(&e))?;
                 let stats = QueryStats { bytes_scanned: None, elapsed: started.elapsed(), engine_query_id: None };
                 tracing::debug!(rows = rows.len(), truncated, elapsed_ms = stats.elapsed.as_millis() as u64, "query done");
                 return Ok(QueryResult { columns, rows, truncated, stats });
             }
             _ = opts.cancel.cancelled() => Stop::Cancelled,
-            _ = tokio::time::sleep(opts.timeout) => Stop::Timeout,
+            _ = tokio::time::sleep(timeout) => Stop::Timeout,
         };
-        // Interrupt until the worker returns: an interrupt sent before DuckDB starts the query is not kept.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !task.is_finished() && Instant::now() < deadline {
+        stop_worker(task, interrupt).await;
+        tracing::info!(?stop, timeout_ms = timeout.as_millis() as u64, "query stopped");
+        Err(match stop {
+            Stop::Cancelled => EngineError::Cancelled,
+            Stop::Timeout => EngineError::Timeout(timeout),
+        })
+    }
+}
+
+/// Interrupts the worker until it returns. An interrupt sent before DuckDB starts the query is not kept, so it
+/// is repeated. After 10 s the caller gets its answer and a detached task keeps interrupting; the worker keeps
+/// its slot until it really stops.
+async fn stop_worker<T: Send + 'static>(task: tokio::task::JoinHandle<T>, interrupt: Arc<InterruptHandle>) {
+    let keeper = tokio::spawn(async move {
+        while !task.is_finished() {
             interrupt.interrupt();
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tracing::info!(?stop, "query stopped");
-        Err(match stop {
-            Stop::Cancelled => EngineError::Cancelled,
-            Stop::Timeout => EngineError::Timeout(opts.timeout),
-        })
+    });
+    if tokio::time::timeout(Duration::from_secs(10), keeper).await.is_err() {
+        tracing::warn!("DuckDB has not stopped after 10 s of interrupts; it keeps its engine slot until it does");
     }
 }
 
@@ -298,5 +294,7 @@ fn run(conn: &Connection, sql: &str, cap: usize) -> Result<Rows, duckdb::Error> 
     Ok((columns, out, truncated))
 }
 
+#[cfg(test)]
+mod lock_tests;
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@ pub mod athena;
 pub mod cli;
 pub mod duckdb;
 pub mod format;
+pub mod limits;
 
 use std::fmt;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Binding;
+use crate::pipeline::Language;
 use crate::pipeline::validate::ValidatedSql;
 
 /// SQL dialect an engine speaks; the model always writes Trino, DuckDB gets shims.
@@ -137,9 +139,23 @@ pub enum EngineError {
         /// Engine message.
         message: String,
     },
-    /// The query ran longer than allowed and was cancelled.
+    /// The query ran longer than allowed (`[engine] query_timeout_secs` or the question's remaining time) and was
+    /// stopped engine-side.
     #[error("query timed out after {0:?}")]
     Timeout(Duration),
+    /// The query needed more memory or engine resources than allowed (DuckDB's memory limit, Athena's
+    /// "exhausted resources" / `EXCEEDED_*` failures) and was stopped.
+    #[error("query exceeded the engine's resource limits: {message}")]
+    ResourceLimit {
+        /// Engine message.
+        message: String,
+    },
+    /// Every engine slot (`[engine] max_concurrent_queries`) stayed busy for the caller's whole remaining time.
+    #[error("all {slots} engine slots stayed busy")]
+    Busy {
+        /// Configured slots.
+        slots: usize,
+    },
     /// The asker or the app cancelled the query.
     #[error("query cancelled")]
     Cancelled,
@@ -177,26 +193,64 @@ impl EngineError {
         matches!(self, EngineError::Query { .. } | EngineError::ScanLimit { .. })
     }
 
-    /// Text safe to show in Slack: says what happened and what to do next.
+    /// Whether the engine stopped a runaway query (too slow or too big). A narrower query may fit, so the
+    /// pipeline feeds this back to the model once; a second one ends the question.
+    pub fn is_runaway(&self) -> bool {
+        matches!(self, EngineError::Timeout(_) | EngineError::ResourceLimit { .. })
+    }
+
+    /// Text safe to show in Slack, in English (the CLI's language): says what happened and what to do next.
     pub fn user_message(&self) -> String {
+        self.user_message_in(Language::En)
+    }
+
+    /// Text safe to show in Slack, in the asker's language: says what happened and what to do next.
+    pub fn user_message_in(&self, language: Language) -> String {
+        let ko = language == Language::Ko;
         match self {
+            EngineError::Query { .. } if ko => "쿼리를 엔진에서 실행하지 못했습니다. 질문을 바꿔서 다시 물어봐 주세요.".into(),
             EngineError::Query { .. } => "The query could not run on the engine. Try rephrasing the question.".into(),
-            EngineError::Timeout(d) => format!(
-                "The query took longer than {}s and was stopped. Try a shorter time window.",
-                d.as_secs()
+            EngineError::Timeout(d) if ko => format!(
+                "쿼리가 {}초 넘게 실행되어 중단했습니다. 기간을 좁히거나(예: 최근 1일) 계정이나 이벤트 이름 같은 조건을 더해서 다시 물어봐 주세요.",
+                seconds(*d)
             ),
+            EngineError::Timeout(d) => format!(
+                "The query took longer than {} s and was stopped. Narrow the time window (for example the last day) or add filters such as an account or event name, then ask again.",
+                seconds(*d)
+            ),
+            EngineError::ResourceLimit { .. } if ko => "쿼리에 허용된 것보다 많은 메모리가 필요해서 중단했습니다. 기간을 좁히거나, 모든 행 대신 건수(집계)를 물어봐 주세요.".into(),
+            EngineError::ResourceLimit { .. } => "The query needed more memory than asklake allows and was stopped. Narrow the time window, or ask for counts instead of every row.".into(),
+            EngineError::Busy { slots } if ko => format!(
+                "쿼리 엔진이 다른 질문들을 처리하고 있습니다(동시에 {slots}개까지). 잠시 후 다시 물어봐 주세요."
+            ),
+            EngineError::Busy { slots } => format!(
+                "The query engine is busy with other questions ({slots} at a time). Try again in a minute."
+            ),
+            EngineError::Cancelled if ko => "쿼리가 취소되었습니다.".into(),
             EngineError::Cancelled => "The query was cancelled.".into(),
+            EngineError::ScanLimit { cap, .. } if ko => format!(
+                "쿼리가 {}보다 많은 데이터를 읽게 되어 중단했습니다. 기간을 좁히거나 조건을 더해 주세요.",
+                human_bytes(*cap)
+            ),
             EngineError::ScanLimit { cap, .. } => format!(
                 "The query would scan more than {} and was stopped. Narrow the time window or add filters.",
                 human_bytes(*cap)
             ),
+            EngineError::AccessDenied { .. } if ko => "asklake에 보안 레이크를 읽을 권한이 없습니다. 관리자에게 IAM/Lake Formation 권한을 확인해 달라고 요청해 주세요.".into(),
             EngineError::AccessDenied { .. } => {
                 "asklake is not allowed to read the security lake. Ask an admin to check its IAM/Lake Formation permissions.".into()
             }
+            EngineError::Source { message } if ko => format!("데이터 소스가 준비되지 않았습니다: {message}"),
             EngineError::Source { message } => format!("The data source is not ready: {message}"),
+            EngineError::Unavailable { .. } if ko => "지금은 쿼리 엔진을 쓸 수 없습니다. 잠시 후 다시 시도해 주세요.".into(),
             EngineError::Unavailable { .. } => "The query engine is unavailable right now. Try again in a minute.".into(),
         }
     }
+}
+
+/// Whole seconds when the duration is whole, else one decimal (`60`, `0.2`).
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 { d.as_secs().to_string() } else { format!("{:.1}", d.as_secs_f64()) }
 }
 
 /// Formats a byte count as `1.2 GB`.
@@ -226,13 +280,17 @@ pub trait SqlEngine: Send + Sync {
     async fn execute(&self, sql: &ValidatedSql, opts: &ExecOptions) -> Result<QueryResult, EngineError>;
 }
 
-/// Builds the configured engine.
+/// Builds the configured engine under the `[engine]` limits.
+///
+/// # Errors
+/// When DuckDB cannot be opened or locked down (startup fails closed: `serve`, `ask` and `sql` refuse to run).
 pub fn from_config(config: &crate::config::Config) -> anyhow::Result<std::sync::Arc<dyn SqlEngine>> {
     use anyhow::Context as _;
     match config.engine.kind {
         crate::config::EngineKind::Duckdb => {
-            let engine =
-                duckdb::DuckDbEngine::from_config(&config.duckdb).context("could not open the DuckDB engine")?;
+            let engine = duckdb::DuckDbEngine::from_config(&config.duckdb)
+                .context("could not open the DuckDB engine")?
+                .with_limits(limits::QueryLimits::from_config(&config.engine));
             Ok(std::sync::Arc::new(engine))
         }
         crate::config::EngineKind::Athena => Ok(athena_from_config(config)),
@@ -258,5 +316,18 @@ mod tests {
     fn only_sql_errors_are_fixable_by_regeneration() {
         assert!(EngineError::Query { message: "x".into() }.is_fixable_by_sql());
         assert!(!EngineError::AccessDenied { message: "x".into() }.is_fixable_by_sql());
+        assert!(!EngineError::Timeout(Duration::from_secs(60)).is_fixable_by_sql());
+        assert!(EngineError::Timeout(Duration::from_secs(60)).is_runaway());
+        assert!(EngineError::ResourceLimit { message: "x".into() }.is_runaway());
+    }
+
+    #[test]
+    fn a_timeout_says_how_long_and_to_narrow_the_window_in_both_languages() {
+        let err = EngineError::Timeout(Duration::from_secs(60));
+        let en = err.user_message_in(Language::En);
+        assert!(en.contains("longer than 60 s") && en.contains("Narrow the time window"), "{en}");
+        let ko = err.user_message_in(Language::Ko);
+        assert!(ko.contains("60초") && ko.contains("기간을 좁히"), "{ko}");
+        assert!(EngineError::Timeout(Duration::from_millis(200)).user_message().contains("0.2 s"));
     }
 }

@@ -27,6 +27,8 @@ pub enum DiagnosisKind {
     TypeMismatch,
     /// Too much data scanned.
     ScanLimit,
+    /// The engine stopped the query for running too long or needing too much memory.
+    Runaway,
     /// Any other engine error.
     Engine,
     /// The query ran and returned no rows.
@@ -82,6 +84,17 @@ pub fn from_engine(err: &EngineError, catalog: &Catalog, dialect: Dialect) -> Di
                 human_bytes(*scanned),
                 human_bytes(*cap)
             ),
+        ),
+        EngineError::Timeout(limit) => Diagnosis::new(
+            DiagnosisKind::Runaway,
+            format!(
+                "The query ran longer than the {} s limit and was stopped. Write a cheaper query: a narrower event_time window, filters before joins, counts instead of every row, and no join without a selective condition.",
+                limit.as_secs().max(1)
+            ),
+        ),
+        EngineError::ResourceLimit { .. } => Diagnosis::new(
+            DiagnosisKind::Runaway,
+            "The query needed more memory than allowed and was stopped. Write a cheaper query: a narrower event_time window, filters before joins, counts instead of every row, and no join without a selective condition.",
         ),
         other => Diagnosis::new(DiagnosisKind::Engine, first_line(&other.to_string())),
     }

@@ -1,5 +1,6 @@
 //! The bounded retry loop: generate, validate, run; feed a typed diagnosis back on failure; one check turn on
-//! an empty result.
+//! an empty result, and one turn for a cheaper query after the engine stopped a runaway one (a second runaway
+//! ends the question with the engine's message in the asker's language).
 
 use std::time::Instant;
 
@@ -30,6 +31,15 @@ struct EmptyCheck {
     result: QueryResult,
 }
 
+/// What earlier attempts of this question already used up.
+#[derive(Default)]
+struct Spent {
+    /// A query that returned no rows, sent back once for a check.
+    empty: Option<EmptyCheck>,
+    /// A runaway query (timeout, memory) was already fed back once; the next one ends the question.
+    runaway: bool,
+}
+
 impl Pipeline {
     /// Generates and runs SQL up to `max_attempts` times.
     #[allow(clippy::too_many_arguments)]
@@ -45,7 +55,7 @@ impl Pipeline {
     ) -> Ending {
         let max = self.parts.config.max_attempts.max(1);
         let mut feedback: Vec<Feedback> = Vec::new();
-        let mut empty: Option<EmptyCheck> = None;
+        let mut spent = Spent::default();
         for number in 1..=max {
             progress.update(Progress::Generating { attempt: number, max }).await;
             let inputs = PromptInputs {
@@ -76,7 +86,7 @@ impl Pipeline {
             };
             let step = match generated {
                 Ok(g) => {
-                    self.attempt(run, llm, g.reply, g.usage, started, number == max, &mut empty, progress, cancel).await
+                    self.attempt(run, llm, g.reply, g.usage, started, number == max, &mut spent, progress, cancel).await
                 }
                 Err(e) => model_failure(run, e, started),
             };
@@ -97,7 +107,7 @@ impl Pipeline {
         usage: Usage,
         started: Instant,
         last: bool,
-        empty: &mut Option<EmptyCheck>,
+        spent: &mut Spent,
         progress: &dyn ProgressSink,
         cancel: &CancellationToken,
     ) -> Step {
@@ -117,7 +127,7 @@ impl Pipeline {
                 sql
             }
         };
-        if let Some(check) = empty.as_ref().filter(|c| same_sql(&c.sql, &sql)) {
+        if let Some(check) = spent.empty.as_ref().filter(|c| same_sql(&c.sql, &sql)) {
             run.record(Some(&sql), None, Some(0), started, usage);
             return Step::End(no_rows(run.language, check.sql.clone(), check.result.clone()));
         }
@@ -130,10 +140,10 @@ impl Pipeline {
             Ok((validated, result)) if result.rows.is_empty() => {
                 run.record(Some(validated.logical()), None, Some(0), started, usage);
                 let logical = validated.logical().to_owned();
-                if empty.is_some() || last {
+                if spent.empty.is_some() || last {
                     return Step::End(no_rows(run.language, logical, result));
                 }
-                *empty = Some(EmptyCheck { sql: logical.clone(), result });
+                spent.empty = Some(EmptyCheck { sql: logical.clone(), result });
                 let diagnosis = diagnose::empty_result(self.parts.config.default_window_days);
                 Step::Retry(Feedback { sql: logical, diagnosis })
             }
@@ -167,10 +177,17 @@ impl Pipeline {
                 run.record(Some(&sql), Some(diagnosis.text.clone()), None, started, usage);
                 Step::Retry(Feedback { sql, diagnosis })
             }
+            Err(RunError::Engine(err)) if err.is_runaway() && !spent.runaway && !last => {
+                spent.runaway = true;
+                let diagnosis = diagnose::from_engine(&err, &self.parts.catalog, engine.dialect());
+                tracing::info!(error = %err, "runaway query stopped; asking once for a cheaper one");
+                run.record(Some(&sql), Some(diagnosis.text.clone()), None, started, usage);
+                Step::Retry(Feedback { sql, diagnosis })
+            }
             Err(RunError::Engine(err)) => {
                 tracing::warn!(error = %err, "engine failure that SQL cannot fix");
                 run.record(Some(&sql), Some(err.to_string()), None, started, usage);
-                Step::End(Ending::failed(err.user_message()))
+                Step::End(Ending::failed(err.user_message_in(run.language)))
             }
         }
     }

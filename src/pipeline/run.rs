@@ -182,7 +182,9 @@ impl Pipeline {
                 tracing::warn!(entry = %example.id, error = %err, "verified query failed");
                 run.record(Some(&example.sql), Some(err.to_string()), None, started, Usage::default());
                 match err {
-                    execute::RunError::Engine(e) if !e.is_fixable_by_sql() => Some(Ending::failed(e.user_message())),
+                    execute::RunError::Engine(e) if !e.is_fixable_by_sql() => {
+                        Some(Ending::failed(e.user_message_in(run.language)))
+                    }
                     _ => None,
                 }
             }

@@ -234,10 +234,8 @@ async fn a_failed_query_returns_athenas_state_change_reason() {
     let athena = FakeAthena::start().await;
     let engine = athena.engine(&athena.config());
     let err = engine.run_sql(&format!("SELECT foo FROM {}", table()), &ExecOptions::default()).await.unwrap_err();
-    assert_eq!(
-        err,
-        EngineError::Query { message: "COLUMN_NOT_FOUND: line 1:8: Column 'foo' cannot be resolved".into() }
-    );
+    let message = "COLUMN_NOT_FOUND: line 1:8: Column 'foo' cannot be resolved or requester is not authorized to access requested resources";
+    assert_eq!(err, EngineError::Query { message: message.into() }, "Athena's wording, and still a SQL error");
     assert!(err.is_fixable_by_sql());
 }
 

@@ -1,16 +1,21 @@
-//! A local Athena (AWS JSON 1.1) server that executes SQL with DuckDB.
+//! A local Athena (AWS JSON 1.1) server that answers as Athena engine v3 (Trino) would, executing with DuckDB.
 //!
-//! Queries go QUEUED → RUNNING → SUCCEEDED/FAILED over successive `GetQueryExecution` calls. Failures carry
-//! Trino-style reasons (`COLUMN_NOT_FOUND: line 1:8: Column 'foo' cannot be resolved`). Results page at
-//! `MaxResults` (≤ 1000) with `NextToken`; the first row of the first page is the header row. Tests can script
-//! the next query to run forever (for timeouts and `StopQueryExecution`), to report bytes scanned, to fail with a
-//! given reason, and can make every call throttled or access-denied.
+//! Queries go QUEUED → RUNNING → SUCCEEDED/FAILED over successive `GetQueryExecution` calls. Before DuckDB sees
+//! a query, [`trino`] refuses what Trino refuses and DuckDB accepts (select-list aliases in GROUP BY/HAVING,
+//! QUALIFY, `* EXCLUDE/REPLACE`, `::` casts, functions Trino does not have), with Athena's texts. A FAILED
+//! status carries `StateChangeReason` and `AthenaError` (`ErrorCategory`, `ErrorType`, `Retryable`) as the
+//! real service does. Results page at `MaxResults` (≤ 1000) with `NextToken`; the first row of the first page
+//! is the header row. Tests can script the next query to run forever (for timeouts and `StopQueryExecution`),
+//! to report bytes scanned, to fail with a given reason and `AthenaError`, and can make every call throttled
+//! or access-denied.
+
+mod trino;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use asklake::config::Config;
-use asklake::engines::athena::{AthenaEngine, PollSchedule};
+use asklake::engines::athena::{AthenaEngine, PollSchedule, RestartPolicy};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -33,8 +38,68 @@ pub enum Behaviour {
         /// Bytes reported while running.
         scan_bytes: u64,
     },
-    /// Fail with this `StateChangeReason`.
+    /// Fail with this `StateChangeReason` and no `AthenaError` (as older responses look).
     Fail(String),
+    /// Fail with this reason and `AthenaError`.
+    FailWith(AthenaFailure),
+}
+
+/// A FAILED status: `StateChangeReason` and, when `category` is set, `AthenaError`.
+///
+/// Categories and types follow the Athena error catalog
+/// (<https://docs.aws.amazon.com/athena/latest/ug/error-reference.html>, also in the awsdocs
+/// amazon-athena-user-guide repository as `doc_source/error-reference.md`): category 1 system, 2 user, 3 other;
+/// type 1006 syntax error, 1110 table or view does not exist, 1303 function not found, 200 query engine internal
+/// error, 1403 Amazon S3 throttling. Which type Athena puts on each Trino code is not documented; these follow
+/// the catalog's descriptions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AthenaFailure {
+    /// `StateChangeReason` (also `AthenaError.ErrorMessage`).
+    pub reason: String,
+    /// `AthenaError.ErrorCategory`; `None` leaves `AthenaError` out.
+    pub category: Option<i32>,
+    /// `AthenaError.ErrorType`.
+    pub error_type: i32,
+    /// `AthenaError.Retryable`.
+    pub retryable: bool,
+}
+
+impl AthenaFailure {
+    /// A user error (category 2) of the given type.
+    pub fn user(reason: impl Into<String>, error_type: i32) -> Self {
+        Self { reason: reason.into(), category: Some(2), error_type, retryable: false }
+    }
+
+    /// Trino's unknown-column failure, worded as Athena words it.
+    pub fn column_not_found(line: u64, column: u64, name: &str) -> Self {
+        Self::user(
+            format!(
+                "COLUMN_NOT_FOUND: line {line}:{column}: Column '{name}' cannot be resolved or requester is not authorized to access requested resources"
+            ),
+            1006,
+        )
+    }
+
+    /// A passing internal failure Athena marks retryable (category 1, type 200).
+    pub fn transient() -> Self {
+        Self {
+            reason: "GENERIC_INTERNAL_ERROR: the query engine lost a worker while running this query; submit it again"
+                .into(),
+            category: Some(1),
+            error_type: 200,
+            retryable: true,
+        }
+    }
+
+    /// S3 throttling the table scan (type 1403), which Athena also marks retryable.
+    pub fn s3_slow_down() -> Self {
+        Self {
+            reason: "HIVE_CANNOT_OPEN_SPLIT: s3://aws-security-data-lake/x.parquet: Please reduce your request rate. (Service: Amazon S3; Status Code: 503; Error Code: SlowDown)".into(),
+            category: Some(1),
+            error_type: 1403,
+            retryable: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +112,7 @@ struct Table {
 struct Query {
     sql: String,
     polls: u32,
-    outcome: Result<Table, String>,
+    outcome: Result<Table, AthenaFailure>,
     slow: Option<u64>,
     stopped: bool,
 }
@@ -130,14 +195,17 @@ impl FakeAthena {
         config
     }
 
-    /// A real Athena engine pointed at this fake, polling every 5–20 ms.
+    /// A real Athena engine pointed at this fake, polling every 5–20 ms, restarting retryable failures after
+    /// 10 ms, 20 ms.
     pub fn engine(&self, config: &Config) -> AthenaEngine {
         let sdk = super::fake_bedrock::test_sdk_config(&self.url);
-        AthenaEngine::from_sdk_config(&sdk, config).with_poll_schedule(PollSchedule {
-            initial: std::time::Duration::from_millis(5),
-            factor: 1.5,
-            max: std::time::Duration::from_millis(20),
-        })
+        AthenaEngine::from_sdk_config(&sdk, config)
+            .with_poll_schedule(PollSchedule {
+                initial: std::time::Duration::from_millis(5),
+                factor: 1.5,
+                max: std::time::Duration::from_millis(20),
+            })
+            .with_restart_policy(RestartPolicy { max_restarts: 2, backoff: std::time::Duration::from_millis(10) })
     }
 }
 
@@ -303,8 +371,9 @@ fn start(inner: &Inner, body: &Value) -> Response {
     let behaviour = inner.next.lock().unwrap().pop_front().unwrap_or(Behaviour::Normal);
     let (outcome, slow) = match behaviour {
         Behaviour::Normal => (run_duckdb(inner, &sql), None),
-        Behaviour::Slow { scan_bytes } => (Err("never finishes".into()), Some(scan_bytes)),
-        Behaviour::Fail(reason) => (Err(reason), None),
+        Behaviour::Slow { scan_bytes } => (Err(AthenaFailure::user("never finishes", 0)), Some(scan_bytes)),
+        Behaviour::Fail(reason) => (Err(AthenaFailure { category: None, ..AthenaFailure::user(reason, 0) }), None),
+        Behaviour::FailWith(failure) => (Err(failure), None),
     };
     inner.tokens.lock().unwrap().insert(token, id.clone());
     inner.queries.lock().unwrap().insert(id.clone(), Query { sql, polls: 0, outcome, slow, stopped: false });
@@ -318,17 +387,22 @@ fn get_execution(inner: &Inner, body: &Value) -> Response {
         return error("InvalidRequestException", &format!("QueryExecution {id} was not found"));
     };
     q.polls += 1;
-    let (state, reason, bytes) = match (&q.outcome, q.slow) {
-        _ if q.stopped => ("CANCELLED", Some("Query was cancelled by user".to_owned()), 0),
+    let (state, failure, bytes) = match (&q.outcome, q.slow) {
+        _ if q.stopped => ("CANCELLED", Some(AthenaFailure::user("Query was cancelled by user", 1011)), 0),
         (_, Some(bytes)) => ("RUNNING", None, bytes),
         _ if q.polls == 1 => ("QUEUED", None, 0),
         _ if q.polls == 2 => ("RUNNING", None, 0),
         (Ok(t), None) => ("SUCCEEDED", None, 1024 + 256 * t.rows.len() as u64),
-        (Err(reason), None) => ("FAILED", Some(reason.clone()), 0),
+        (Err(failure), None) => ("FAILED", Some(failure.clone()), 0),
     };
     let mut status = json!({"State": state, "SubmissionDateTime": 1.7e9});
-    if let Some(reason) = reason {
-        status["StateChangeReason"] = json!(reason);
+    if let Some(f) = failure {
+        status["StateChangeReason"] = json!(f.reason);
+        if let Some(category) = f.category {
+            status["AthenaError"] = json!({
+                "ErrorCategory": category, "ErrorType": f.error_type, "Retryable": f.retryable, "ErrorMessage": f.reason
+            });
+        }
     }
     ok(json!({"QueryExecution": {
         "QueryExecutionId": id, "Query": q.sql, "StatementType": "DML", "Status": status,
@@ -376,22 +450,25 @@ fn trino_lambdas(sql: &str) -> String {
         .into_owned()
 }
 
-/// Runs `sql` on the fixture DuckDB and turns errors into Trino-style reasons.
-fn run_duckdb(inner: &Inner, sql: &str) -> Result<Table, String> {
-    let sql = &trino_lambdas(sql);
+/// Runs `sql` on the fixture DuckDB after Trino's own checks, turning errors into Athena failures.
+fn run_duckdb(inner: &Inner, sql: &str) -> Result<Table, AthenaFailure> {
     let guard = inner.db.lock().unwrap();
     let conn = guard.as_ref().expect("fixture db");
-    let query = match sql.trim().strip_prefix("EXPLAIN ") {
-        Some(rest) => {
-            describe(conn, rest).map_err(|e| trino_reason(&e.to_string()))?;
-            return Ok(Table {
-                columns: vec![("Query Plan".into(), "varchar".into())],
-                rows: vec![vec![Some("Fragment 0".into())]],
-            });
-        }
-        None => sql,
+    let (explain, query) = match sql.trim().strip_prefix("EXPLAIN ") {
+        Some(rest) => (true, rest),
+        None => (false, sql),
     };
+    if let Some(refused) = trino::refuse(query, conn) {
+        return Err(refused);
+    }
+    let query = &trino_lambdas(query);
     let columns = describe(conn, query).map_err(|e| trino_reason(&e.to_string()))?;
+    if explain {
+        return Ok(Table {
+            columns: vec![("Query Plan".into(), "varchar".into())],
+            rows: vec![vec![Some("Fragment 0".into())]],
+        });
+    }
     let cast = format!("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM ({query})");
     let mut stmt = conn.prepare(&cast).map_err(|e| trino_reason(&e.to_string()))?;
     let n = columns.len();
@@ -423,17 +500,22 @@ fn athena_type(duck: &str) -> String {
     }
 }
 
-fn trino_reason(duck: &str) -> String {
+/// A DuckDB error as the Athena failure Trino would report for the same mistake.
+fn trino_reason(duck: &str) -> AthenaFailure {
     let grab = |pat: &str| regex::Regex::new(pat).unwrap().captures(duck).map(|c| c[1].to_owned());
+    let first = duck.lines().next().unwrap_or(duck);
     if let Some(col) = grab(r#"Referenced column "([^"]+)" not found"#) {
-        format!("COLUMN_NOT_FOUND: line 1:8: Column '{col}' cannot be resolved")
+        AthenaFailure::column_not_found(1, 8, &col)
     } else if let Some(f) = grab(r#"Function with name "?([A-Za-z_0-9]+)"? does not exist"#) {
-        format!("FUNCTION_NOT_FOUND: line 1:8: Function '{f}' not registered")
+        AthenaFailure::user(format!("FUNCTION_NOT_FOUND: line 1:8: Function '{f}' not registered"), 1303)
     } else if let Some(t) = grab(r#"Table with name "?([A-Za-z_0-9]+)"? does not exist"#) {
-        format!("TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.{DATABASE}.{t}' does not exist")
+        AthenaFailure::user(
+            format!("TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.{DATABASE}.{t}' does not exist"),
+            1110,
+        )
     } else if duck.contains("Parser Error") {
-        format!("SYNTAX_ERROR: line 1:1: {}", duck.lines().next().unwrap_or(duck))
+        AthenaFailure::user(format!("SYNTAX_ERROR: line 1:1: {first}"), 1006)
     } else {
-        format!("GENERIC_INTERNAL_ERROR: {}", duck.lines().next().unwrap_or(duck))
+        AthenaFailure::user(format!("GENERIC_INTERNAL_ERROR: {first}"), 1000)
     }
 }
