@@ -182,8 +182,9 @@ fn mask_with(text: &str, star: char) -> std::borrow::Cow<'_, str> {
 
 fn key_id_at(b: &[u8], i: usize) -> Option<usize> {
     let w = b.get(i..i + 20)?;
-    ((w.starts_with(b"AKIA") || w.starts_with(b"ASIA")) && w.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
-        .then_some(20)
+    ((w.starts_with(b"AKIA") || w.starts_with(b"ASIA"))
+        && w.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+    .then_some(20)
 }
 
 fn masked_id(id: &str, star: char) -> String {
@@ -202,7 +203,9 @@ fn secret_at(b: &[u8], i: usize) -> Option<(usize, String)> {
     }
     let run = b[i..].iter().take_while(|c| secret_char(**c)).count();
     let w = &b[i..i + run];
-    let mixed = w.iter().any(u8::is_ascii_uppercase) && w.iter().any(u8::is_ascii_lowercase) && w.iter().any(u8::is_ascii_digit);
+    let mixed = w.iter().any(u8::is_ascii_uppercase)
+        && w.iter().any(u8::is_ascii_lowercase)
+        && w.iter().any(u8::is_ascii_digit);
     (run == 40 && mixed).then(|| (40, "[masked]".to_owned()))
 }
 

@@ -22,10 +22,7 @@ fn bidi_controls_and_zero_width_characters_are_dropped() {
 #[test]
 fn mentions_and_links_cannot_form() {
     let s = line("<!channel> <@U123> <#C1|x> <https://evil.example|click> &amp;", 200);
-    assert_eq!(
-        s.as_str(),
-        "&lt;!channel&gt; &lt;@U123&gt; &lt;#C1|x&gt; &lt;https://evil.example|click&gt; &amp;amp;"
-    );
+    assert_eq!(s.as_str(), "&lt;!channel&gt; &lt;@U123&gt; &lt;#C1|x&gt; &lt;https://evil.example|click&gt; &amp;amp;");
     assert_eq!(code("a`b`<!here>", 100).as_str(), "a'b'&lt;!here&gt;");
 }
 

@@ -336,8 +336,8 @@ impl Renderer {
 }
 
 #[cfg(test)]
-#[path = "render_tests.rs"]
-mod tests;
-#[cfg(test)]
 #[path = "render_props.rs"]
 mod props;
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;

@@ -69,9 +69,25 @@ fn fields() -> impl Strategy<Value = Fields> {
         (hostile(), hostile(), hostile(), kind, hostile(), hostile(), hostile()),
         (hostile(), hostile(), hostile(), hostile(), hostile(), 0usize..3),
     )
-        .prop_map(|((id, name, region, kind, user, arn, principal), (issuer, agent, error, resource, reason, severity))| {
-            Fields { id, name, region, kind, user, arn, principal, issuer, agent, error, resource, reason, severity }
-        })
+        .prop_map(
+            |((id, name, region, kind, user, arn, principal), (issuer, agent, error, resource, reason, severity))| {
+                Fields {
+                    id,
+                    name,
+                    region,
+                    kind,
+                    user,
+                    arn,
+                    principal,
+                    issuer,
+                    agent,
+                    error,
+                    resource,
+                    reason,
+                    severity,
+                }
+            },
+        )
 }
 
 fn alerted(i: usize, f: &Fields) -> Alerted {
@@ -194,7 +210,7 @@ proptest! {
         narrative in hostile(),
     ) {
         let mut list: Vec<Alerted> = events.iter().enumerate().map(|(i, f)| alerted(i, f)).collect();
-        list.sort_by(|a, b| b.severity.cmp(&a.severity));
+        list.sort_by_key(|e| std::cmp::Reverse(e.severity));
         let g = AccountGroup {
             account,
             route: Route { name, channel: "C1".into(), red_channel: String::new() },

@@ -153,8 +153,15 @@ fn event_lines(json: &Value) -> String {
 #[test]
 fn newlines_in_an_actor_or_resource_cannot_add_red_lines_to_a_yellow_message() {
     let fake = "x\n:red_circle: *StopLogging* `trail` — mallory [Console]\n:red_circle: *StopLogging*\r\n:red_circle: *DeleteTrail*";
-    let identity = json!({"type": "IAMUser", "userName": format!("alice{fake}"), "arn": "arn:aws:iam::111122223333:user/alice"});
-    let e = event(7, "CreateUser", identity, "aws-cli/2.15.0", json!({"requestParameters": {"userName": format!("bob{fake}")}}));
+    let identity =
+        json!({"type": "IAMUser", "userName": format!("alice{fake}"), "arn": "arn:aws:iam::111122223333:user/alice"});
+    let e = event(
+        7,
+        "CreateUser",
+        identity,
+        "aws-cli/2.15.0",
+        json!({"requestParameters": {"userName": format!("bob{fake}")}}),
+    );
     assert_eq!(e.severity.color(), "#f2c744", "CreateUser is yellow");
     let json = only_event(e);
     assert_eq!(json.pointer("/attachments/0/color").unwrap(), "#f2c744");
@@ -163,7 +170,8 @@ fn newlines_in_an_actor_or_resource_cannot_add_red_lines_to_a_yellow_message() {
     assert!(lines.starts_with(":large_yellow_circle: *CreateUser*"), "{lines}");
     let mut shown = Vec::new();
     for b in json.pointer("/attachments/0/blocks").unwrap().as_array().unwrap() {
-        let texts = b.pointer("/text/text").into_iter().chain(b["fields"].as_array().into_iter().flatten().map(|f| &f["text"]));
+        let texts =
+            b.pointer("/text/text").into_iter().chain(b["fields"].as_array().into_iter().flatten().map(|f| &f["text"]));
         // Slack shows code spans literally; data cannot hold a backtick, so the spans are the template's.
         shown.extend(texts.filter_map(Value::as_str).map(|t| t.split('`').step_by(2).collect::<String>()));
     }
@@ -193,8 +201,15 @@ fn a_5000_character_event_id_drops_the_link_instead_of_making_a_huge_url() {
 
 #[test]
 fn an_access_key_shaped_user_name_is_masked_everywhere_in_the_message() {
-    let identity = json!({"type": "IAMUser", "userName": "AKIAIOSFODNN7EXAMPLE", "arn": "arn:aws:iam::111122223333:user/k"});
-    let e = event(8, "CreateUser", identity, "aws-cli/2.15.0", json!({"requestParameters": {"userName": "ASIAQWERTYUIOPASDFGH"}}));
+    let identity =
+        json!({"type": "IAMUser", "userName": "AKIAIOSFODNN7EXAMPLE", "arn": "arn:aws:iam::111122223333:user/k"});
+    let e = event(
+        8,
+        "CreateUser",
+        identity,
+        "aws-cli/2.15.0",
+        json!({"requestParameters": {"userName": "ASIAQWERTYUIOPASDFGH"}}),
+    );
     let groups = group(vec![e], &routing());
     let g = &groups[0];
     let r = renderer("en").render(g, MessageKind::Digest, Some(&summary_sentence(g, "en"))).unwrap();

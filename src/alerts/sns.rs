@@ -182,9 +182,9 @@ impl SnsFetcher for CertCache {
 fn on_sns_host(url: &str) -> Option<reqwest::Url> {
     let u = reqwest::Url::parse(url).ok()?;
     let host = u.host_str()?;
-    let region = host.strip_prefix("sns.").and_then(|h| {
-        h.strip_suffix(".amazonaws.com").or_else(|| h.strip_suffix(".amazonaws.com.cn"))
-    })?;
+    let region = host
+        .strip_prefix("sns.")
+        .and_then(|h| h.strip_suffix(".amazonaws.com").or_else(|| h.strip_suffix(".amazonaws.com.cn")))?;
     let plain = u.username().is_empty() && u.password().is_none() && u.port().is_none();
     (u.scheme() == "https" && plain && Region::parse(region).is_some()).then_some(u)
 }

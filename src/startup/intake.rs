@@ -56,7 +56,11 @@ fn loopback_bind(bind: &str) -> bool {
 }
 
 /// Binds the intake listener and checks the address it got: without a token it must be loopback.
-pub(super) async fn bind_intake(config: &Config, state: &AppState, routes: Vec<Router>) -> anyhow::Result<Option<Intake>> {
+pub(super) async fn bind_intake(
+    config: &Config,
+    state: &AppState,
+    routes: Vec<Router>,
+) -> anyhow::Result<Option<Intake>> {
     if routes.is_empty() {
         return Ok(None);
     }
@@ -66,7 +70,9 @@ pub(super) async fn bind_intake(config: &Config, state: &AppState, routes: Vec<R
         .with_context(|| format!("could not listen on {bind} (set [server] intake_bind to a free address)"))?;
     let addr = listener.local_addr().context("could not read the intake address")?;
     if config.alerts.events_token.is_none() && !is_loopback(addr.ip()) {
-        bail!("refusing to start: [server] intake_bind {bind} bound {addr}, beyond loopback; set [alerts] events_token");
+        bail!(
+            "refusing to start: [server] intake_bind {bind} bound {addr}, beyond loopback; set [alerts] events_token"
+        );
     }
     let mut router = Router::new().route("/healthz", get(|| async { "ok" }));
     for r in routes {
@@ -82,4 +88,3 @@ fn is_loopback(ip: IpAddr) -> bool {
         v4 => v4.is_loopback(),
     }
 }
-
