@@ -48,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
     config.server.bind = args[1].clone();
     config.server.shutdown_grace_secs = 5;
     config.slack.signing_secret = Some(args[2].clone().into());
+    config.slack.allow_everyone = true;
     config.store.path = args[3].clone().into();
     let store = Store::open(&config.store.path)?;
     let deps = Deps::new(Arc::new(InstantAsker), Arc::new(MemorySlack::counting()), store);

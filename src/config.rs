@@ -303,12 +303,15 @@ pub struct SlackConfig {
     pub app_token: Option<SecretString>,
     /// Slack Web API base URL (tests point this at a local fake).
     pub api_url: String,
-    /// Channels allowed to ask (empty = all).
+    /// Channels allowed to ask (empty = any channel, when users or groups are set or `allow_everyone` is true).
     pub allowed_channels: Vec<String>,
-    /// Users allowed to ask (empty = all, unless groups are set).
+    /// Users allowed to ask (empty = any user, unless groups are set).
     pub allowed_users: Vec<String>,
     /// User groups whose members may ask.
     pub allowed_usergroups: Vec<String>,
+    /// Must be stated (`true`) for every workspace member in every channel to ask and press buttons when all
+    /// three allow lists are empty; otherwise `serve` refuses to start and nobody is allowed.
+    pub allow_everyone: bool,
     /// Whether direct messages to the app are answered.
     pub allow_dms: bool,
     /// Largest accepted request body in bytes.
@@ -325,6 +328,7 @@ impl Default for SlackConfig {
             allowed_channels: Vec::new(),
             allowed_users: Vec::new(),
             allowed_usergroups: Vec::new(),
+            allow_everyone: false,
             allow_dms: false,
             max_body_bytes: 64 * 1024,
         }
@@ -335,15 +339,18 @@ impl Default for SlackConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
-    /// Listen address, e.g. `0.0.0.0:3000` (port 0 picks a free port).
+    /// Slack listener address (`/slack/*`, `/healthz`, `/metrics`), e.g. `0.0.0.0:3000` (port 0 picks a free port).
     pub bind: String,
+    /// Change-feed intake listener (`POST /events`, `POST /sns`, `/healthz`); loopback by default. Beyond loopback
+    /// `serve` requires `[alerts] events_token`.
+    pub intake_bind: String,
     /// Seconds in-flight answers get to finish on shutdown.
     pub shutdown_grace_secs: u64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:3000".into(), shutdown_grace_secs: 30 }
+        Self { bind: "127.0.0.1:3000".into(), intake_bind: "127.0.0.1:3001".into(), shutdown_grace_secs: 30 }
     }
 }
 
@@ -418,8 +425,8 @@ pub struct AlertsConfig {
     pub narrative: bool,
     /// SNS topic ARNs accepted on `POST /sns` (empty = the endpoint is disabled).
     pub sns_topic_allowlist: Vec<String>,
-    /// Bearer token `POST /events` requires (`Authorization: Bearer …`). Unset = no token; then keep `[server] bind`
-    /// on loopback, since anyone who can reach the port could post alerts.
+    /// Bearer token `POST /events` requires (`Authorization: Bearer …`). Unset = no token, allowed only while
+    /// `[server] intake_bind` is on loopback (`serve` refuses to start otherwise).
     pub events_token: Option<SecretString>,
     /// Watched accounts.
     pub accounts: Vec<AccountRoute>,
@@ -663,6 +670,27 @@ impl Config {
                 note: "HTTP listen address",
             },
             CheckLine {
+                key: "server.intake_bind",
+                shown: self.server.intake_bind.clone(),
+                missing: false,
+                note: "change-feed intake (POST /events, POST /sns) listen address",
+            },
+            CheckLine {
+                key: "slack.allowed_channels",
+                shown: format!(
+                    "{} channels, {} users, {} groups{}",
+                    self.slack.allowed_channels.len(),
+                    self.slack.allowed_users.len(),
+                    self.slack.allowed_usergroups.len(),
+                    if self.slack.allow_everyone { ", allow_everyone" } else { "" }
+                ),
+                missing: !self.slack.allow_everyone
+                    && self.slack.allowed_channels.is_empty()
+                    && self.slack.allowed_users.is_empty()
+                    && self.slack.allowed_usergroups.is_empty(),
+                note: "who may ask (`serve` needs an allow list or allow_everyone = true)",
+            },
+            CheckLine {
                 key: "store.path",
                 shown: self.store.path.display().to_string(),
                 missing: false,
@@ -672,7 +700,7 @@ impl Config {
                 key: "alerts.events_token",
                 shown: secret(&self.alerts.events_token),
                 missing: false,
-                note: "bearer token for POST /events (set it when the server is reachable beyond loopback)",
+                note: "bearer token for POST /events (required when intake_bind is beyond loopback)",
             },
             CheckLine {
                 key: "alerts.queue",

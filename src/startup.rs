@@ -1,5 +1,10 @@
 //! Builds the application from config: store, Slack client, asker, router (Slack, health, metrics, extra routes),
-//! the listener, Socket Mode when an app token is set, and graceful shutdown that lets answers finish.
+//! the listeners, Socket Mode when an app token is set, and graceful shutdown that lets answers finish.
+//!
+//! Two listeners: the Slack listener (`[server] bind`: signed `/slack/*` routes, `/healthz`, `/metrics`) and the
+//! change-feed intake (`[server] intake_bind`, loopback by default: `POST /events`, `POST /sns`, `/healthz`).
+//! The intake routes are never mounted on the Slack listener. [`refuse_open`] stops `serve` before anything
+//! starts when the configuration would let anyone ask or post alerts.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,6 +21,11 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+
+mod intake;
+
+pub use intake::refuse_open;
+use intake::{Intake, bind_intake};
 
 use crate::alerts::service::{ChangeFeed, FeedSeams};
 use crate::config::Config;
@@ -43,8 +53,11 @@ pub struct Deps {
     pub usergroups: Option<Arc<dyn UserGroupDirectory>>,
     /// Where 👍 answers are filed.
     pub candidates: Arc<dyn CandidateSink>,
-    /// Routers merged into the app (e.g. the change feed's `POST /events` and `POST /sns`).
+    /// Routers merged into the Slack listener's router.
     pub extra_routes: Vec<Router>,
+    /// Routers served on the intake listener (`[server] intake_bind`): the change feed's `POST /events` and
+    /// `POST /sns`. None = no intake listener.
+    pub intake_routes: Vec<Router>,
     /// Shortest time between two edits of a progress message.
     pub status_interval: Duration,
     /// The CloudTrail change feed: its worker runs beside the server and stops with it.
@@ -62,15 +75,16 @@ impl Deps {
             usergroups: None,
             candidates: Arc::new(NoCandidates),
             extra_routes: Vec::new(),
+            intake_routes: Vec::new(),
             status_interval: crate::slack::progress::DEFAULT_INTERVAL,
             change_feed: None,
         }
     }
 
-    /// Runs the change feed beside the server and mounts its intake routes.
+    /// Runs the change feed beside the server and serves its intake routes on the intake listener.
     pub fn with_change_feed(mut self, mut feed: ChangeFeed) -> Self {
         if let Some(routes) = feed.routes.take() {
-            self.extra_routes.push(routes);
+            self.intake_routes.push(routes);
         }
         self.change_feed = Some(feed);
         self
@@ -101,21 +115,24 @@ impl Deps {
     }
 }
 
-/// A built application: listener bound, router ready.
+/// A built application: listeners bound, routers ready.
 pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     router: Router,
+    intake: Option<Intake>,
     state: AppState,
     change_feed: Option<ChangeFeed>,
 }
 
 impl Application {
-    /// Binds `[server] bind` (port 0 picks a free port) and builds the router and state.
+    /// Checks the configuration is not open ([`refuse_open`]), binds `[server] bind` (port 0 picks a free port)
+    /// and, when there are intake routes, `[server] intake_bind`; builds the routers and state.
     ///
     /// # Errors
-    /// When the address cannot be bound.
+    /// When the configuration is open or an address cannot be bound.
     pub async fn build(config: Config, deps: Deps) -> anyhow::Result<Self> {
+        refuse_open(&config)?;
         let listener = TcpListener::bind(&config.server.bind)
             .await
             .with_context(|| format!("could not listen on {} (set [server] bind)", config.server.bind))?;
@@ -134,8 +151,9 @@ impl Application {
             cancel: CancellationToken::new(),
             status_interval: deps.status_interval,
         }));
+        let intake = bind_intake(&state.config, &state, deps.intake_routes).await?;
         let router = router(state.clone(), deps.extra_routes);
-        Ok(Self { listener, addr, router, state, change_feed: deps.change_feed })
+        Ok(Self { listener, addr, router, intake, state, change_feed: deps.change_feed })
     }
 
     /// The bound port.
@@ -146,6 +164,11 @@ impl Application {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The intake listener's address, when the change feed takes events over HTTP.
+    pub fn intake_addr(&self) -> Option<SocketAddr> {
+        self.intake.as_ref().map(|i| i.addr)
     }
 
     /// The shared state (tests read the store and metrics through it).
@@ -170,10 +193,19 @@ impl Application {
         let stop_http = stop.clone();
         tracing::info!(
             addr = %self.addr,
+            intake = ?self.intake.as_ref().map(|i| i.addr),
             socket_mode = socket.is_some(),
             change_feed = feed.is_some(),
             "asklake is listening"
         );
+        let intake = self.intake.map(|Intake { listener, router, .. }| {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned()).await;
+                stop.cancel();
+                served.context("intake listener failed")
+            })
+        });
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
                 tokio::select! {
@@ -184,6 +216,9 @@ impl Application {
             .await
             .context("HTTP server failed");
         stop.cancel();
+        if let Some(handle) = intake {
+            handle.await.context("intake listener panicked")??;
+        }
         drain(&state).await;
         if let Some(handle) = feed {
             handle.await.context("change-feed worker panicked")?;
@@ -251,8 +286,9 @@ pub fn build_slack(config: &Config) -> anyhow::Result<Arc<dyn SlackApi>> {
     Ok(Arc::new(client))
 }
 
-/// Runs `asklake serve` until SIGINT or SIGTERM.
+/// Runs `asklake serve` until SIGINT or SIGTERM; refuses an open configuration before setting anything up.
 pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    refuse_open(&config)?;
     crate::pipeline::cli::ensure_sample_lake(&config).await?;
     let slack = build_slack(&config)?;
     let deps = deps_from_config(&config, slack).await?;
@@ -263,7 +299,7 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 
 /// Everything `serve` runs, built from config around the given Slack client: the store, the question pipeline
 /// (one model client shared with the change feed), 👍 candidates filed to `[library] candidates_file`, user groups
-/// when `allowed_usergroups` is set, and the change feed with its `POST /events` / `POST /sns` routes.
+/// when `allowed_usergroups` is set, and the change feed with its `POST /events` / `POST /sns` intake routes.
 ///
 /// # Errors
 /// When the store, the verified library, the engine, the model or the alert rules cannot be set up; the message

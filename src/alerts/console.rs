@@ -1,47 +1,32 @@
-//! Partition-aware AWS console links and resource ids shown per event.
+//! Partition-aware AWS console links (built only through [`super::link`]) and resource ids shown per event.
 
 use std::borrow::Cow;
 
 use super::envelope::CtEvent;
+use super::link::{Link, Part, Partition, Region, ResourceId};
 use super::rawjson::{RawObject, scalar_text};
 
-/// AWS partition of a region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Partition {
-    /// Commercial.
-    Aws,
-    /// China.
-    AwsCn,
-    /// GovCloud (US).
-    AwsUsGov,
-}
-
-impl Partition {
-    /// The partition a region belongs to.
-    pub fn of_region(region: &str) -> Self {
-        if region.starts_with("cn-") {
-            Partition::AwsCn
-        } else if region.starts_with("us-gov-") {
-            Partition::AwsUsGov
-        } else {
-            Partition::Aws
-        }
-    }
-}
-
-/// CloudTrail event history in the console for `region` (and one event when `event_id` is given).
-pub fn cloudtrail_url(region: &str, event_id: Option<&str>) -> String {
-    let region = if region.is_empty() { "us-east-1" } else { region };
-    let host = match Partition::of_region(region) {
-        Partition::Aws => format!("https://{region}.console.aws.amazon.com"),
-        Partition::AwsCn => format!("https://{region}.console.amazonaws.cn"),
-        Partition::AwsUsGov => "https://console.amazonaws-us-gov.com".to_owned(),
+/// The CloudTrail event history in the console for `region` (empty = `us-east-1`, where global events are
+/// logged), or the one event `event_id` when given. `None` when the region or the id fails its pattern, or the
+/// region is in an isolated partition without a public console: the message then goes out without the button.
+pub fn cloudtrail_link(region: &str, event_id: Option<&str>) -> Option<Link> {
+    let region = Region::parse(if region.is_empty() { "us-east-1" } else { region })?;
+    let id = match event_id {
+        Some(id) => Some(ResourceId::parse(id)?),
+        None => None,
     };
-    let enc = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>();
-    match event_id {
-        Some(id) => format!("{host}/cloudtrail/home?region={}#/events/{}", enc(region), enc(id)),
-        None => format!("{host}/cloudtrail/home?region={}#/events", enc(region)),
+    let r = Part::Region(&region);
+    let mut parts = match region.partition() {
+        Partition::Aws => vec![Part::Fixed("https://"), r, Part::Fixed(".console.aws.amazon.com")],
+        Partition::AwsCn => vec![Part::Fixed("https://"), r, Part::Fixed(".console.amazonaws.cn")],
+        Partition::AwsUsGov => vec![Part::Fixed("https://console.amazonaws-us-gov.com")],
+        Partition::Iso => return None,
+    };
+    parts.extend([Part::Fixed("/cloudtrail/home?region="), r, Part::Fixed("#/events")]);
+    if let Some(id) = &id {
+        parts.extend([Part::Fixed("/"), Part::Resource(id)]);
     }
+    Link::https(&parts)
 }
 
 /// Request/response paths naming the resource an event changed, in preference order (dotted, as
@@ -100,14 +85,35 @@ pub fn resource_id(ev: &CtEvent) -> String {
 mod tests {
     use super::*;
 
+    fn url(region: &str, id: Option<&str>) -> Option<String> {
+        cloudtrail_link(region, id).map(|l| l.as_str().to_owned())
+    }
+
     #[test]
     fn console_links_follow_the_partition() {
         assert_eq!(
-            cloudtrail_url("ap-northeast-2", None),
+            url("ap-northeast-2", None).unwrap(),
             "https://ap-northeast-2.console.aws.amazon.com/cloudtrail/home?region=ap-northeast-2#/events"
         );
-        assert!(cloudtrail_url("cn-north-1", Some("e-1")).starts_with("https://cn-north-1.console.amazonaws.cn/"));
-        assert!(cloudtrail_url("us-gov-west-1", None).starts_with("https://console.amazonaws-us-gov.com/"));
-        assert!(cloudtrail_url("us-east-1", Some("abc\"><x")).ends_with("#/events/abcx"));
+        assert!(url("cn-north-1", Some("e-1")).unwrap().starts_with("https://cn-north-1.console.amazonaws.cn/"));
+        assert!(url("us-gov-west-1", None).unwrap().starts_with("https://console.amazonaws-us-gov.com/"));
+        assert!(url("", None).unwrap().starts_with("https://us-east-1.console.aws.amazon.com/"));
+        assert_eq!(url("us-isob-east-1", None), None, "no public console to link to");
+    }
+
+    #[test]
+    fn an_event_region_that_is_not_a_region_drops_the_link_instead_of_choosing_its_host() {
+        for evil in ["evil.example/x?y=", "https://evil.example/", "us-east-1.evil.example", "evil.example#"] {
+            assert_eq!(url(evil, None), None, "{evil}");
+            assert_eq!(url(evil, Some("e-1")), None, "{evil}");
+        }
+    }
+
+    #[test]
+    fn an_event_id_outside_the_allow_list_or_too_long_drops_the_link() {
+        assert_eq!(url("us-east-1", Some("abc\"><x")), None);
+        assert_eq!(url("us-east-1", Some(&"x".repeat(5_000))), None);
+        let id = "3d2f0b6e-1c4a-4b8e-9f00-0123456789ab";
+        assert!(url("us-east-1", Some(id)).unwrap().ends_with(&format!("#/events/{id}")));
     }
 }

@@ -1,11 +1,17 @@
-//! `POST /events` (and `POST /sns`): feeds the embedded queue over HTTP. The lead mounts [`router`].
+//! `POST /events` (and `POST /sns`): feeds the embedded queue over HTTP, on the intake listener only.
+//!
+//! `serve` mounts [`router`] on its own listener (`[server] intake_bind`, loopback by default), never beside the
+//! Slack routes; beyond loopback `POST /events` needs `[alerts] events_token` (`serve` refuses to start without
+//! one). `POST /sns` takes no token: a message counts only when its topic is allow-listed and its signature,
+//! certificate URL and timestamp verify. Requests from browsers (carrying `Origin`) are refused on both, so a web
+//! page cannot post to a loopback intake.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -17,6 +23,7 @@ use tracing::warn;
 use super::envelope::{CtEvent, EnvelopeError, parse_body};
 use super::queue::EmbeddedQueue;
 use super::sns::{SnsError, SnsFetcher, SnsMessage, verify};
+use crate::pipeline::run::Clock;
 
 /// Largest accepted body (a `{"Records": […]}` file of a few thousand events).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -32,6 +39,8 @@ pub struct AlertsHttpState {
     pub sns: Arc<dyn SnsFetcher>,
     /// Bearer token `POST /events` requires (none = no token asked for).
     pub events_token: Option<Arc<SecretString>>,
+    /// "Now" for the SNS timestamp window.
+    pub clock: Clock,
 }
 
 /// Whether `headers` carry `Authorization: Bearer <token>` (constant-time compare), or no token is configured.
@@ -53,6 +62,14 @@ pub fn router(state: AlertsHttpState) -> Router {
         .route("/sns", post(sns))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// A refusal for requests a browser sent (they carry `Origin`; SNS and curl do not).
+fn from_browser(headers: &HeaderMap) -> Option<Response> {
+    headers.contains_key(ORIGIN).then(|| {
+        warn!("intake request with an Origin header (a browser); rejected");
+        error(StatusCode::FORBIDDEN, "browsers may not post events; send them from a server or the CLI")
+    })
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -91,6 +108,9 @@ async fn enqueue(state: &AlertsHttpState, text: &str, what: &str) -> Response {
 }
 
 async fn events(State(state): State<AlertsHttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refused) = from_browser(&headers) {
+        return refused;
+    }
     if !authorised(&headers, state.events_token.as_deref()) {
         warn!("POST /events without the configured bearer token; rejected");
         return error(StatusCode::UNAUTHORIZED, "send Authorization: Bearer <[alerts] events_token>");
@@ -101,7 +121,10 @@ async fn events(State(state): State<AlertsHttpState>, headers: HeaderMap, body: 
     }
 }
 
-async fn sns(State(state): State<AlertsHttpState>, body: Bytes) -> Response {
+async fn sns(State(state): State<AlertsHttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refused) = from_browser(&headers) {
+        return refused;
+    }
     if state.sns_topics.is_empty() {
         return error(StatusCode::NOT_FOUND, "SNS endpoint disabled: set [alerts] sns_topic_allowlist");
     }
@@ -112,7 +135,7 @@ async fn sns(State(state): State<AlertsHttpState>, body: Bytes) -> Response {
     if !state.sns_topics.iter().any(|t| t == &msg.topic_arn) {
         return error(StatusCode::FORBIDDEN, format!("topic {} is not in [alerts] sns_topic_allowlist", msg.topic_arn));
     }
-    if let Err(e) = verify(&msg, state.sns.as_ref()).await {
+    if let Err(e) = verify(&msg, state.sns.as_ref(), (state.clock)()).await {
         warn!(error = %e, topic = %msg.topic_arn, "SNS message rejected");
         let status =
             if matches!(e, SnsError::Fetch(_)) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::UNAUTHORIZED };

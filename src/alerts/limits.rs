@@ -1,7 +1,11 @@
 //! Slack message limits, enforced on rendered JSON before anything is sent.
+//!
+//! Texts over their limit are truncated; a button or accessory whose URL is longer than [`MAX_URL`] is removed
+//! (an `actions` block left empty goes with it), so the message still posts, without that link.
 
 use serde_json::Value;
 
+pub use super::link::MAX_URL;
 use crate::slack::escape::truncate;
 
 /// Blocks per message.
@@ -35,12 +39,14 @@ pub fn enforce(msg: &mut Value) -> Result<(), LimitError> {
     if let Some(Value::Array(atts)) = msg.get_mut("attachments") {
         for a in atts.iter_mut() {
             if let Some(Value::Array(blocks)) = a.get_mut("blocks") {
+                drop_long_urls(blocks);
                 blocks_total += blocks.len();
                 chars += blocks.iter_mut().map(fix_block).sum::<usize>();
             }
         }
     }
     if let Some(Value::Array(blocks)) = msg.get_mut("blocks") {
+        drop_long_urls(blocks);
         blocks_total += blocks.len();
         chars += blocks.iter_mut().map(fix_block).sum::<usize>();
     }
@@ -51,6 +57,29 @@ pub fn enforce(msg: &mut Value) -> Result<(), LimitError> {
         return Err(LimitError::TooLong(chars));
     }
     Ok(())
+}
+
+/// Whether `v` carries a `url` longer than [`MAX_URL`] characters.
+fn long_url(v: &Value) -> bool {
+    v.get("url").and_then(Value::as_str).is_some_and(|u| u.chars().count() > MAX_URL)
+}
+
+/// Removes elements and accessories with over-long URLs, and `actions` blocks left without elements.
+fn drop_long_urls(blocks: &mut Vec<Value>) {
+    for b in blocks.iter_mut() {
+        if let Some(map) = b.as_object_mut() {
+            if map.get("accessory").is_some_and(long_url) {
+                map.remove("accessory");
+            }
+            if let Some(Value::Array(els)) = map.get_mut("elements") {
+                els.retain(|e| !long_url(e));
+            }
+        }
+    }
+    blocks.retain(|b| {
+        b.get("type").and_then(Value::as_str) != Some("actions")
+            || b.get("elements").and_then(Value::as_array).is_some_and(|e| !e.is_empty())
+    });
 }
 
 fn cap(v: Option<&mut Value>, max: usize) -> usize {
@@ -97,6 +126,24 @@ mod tests {
         enforce(&mut m).unwrap();
         assert_eq!(m.pointer("/blocks/0/text/text").unwrap().as_str().unwrap().chars().count(), MAX_HEADER);
         assert_eq!(m.pointer("/blocks/1/text/text").unwrap().as_str().unwrap().chars().count(), MAX_SECTION);
+    }
+
+    #[test]
+    fn a_button_with_a_url_over_3000_characters_is_removed_and_the_message_still_posts() {
+        let long = format!("https://us-east-1.console.aws.amazon.com/?x={}", "y".repeat(10_000));
+        let mut m = json!({"attachments": [{"blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": "s"},
+             "accessory": {"type": "button", "text": {"type": "plain_text", "text": "b"}, "url": long}},
+            {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "b"}, "url": long}]},
+            {"type": "actions", "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": "ok"}, "url": "https://example.aws/"},
+                {"type": "button", "text": {"type": "plain_text", "text": "b"}, "url": long}]}]}]});
+        enforce(&mut m).unwrap();
+        let blocks = m.pointer("/attachments/0/blocks").unwrap().as_array().unwrap();
+        assert_eq!(blocks.len(), 2, "the emptied actions block is gone: {m}");
+        assert!(blocks[0].get("accessory").is_none());
+        assert_eq!(blocks[1]["elements"].as_array().unwrap().len(), 1);
+        assert!(!m.to_string().contains("yyyy"));
     }
 
     #[test]

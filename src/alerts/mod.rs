@@ -6,6 +6,7 @@
 //! - [`classify`]: actor kind and display name.
 //! - [`group`]: per-account grouping, counts and routing.
 //! - [`render`], [`limits`], [`console`]: Block Kit messages within Slack limits, console links.
+//! - [`neutral`], [`link`]: the only ways event data reaches a message: neutralised text and validated links.
 //! - [`redact`], [`narrative`]: the summary line (deterministic, or a model over redacted events).
 //! - [`worker`]: the drain loop, posting each message once through the Slack client (which alone retries and
 //!   paces); [`http`]: `POST /events`; [`sns`]: `POST /sns`.
@@ -19,7 +20,9 @@ pub mod envelope;
 pub mod group;
 pub mod http;
 pub mod limits;
+pub mod link;
 pub mod narrative;
+pub mod neutral;
 pub mod queue;
 pub mod rawjson;
 pub mod redact;

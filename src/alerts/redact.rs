@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use super::neutral::{has_key_material, one_line};
+
 const REDACTED: &str = "[redacted]";
 
 /// Key fragments (lower case) whose values are always removed.
@@ -35,18 +37,9 @@ pub fn redact(v: &Value) -> Value {
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
-        Value::String(s) if looks_like_key_id(s) => Value::String(REDACTED.into()),
+        Value::String(s) if has_key_material(&one_line(s)) => Value::String(REDACTED.into()),
         other => other.clone(),
     }
-}
-
-/// `AKIA…`/`ASIA…` style 20-character access key ids anywhere in a string value.
-fn looks_like_key_id(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.windows(20).any(|w| {
-        (w.starts_with(b"AKIA") || w.starts_with(b"ASIA"))
-            && w.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-    })
 }
 
 #[cfg(test)]
@@ -64,5 +57,7 @@ mod tests {
             assert!(!r.contains(secret), "{secret} leaked: {r}");
         }
         assert!(r.contains("alice"));
+        let secret = json!({"requestParameters": {"note": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}});
+        assert!(!redact(&secret).to_string().contains("wJalr"), "secret-shaped values are removed too");
     }
 }

@@ -1,4 +1,8 @@
 //! Rendering: an account group → Block Kit messages (parent + chunked thread replies) via `blocks/alert_*.j2`.
+//!
+//! Every string taken from an event (or from the model's narrative) reaches a template only as a
+//! [`neutral::Safe`], and the console button only as a [`Link`]: data can neither add lines, mentions or markup
+//! to a message nor pick a link's host.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -6,10 +10,11 @@ use serde::Serialize;
 use serde_json::Value;
 use slack_morphism::prelude::SlackMessageContent;
 
-use super::console::{cloudtrail_url, resource_id};
+use super::console::{cloudtrail_link, resource_id};
 use super::group::{AccountGroup, Alerted};
 use super::limits::{self, LimitError};
-use crate::slack::escape::truncate;
+use super::link::Link;
+use super::neutral::{self, Safe};
 use crate::templates::Templates;
 
 /// Events listed in the parent message; the rest go to the thread.
@@ -24,6 +29,8 @@ const SECTION_BUDGET: usize = 2_800;
 const MESSAGE_BUDGET: usize = 11_000;
 /// Count lines shown in the parent.
 const MAX_COUNT_LINES: usize = 12;
+/// Characters of an account name or id shown in headers and titles.
+const NAME_CHARS: usize = 60;
 
 /// Why rendering failed.
 #[derive(Debug, thiserror::Error)]
@@ -79,35 +86,24 @@ pub struct Renderer {
 #[derive(Serialize)]
 struct Line {
     icon: &'static str,
-    action: String,
-    resource: String,
-    actor: String,
+    action: Safe,
+    resource: Safe,
+    actor: Safe,
     badge: &'static str,
-    time: String,
-    region: String,
-    note: String,
+    time: Safe,
+    region: Safe,
+    note: Safe,
 }
 
 impl Line {
-    /// Escaped length of the line's text plus its formatting overhead.
+    /// Length of the line's (already escaped) text plus its formatting overhead.
     fn escaped_len(&self) -> usize {
         [&self.action, &self.resource, &self.actor, &self.time, &self.region, &self.note]
             .iter()
-            .map(|s| escaped_len(s))
+            .map(|s| s.chars())
             .sum::<usize>()
             + 60
     }
-}
-
-/// Characters of `text` after mrkdwn escaping (`&` → `&amp;`, `<`/`>` → `&lt;`/`&gt;`), without building it.
-fn escaped_len(text: &str) -> usize {
-    text.chars()
-        .map(|c| match c {
-            '&' => 5,
-            '<' | '>' => 4,
-            _ => 1,
-        })
-        .sum()
 }
 
 /// Splits lines (given by their escaped lengths) into sections within the per-section and per-message budgets;
@@ -137,39 +133,45 @@ fn pack(lens: &[usize]) -> Vec<std::ops::Range<usize>> {
 #[derive(Serialize)]
 struct CountLine {
     icon: &'static str,
-    actor: String,
+    actor: Safe,
     badge: &'static str,
-    action: String,
-    count: String,
+    action: Safe,
+    count: usize,
 }
 
-/// What `blocks/alert_digest.json.j2` is given.
+/// What `blocks/alert_digest.json.j2` is given: static text, severities' icons and colours, and data only as
+/// [`Safe`] text or a [`Link`].
 #[derive(Serialize)]
 struct DigestContext {
-    text: String,
+    icon: &'static str,
     color: &'static str,
-    header: String,
+    name: Safe,
+    account: Safe,
+    title: Safe,
     fields: Vec<Field>,
     button_text: &'static str,
-    button_url: String,
-    narrative: Option<String>,
+    button_url: Option<Link>,
+    narrative: Option<Safe>,
     counts: Vec<CountLine>,
     sections: Vec<Vec<Line>>,
-    more: Option<String>,
+    more: Option<Safe>,
 }
 
 /// What `blocks/alert_thread.json.j2` is given.
 #[derive(Serialize)]
 struct ThreadContext {
-    text: String,
+    icon: &'static str,
     color: &'static str,
+    name: Safe,
+    account: Safe,
+    part: Safe,
     sections: Vec<Vec<Line>>,
 }
 
 #[derive(Serialize)]
 struct Field {
     label: &'static str,
-    value: String,
+    value: Safe,
 }
 
 impl Renderer {
@@ -206,25 +208,28 @@ impl Renderer {
             MessageKind::Immediate if n == 1 => self.label("red event", "건의 위험 이벤트"),
             MessageKind::Immediate => self.label("red events", "건의 위험 이벤트"),
         };
-        let text = format!("{} {} ({}): {} {}", worst.icon(), g.route.name, g.account, n, title);
         let sections: Vec<Vec<Line>> = head_sections.iter().map(|r| take(r.clone())).collect();
         let more = (remaining > 0).then(|| {
-            if self.korean {
-                format!("외 {remaining}건은 스레드에 있습니다")
-            } else {
-                format!("+{remaining} more in the thread")
-            }
+            neutral::line(
+                &if self.korean {
+                    format!("외 {remaining}건은 스레드에 있습니다")
+                } else {
+                    format!("+{remaining} more in the thread")
+                },
+                80,
+            )
         });
-        let header = truncate(&format!("{} {} — {} {}", worst.icon(), g.route.name, n, title), 120);
-        let button_url = cloudtrail_url(&g.main_region(), (n == 1).then(|| g.events[0].event.id.as_str()));
+        let (name, account) = (neutral::line(&g.route.name, NAME_CHARS), neutral::line(&g.account, NAME_CHARS));
         let ctx = DigestContext {
-            text,
+            icon: worst.icon(),
             color: worst.color(),
-            header,
+            name: name.clone(),
+            account: account.clone(),
+            title: neutral::line(&format!("{n} {title}"), 40),
             fields: self.fields(g),
             button_text: self.label("View in CloudTrail", "CloudTrail에서 보기"),
-            button_url,
-            narrative: narrative.map(|t| truncate(t, 1_500)),
+            button_url: cloudtrail_link(&g.main_region(), (n == 1).then(|| g.events[0].event.id.as_str())),
+            narrative: narrative.map(|t| neutral::line(t, 1_500)),
             counts: self.counts(g),
             sections,
             more,
@@ -244,8 +249,15 @@ impl Renderer {
         for (i, sections) in chunks.into_iter().enumerate() {
             let (from, to) = (sections[0].start, sections[sections.len() - 1].end);
             let lines: Vec<Vec<Line>> = sections.into_iter().map(&mut take).collect();
-            let text = format!("{} {} ({}) — {}/{parts}", worst.icon(), g.route.name, g.account, i + 1);
-            let ctx = ThreadContext { text, color: worst.color(), sections: lines };
+            let part = neutral::line(&format!("{}/{parts}", i + 1), 20);
+            let ctx = ThreadContext {
+                icon: worst.icon(),
+                color: worst.color(),
+                name: name.clone(),
+                account: account.clone(),
+                part,
+                sections: lines,
+            };
             thread.push(self.finish("blocks/alert_thread.json.j2", &ctx, ids(from, to))?);
         }
         Ok(RenderedGroup { parent, thread })
@@ -259,13 +271,13 @@ impl Renderer {
         }
         Line {
             icon: e.severity.icon(),
-            action: truncate(&e.event.name, 64),
-            resource: truncate(&resource_id(&e.event).replace('`', "'"), 100),
-            actor: truncate(&e.actor.name, 80),
+            action: neutral::line(&e.event.name, 64),
+            resource: neutral::code(&resource_id(&e.event), 100),
+            actor: neutral::line(&e.actor.name, 80),
             badge: e.actor.kind.badge(),
-            time: e.event.time.with_timezone(&self.tz).format("%H:%M:%S").to_string(),
-            region: truncate(&e.event.region, 20),
-            note: truncate(&note, 120),
+            time: neutral::line(&e.event.time.with_timezone(&self.tz).format("%H:%M:%S").to_string(), 20),
+            region: neutral::line(&e.event.region, 20),
+            note: neutral::line(&note, 120),
         }
     }
 
@@ -275,10 +287,10 @@ impl Renderer {
             .take(MAX_COUNT_LINES)
             .map(|c| CountLine {
                 icon: c.worst.icon(),
-                actor: truncate(&c.actor.name, 80),
+                actor: neutral::line(&c.actor.name, 80),
                 badge: c.actor.kind.badge(),
-                action: truncate(&c.action, 64),
-                count: c.count.to_string(),
+                action: neutral::line(&c.action, 64),
+                count: c.count,
             })
             .collect()
     }
@@ -288,12 +300,15 @@ impl Renderer {
         let shown = performers.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
         let performers = if performers.len() > 5 { format!("{shown} +{}", performers.len() - 5) } else { shown };
         vec![
-            Field { label: self.label("Performed by", "수행자"), value: truncate(&performers, 500) },
-            Field { label: self.label("Time", "시간"), value: self.time_range(g.time_range()) },
-            Field { label: self.label("Regions", "리전"), value: truncate(&g.regions().join(", "), 300) },
+            Field { label: self.label("Performed by", "수행자"), value: neutral::line(&performers, 500) },
+            Field { label: self.label("Time", "시간"), value: neutral::line(&self.time_range(g.time_range()), 80) },
+            Field { label: self.label("Regions", "리전"), value: neutral::line(&g.regions().join(", "), 300) },
             Field {
                 label: self.label("Account", "계정"),
-                value: format!("{} ({})", truncate(&g.route.name, 80), g.account),
+                value: neutral::line(
+                    &format!("{} ({})", crate::slack::escape::truncate(&g.route.name, NAME_CHARS), g.account),
+                    2 * NAME_CHARS + 3,
+                ),
             },
         ]
     }
@@ -320,6 +335,9 @@ impl Renderer {
     }
 }
 
+#[cfg(test)]
+#[path = "render_props.rs"]
+mod props;
 #[cfg(test)]
 #[path = "render_tests.rs"]
 mod tests;

@@ -138,3 +138,82 @@ fn a_single_red_event_links_to_the_event_in_its_partition() {
     let header = r.parent.json.pointer("/attachments/0/blocks/0/text/text").unwrap().as_str().unwrap();
     assert!(header.ends_with("— 1 red event"), "one event reads as one: {header}");
 }
+
+fn only_event(e: Alerted) -> Value {
+    let groups = group(vec![e], &routing());
+    renderer("en").render(&groups[0], MessageKind::Digest, None).unwrap().parent.json
+}
+
+/// The event-line section's text (the last section of a one-event parent).
+fn event_lines(json: &Value) -> String {
+    let blocks = json.pointer("/attachments/0/blocks").unwrap().as_array().unwrap();
+    blocks.iter().rev().find(|b| b["type"] == "section").unwrap()["text"]["text"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn newlines_in_an_actor_or_resource_cannot_add_red_lines_to_a_yellow_message() {
+    let fake = "x\n:red_circle: *StopLogging* `trail` — mallory [Console]\n:red_circle: *StopLogging*\r\n:red_circle: *DeleteTrail*";
+    let identity =
+        json!({"type": "IAMUser", "userName": format!("alice{fake}"), "arn": "arn:aws:iam::111122223333:user/alice"});
+    let e = event(
+        7,
+        "CreateUser",
+        identity,
+        "aws-cli/2.15.0",
+        json!({"requestParameters": {"userName": format!("bob{fake}")}}),
+    );
+    assert_eq!(e.severity.color(), "#f2c744", "CreateUser is yellow");
+    let json = only_event(e);
+    assert_eq!(json.pointer("/attachments/0/color").unwrap(), "#f2c744");
+    let lines = event_lines(&json);
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    assert!(lines.starts_with(":large_yellow_circle: *CreateUser*"), "{lines}");
+    let mut shown = Vec::new();
+    for b in json.pointer("/attachments/0/blocks").unwrap().as_array().unwrap() {
+        let texts =
+            b.pointer("/text/text").into_iter().chain(b["fields"].as_array().into_iter().flatten().map(|f| &f["text"]));
+        // Slack shows code spans literally; data cannot hold a backtick, so the spans are the template's.
+        shown.extend(texts.filter_map(Value::as_str).map(|t| t.split('`').step_by(2).collect::<String>()));
+    }
+    assert!(shown.iter().all(|t| !t.contains(":red_circle:")), "no red icon outside code: {shown:#?}");
+}
+
+#[test]
+fn an_event_region_that_is_not_a_region_drops_the_button_and_never_becomes_a_link_host() {
+    for region in ["evil.example/?x=", "https://evil.example/", &"a".repeat(5_000)] {
+        let mut e = mixed().remove(0);
+        e.event.region = region.to_owned();
+        let json = only_event(e);
+        let text = json.to_string();
+        assert!(!text.contains("alert_view_cloudtrail") && !text.contains("\"url\""), "no button: {text}");
+        assert!(text.len() < 8_000, "a 5,000-character region is not repeated into the message");
+        assert_eq!(event_lines(&json).lines().count(), 1, "the message still posts its event");
+    }
+}
+
+#[test]
+fn a_5000_character_event_id_drops_the_link_instead_of_making_a_huge_url() {
+    let mut e = mixed().remove(0);
+    e.event.id = "e".repeat(5_000);
+    let json = only_event(e);
+    assert!(!json.to_string().contains("\"url\""), "no link over an unlinkable id");
+}
+
+#[test]
+fn an_access_key_shaped_user_name_is_masked_everywhere_in_the_message() {
+    let identity =
+        json!({"type": "IAMUser", "userName": "AKIAIOSFODNN7EXAMPLE", "arn": "arn:aws:iam::111122223333:user/k"});
+    let e = event(
+        8,
+        "CreateUser",
+        identity,
+        "aws-cli/2.15.0",
+        json!({"requestParameters": {"userName": "ASIAQWERTYUIOPASDFGH"}}),
+    );
+    let groups = group(vec![e], &routing());
+    let g = &groups[0];
+    let r = renderer("en").render(g, MessageKind::Digest, Some(&summary_sentence(g, "en"))).unwrap();
+    let text = r.parent.json.to_string();
+    assert!(!text.contains("AKIAIOSFODNN7EXAMPLE") && !text.contains("ASIAQWERTYUIOPASDFGH"), "{text}");
+    assert!(text.contains("AKIA****MPLE") && text.contains("ASIA****DFGH"), "{text}");
+}

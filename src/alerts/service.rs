@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::http::{AlertsHttpState, router};
 use super::narrative::{LlmNarrator, Narrator};
 use super::queue::EmbeddedQueue;
-use super::sns::{HttpSnsFetcher, SnsFetcher};
+use super::sns::{CertCache, HttpSnsFetcher, SnsFetcher};
 use super::worker::Worker;
 use crate::config::{Config, QueueKind};
 use crate::llm::Llm;
@@ -26,7 +26,8 @@ const POLL_EVERY: Duration = Duration::from_secs(2);
 
 /// What `serve` needs of the change feed: routes to mount and a worker to run.
 pub struct ChangeFeed {
-    /// `POST /events` and `POST /sns` (embedded queue only; with SQS the events arrive through SQS).
+    /// `POST /events` and `POST /sns` (embedded queue only; with SQS the events arrive through SQS), served on the
+    /// intake listener (`[server] intake_bind`).
     pub routes: Option<Router>,
     worker: Arc<Worker>,
     digest: Duration,
@@ -47,15 +48,11 @@ pub struct FeedSeams {
 }
 
 impl FeedSeams {
-    /// Production seams: HTTPS for SNS.
+    /// Production seams: HTTPS for SNS, certificates cached by URL and fetched with a timeout.
     pub fn new(slack: Arc<dyn SlackApi>, store: Store, templates: Templates, llm: Option<Arc<dyn Llm>>) -> Self {
-        Self { slack, store, templates, llm, sns: Arc::new(HttpSnsFetcher::default()) }
+        let sns = Arc::new(CertCache::new(Arc::new(HttpSnsFetcher::default())));
+        Self { slack, store, templates, llm, sns }
     }
-}
-
-/// Whether `bind` listens on loopback only.
-fn loopback(bind: &str) -> bool {
-    bind.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback()) || bind.starts_with("localhost:")
 }
 
 impl ChangeFeed {
@@ -85,12 +82,6 @@ impl ChangeFeed {
             }
             _ => None,
         };
-        if alerts.queue == QueueKind::Embedded && alerts.events_token.is_none() && !loopback(&config.server.bind) {
-            tracing::warn!(
-                bind = %config.server.bind,
-                "POST /events accepts events from anyone who can reach this address: set [alerts] events_token"
-            );
-        }
         let queue = super::build::queue(config, &seams.store, SERVE_SQS_WAIT).await?;
         let routes = (alerts.queue == QueueKind::Embedded).then(|| {
             let visibility = alerts.visibility();
@@ -99,6 +90,7 @@ impl ChangeFeed {
                 sns_topics: Arc::new(alerts.sns_topic_allowlist.clone()),
                 sns: seams.sns.clone(),
                 events_token: alerts.events_token.clone().map(Arc::new),
+                clock: Arc::new(chrono::Utc::now),
             })
         });
         let worker = super::build::worker(config, queue, seams.slack, seams.store, seams.templates, narrator)

@@ -1,4 +1,5 @@
-//! Who may ask: allowed channels, users and user groups from `[slack]`, and whether DMs are answered.
+//! Who may ask and press buttons: allowed channels, users and user groups from `[slack]`, and whether DMs are
+//! answered. Closed by default: with all three lists empty nobody is allowed unless `allow_everyone = true`.
 //!
 //! User-group membership comes from `usergroups.users.list` through a [`UserGroupDirectory`] and is cached for
 //! [`GROUP_CACHE_TTL`]; when the lookup fails the group grants nothing (fail closed) and the error is logged.
@@ -34,6 +35,9 @@ pub enum Denied {
     /// A direct message while `allow_dms` is off.
     #[error("direct messages are off")]
     DirectMessages,
+    /// No allow list is set and `allow_everyone` is not stated.
+    #[error("no allow list configured")]
+    Unconfigured,
 }
 
 impl Denied {
@@ -48,6 +52,10 @@ impl Denied {
             }
             Denied::DirectMessages => {
                 "Sorry, asklake does not answer direct messages here. Use `/asklake` in a channel it has been added to."
+            }
+            Denied::Unconfigured => {
+                "Sorry, asklake has not been opened to anyone yet. Ask your Slack admin to set who may use it \
+                 ([slack] allowed_channels, allowed_users or allowed_usergroups)."
             }
         }
     }
@@ -72,6 +80,7 @@ pub struct AccessPolicy {
     channels: HashSet<String>,
     users: HashSet<String>,
     groups: Vec<String>,
+    allow_everyone: bool,
     allow_dms: bool,
     directory: Option<Arc<dyn UserGroupDirectory>>,
     cache: GroupCache,
@@ -83,6 +92,7 @@ impl std::fmt::Debug for AccessPolicy {
             .field("channels", &self.channels.len())
             .field("users", &self.users.len())
             .field("groups", &self.groups)
+            .field("allow_everyone", &self.allow_everyone)
             .field("allow_dms", &self.allow_dms)
             .finish_non_exhaustive()
     }
@@ -95,6 +105,7 @@ impl AccessPolicy {
             channels: config.allowed_channels.iter().cloned().collect(),
             users: config.allowed_users.iter().cloned().collect(),
             groups: config.allowed_usergroups.clone(),
+            allow_everyone: config.allow_everyone,
             allow_dms: config.allow_dms,
             directory,
             cache: Mutex::new(HashMap::new()),
@@ -106,8 +117,12 @@ impl AccessPolicy {
         self.allow_dms
     }
 
-    /// Checks `origin` against the rules.
+    /// Checks `origin` against the rules (the same for questions and for every button).
     pub async fn check(&self, origin: Origin<'_>) -> Result<(), Denied> {
+        let no_lists = self.channels.is_empty() && self.users.is_empty() && self.groups.is_empty();
+        if no_lists && !self.allow_everyone {
+            return Err(Denied::Unconfigured);
+        }
         if origin.is_dm {
             if !self.allow_dms {
                 return Err(Denied::DirectMessages);
@@ -177,6 +192,7 @@ mod tests {
 
     fn config(channels: &[&str], users: &[&str], groups: &[&str], dms: bool) -> SlackConfig {
         SlackConfig {
+            allow_everyone: channels.is_empty() && users.is_empty() && groups.is_empty(),
             allowed_channels: channels.iter().map(|s| s.to_string()).collect(),
             allowed_users: users.iter().map(|s| s.to_string()).collect(),
             allowed_usergroups: groups.iter().map(|s| s.to_string()).collect(),
@@ -190,7 +206,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn empty_lists_allow_everyone_in_channels_but_not_in_dms() {
+    async fn empty_lists_without_allow_everyone_allow_nobody() {
+        let closed = AccessPolicy::new(&SlackConfig { allow_dms: true, ..SlackConfig::default() }, None);
+        assert_eq!(closed.check(at("U1", "C1")).await, Err(Denied::Unconfigured));
+        let dm = Origin { user: "U1", channel: "D1", is_dm: true };
+        assert_eq!(closed.check(dm).await, Err(Denied::Unconfigured));
+        assert!(Denied::Unconfigured.user_message().contains("allowed_channels"));
+    }
+
+    #[tokio::test]
+    async fn allow_everyone_with_empty_lists_allows_channels_but_not_dms() {
         let p = AccessPolicy::new(&config(&[], &[], &[], false), None);
         assert_eq!(p.check(at("U1", "C1")).await, Ok(()));
         assert_eq!(p.check(Origin { user: "U1", channel: "D1", is_dm: true }).await, Err(Denied::DirectMessages));

@@ -305,6 +305,8 @@ mod http {
             sns_topics: Arc::new(topics),
             sns: Arc::new(LocalCert),
             events_token: None,
+            // The fixtures were signed at 2026-11-22T01:00:0xZ; SNS messages count for an hour.
+            clock: Arc::new(|| "2026-11-22T01:05:00Z".parse().unwrap()),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -22,6 +22,8 @@ const PROD: &str = "111122223333";
 /// A running `serve` built by [`deps_from_config`], with its fake Slack.
 struct Served {
     base: String,
+    /// The intake listener (`POST /events`, `POST /sns`).
+    intake: String,
     slack: FakeSlack,
     http: reqwest::Client,
     config: Config,
@@ -33,6 +35,8 @@ struct Served {
 fn config(dir: &std::path::Path, slack: &FakeSlack) -> Config {
     let mut c = Config::default();
     c.server.bind = "127.0.0.1:0".into();
+    c.server.intake_bind = "127.0.0.1:0".into();
+    c.slack.allow_everyone = true;
     c.slack.signing_secret = Some(SecretString::from(SECRET));
     c.slack.bot_token = Some(SecretString::from(BOT_TOKEN));
     c.slack.api_url = slack.api_url.clone();
@@ -56,11 +60,12 @@ async fn serve(edit: impl FnOnce(&mut Config)) -> Served {
     let deps = deps_from_config(&config, Arc::new(client)).await.expect("serve's seams build from config");
     let app = Application::build(config.clone(), deps).await.unwrap();
     let base = format!("http://{}", app.addr());
+    let intake = app.intake_addr().map(|a| format!("http://{a}")).unwrap_or_default();
     let (stop, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = rx.await;
     }));
-    Served { base, slack, http: reqwest::Client::new(), config, stop, server, _dir: dir }
+    Served { base, intake, slack, http: reqwest::Client::new(), config, stop, server, _dir: dir }
 }
 
 impl Served {
@@ -176,7 +181,7 @@ async fn events_posted_to_serve_reach_the_accounts_channel_red_first_and_leave_t
     other["account"] = json!("444455556666");
     other["detail"]["recipientAccountId"] = json!("444455556666");
 
-    let accepted = app.http.post(format!("{}/events", app.base)).json(&json!([root, other])).send().await.unwrap();
+    let accepted = app.http.post(format!("{}/events", app.intake)).json(&json!([root, other])).send().await.unwrap();
     assert_eq!(accepted.status(), 202);
 
     let posts = app.slack.wait_for("chat.postMessage", 2, Duration::from_secs(30)).await;
@@ -238,7 +243,7 @@ async fn with_narrative_on_the_model_summarises_redacted_events_and_cannot_chang
     let app = Application::build(config.clone(), Deps::new(asker, client, store.clone()).with_change_feed(feed))
         .await
         .unwrap();
-    let base = format!("http://{}", app.addr());
+    let base = format!("http://{}", app.intake_addr().expect("the embedded queue takes events over HTTP"));
     let (stop, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = rx.await;
@@ -273,7 +278,7 @@ async fn with_narrative_on_the_model_summarises_redacted_events_and_cannot_chang
 async fn with_an_events_token_post_events_needs_the_bearer_token_and_queues_nothing_without_it() {
     let app = serve(|c| c.alerts.events_token = Some(SecretString::from("feed-token-123"))).await;
     let event = cloudtrail_event("ev-token-1", "ConsoleLogin", json!({"type": "Root", "accountId": PROD}));
-    let url = format!("{}/events", app.base);
+    let url = format!("{}/events", app.intake);
 
     let missing = app.http.post(&url).json(&event).send().await.unwrap();
     let wrong = app.http.post(&url).bearer_auth("feed-token-124").json(&event).send().await.unwrap();
@@ -283,5 +288,171 @@ async fn with_an_events_token_post_events_needs_the_bearer_token_and_queues_noth
 
     let posts = app.slack.wait_for("chat.postMessage", 1, Duration::from_secs(30)).await;
     assert_eq!(posts.len(), 1, "only the authorised event was posted: {posts:#?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn post_events_is_served_only_on_the_loopback_intake_listener_never_beside_the_slack_routes() {
+    let app = serve(|_| {}).await;
+    let event = cloudtrail_event("ev-intake-1", "ConsoleLogin", json!({"type": "Root", "accountId": PROD}));
+
+    let on_slack = app.http.post(format!("{}/events", app.base)).json(&event).send().await.unwrap();
+    let sns_on_slack = app.http.post(format!("{}/sns", app.base)).body("{}").send().await.unwrap();
+    assert_eq!((on_slack.status().as_u16(), sns_on_slack.status().as_u16()), (404, 404));
+    let intake: reqwest::Url = app.intake.parse().unwrap();
+    let host: std::net::IpAddr = intake.host_str().unwrap().parse().unwrap();
+    assert!(host.is_loopback(), "the default intake is loopback: {intake}");
+    assert_eq!(app.http.get(format!("{}/healthz", app.intake)).send().await.unwrap().text().await.unwrap(), "ok");
+    let slack_routes = app.http.post(format!("{}/slack/commands", app.intake)).body("x").send().await.unwrap();
+    assert_eq!(slack_routes.status(), 404, "Slack routes are not on the intake");
+
+    let accepted = app.http.post(format!("{}/events", app.intake)).json(&event).send().await.unwrap();
+    assert_eq!(accepted.status(), 202);
+    let posts = app.slack.wait_for("chat.postMessage", 1, Duration::from_secs(30)).await;
+    assert_eq!(posts.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_browser_request_to_the_intake_is_refused_so_web_pages_cannot_post_to_loopback() {
+    let app = serve(|_| {}).await;
+    let event = cloudtrail_event("ev-origin-1", "ConsoleLogin", json!({"type": "Root", "accountId": PROD}));
+    for path in ["/events", "/sns"] {
+        let res = app
+            .http
+            .post(format!("{}{path}", app.intake))
+            .header("origin", "https://evil.example")
+            .header("content-type", "text/plain")
+            .body(event.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+    }
+    let config = app.stop().await;
+    let store = asklake::store::Store::open(&config.store.path).unwrap();
+    assert_eq!(store.queue_len().unwrap(), 0);
+}
+
+/// Builds the app from `config`; the error text when it refuses.
+async fn refusal(config: Config) -> Option<String> {
+    let slack = FakeSlack::start().await;
+    let client = SlackWebClient::new(&slack.api_url, &SecretString::from(BOT_TOKEN), ClientPolicy::default()).unwrap();
+    let deps = deps_from_config(&config, Arc::new(client)).await.unwrap();
+    Application::build(config, deps).await.err().map(|e| format!("{e:#}"))
+}
+
+#[tokio::test]
+async fn serve_refuses_an_intake_beyond_loopback_without_an_events_token_and_names_the_key() {
+    let slack = FakeSlack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut open = config(dir.path(), &slack);
+    open.server.intake_bind = "0.0.0.0:0".into();
+    let err = refusal(open.clone()).await.expect("an open intake is refused");
+    assert!(err.contains("[alerts] events_token") && err.contains("intake_bind"), "{err}");
+
+    let mut tokened = open;
+    tokened.alerts.events_token = Some(SecretString::from("feed-token"));
+    assert_eq!(refusal(tokened).await, None, "with a token the intake may listen beyond loopback");
+}
+
+#[tokio::test]
+async fn serve_refuses_to_start_with_no_allow_list_unless_allow_everyone_is_stated() {
+    let slack = FakeSlack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut closed = config(dir.path(), &slack);
+    closed.slack.allow_everyone = false;
+    let err = refusal(closed.clone()).await.expect("no allow list, no start");
+    assert!(err.contains("allowed_channels") && err.contains("allow_everyone = true"), "{err}");
+
+    for set in [
+        |c: &mut Config| c.slack.allowed_channels = vec!["C1".into()],
+        |c: &mut Config| c.slack.allowed_users = vec!["U1".into()],
+        |c: &mut Config| c.slack.allowed_usergroups = vec!["S1".into()],
+    ] {
+        let mut c = closed.clone();
+        set(&mut c);
+        assert_eq!(refusal(c).await, None);
+    }
+}
+
+/// Runs `asklake serve` with `env` in an empty folder; its exit status and stderr (killed after 30 s).
+fn run_serve(env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
+        .arg("serve")
+        .envs(env.iter().copied())
+        .env("ASKLAKE_SLACK__BOT_TOKEN", "xoxb-test")
+        .env("ASKLAKE_SERVER__BIND", "127.0.0.1:0")
+        .env("ASKLAKE_STORE__PATH", dir.path().join("a.db"))
+        .env("ASKLAKE_DUCKDB__PATH", dir.path().join("lake.duckdb"))
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("asklake runs");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    (status, stderr)
+}
+
+#[test]
+fn the_serve_command_exits_non_zero_on_an_open_configuration_saying_which_key_to_set() {
+    let (status, stderr) = run_serve(&[]);
+    assert!(status.is_some_and(|c| c != 0), "serve must exit, not run: {status:?} {stderr}");
+    assert!(stderr.contains("[slack] allowed_channels") && stderr.contains("allow_everyone"), "{stderr}");
+
+    let (status, stderr) =
+        run_serve(&[("ASKLAKE_SLACK__ALLOWED_CHANNELS", r#"["C1"]"#), ("ASKLAKE_SERVER__INTAKE_BIND", "0.0.0.0:0")]);
+    assert!(status.is_some_and(|c| c != 0), "serve must exit, not run: {status:?} {stderr}");
+    assert!(stderr.contains("[alerts] events_token"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_user_outside_the_allow_list_pressing_each_button_is_refused_ephemerally_and_nothing_happens() {
+    let app = serve(|c| {
+        c.slack.allow_everyone = false;
+        c.slack.allowed_users = vec!["U1".into()];
+    })
+    .await;
+    app.post_signed("/slack/commands", command_body("U1", "C_SEC", "root 계정 사용한 로그 있어?")).await;
+    let answer = app.message_with_button("feedback_up").await;
+    let id = button_value(&answer, "feedback_up").unwrap();
+    let posts_before = app.slack.accepted("chat.postMessage").len();
+
+    let buttons = ["feedback_up", "feedback_down", "show_sql", "download_csv"];
+    for action in buttons {
+        let res = app.post_signed("/slack/interactions", button_body("U2", "C_SEC", action, &id)).await;
+        assert_eq!(res.status(), 200, "{action} is acknowledged");
+    }
+    let refusals = app.slack.wait_for("chat.postEphemeral", buttons.len(), Duration::from_secs(30)).await;
+    for r in &refusals {
+        assert_eq!(r["user"], "U2");
+        assert!(r.to_string().contains("not on the list"), "{r}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.slack.accepted("chat.postMessage").len(), posts_before, "no SQL was posted");
+    let uploads = app.slack.calls().into_iter().filter(|c| c.method.starts_with("files.") || c.method == "upload");
+    assert_eq!(uploads.count(), 0, "no CSV was uploaded");
+    let store = asklake::store::Store::open(&app.config.store.path).unwrap();
+    assert!(store.feedback_for(&id).unwrap().is_empty(), "no vote was recorded");
+    assert!(!app.config.library.candidates_file.exists(), "no candidate was filed");
+
+    // The same button works for an allowed user, so the refusals above are the policy, not a broken setup.
+    app.post_signed("/slack/interactions", button_body("U1", "C_SEC", "show_sql", &id)).await;
+    let posts = app.slack.wait_for("chat.postMessage", posts_before + 1, Duration::from_secs(30)).await;
+    assert!(posts.last().unwrap().to_string().contains("```"), "the SQL was posted for U1");
     app.stop().await;
 }
