@@ -3,9 +3,11 @@
 mod support;
 
 mod alerts;
+mod feed_clock;
 mod lake;
 mod library;
 mod pipeline;
+mod retention;
 mod sample;
 mod serve;
 mod slack;
