@@ -95,14 +95,21 @@ fn read_events(text: &str) -> anyhow::Result<(Vec<CtEvent>, Vec<String>)> {
             Err(e) => problems.push(format!("line {}: {e}", i + 1)),
         }
     }
-    anyhow::ensure!(readable, "nothing readable: as one JSON document: {whole}; as JSON lines: {}", problems.join("; "));
+    anyhow::ensure!(
+        readable,
+        "nothing readable: as one JSON document: {whole}; as JSON lines: {}",
+        problems.join("; ")
+    );
     Ok((events, problems))
 }
 
 fn describe(parsed: Parsed, at: &str) -> (Vec<CtEvent>, Vec<String>) {
     let mut problems: Vec<String> = parsed.errors.iter().map(|e| format!("{at}{e}")).collect();
     problems.extend(
-        parsed.skipped.iter().map(|s| format!("{at}entry {}: skipped EventBridge detail-type {:?}", s.index, s.detail_type)),
+        parsed
+            .skipped
+            .iter()
+            .map(|s| format!("{at}entry {}: skipped EventBridge detail-type {:?}", s.index, s.detail_type)),
     );
     let unknown_time = parsed.events.iter().filter(|e| e.time_unknown).count();
     if unknown_time > 0 {
@@ -174,4 +181,50 @@ pub fn dead_letter_line(d: &DeadLetter) -> String {
         },
     };
     format!("#{}  dead {when}  receives {}  {} bytes  {why}", d.id, d.receive_count, d.body.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(id: &str, name: &str, time: serde_json::Value) -> serde_json::Value {
+        json!({"eventID": id, "eventName": name, "eventSource": "iam.amazonaws.com", "eventTime": time,
+            "awsRegion": "us-east-1", "recipientAccountId": "123412341234", "userAgent": "aws-cli/2.15.0",
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123412341234:user/alice"},
+            "requestParameters": {"userName": format!("user-{id}")}})
+    }
+
+    #[test]
+    fn preview_shows_every_readable_record_and_names_each_one_left_out() {
+        let eventbridge = json!({"detail-type": "AWS API Call via CloudTrail", "account": "123412341234",
+            "detail": record("ok-1", "CreateUser", json!("2026-11-22 04:00:02"))});
+        let records = json!({"Records": [
+            record("ok-2", "CreateUser", json!(1_795_313_203)),
+            {"eventID": "bad-1", "eventTime": "2026-11-22T04:00:00Z"},
+            record("ok-3", "CreateUser", json!("sometime")),
+        ]});
+        let text = format!("{eventbridge}\n{records}\nnot json at all\n");
+
+        let shown = preview(&Config::default(), &text).unwrap();
+
+        for id in ["ok-1", "ok-2", "ok-3"] {
+            assert!(shown.json.contains(&format!("user-{id}")), "{id} is shown");
+        }
+        assert!(shown.json.contains("no eventTime: time received"), "the record without a time says so");
+        assert_eq!(
+            shown.problems[..2],
+            [
+                "line 2: entry 1 (eventID \"bad-1\"): CloudTrail record has no eventName".to_owned(),
+                "line 2: 1 event(s) without a usable eventTime: shown at the time read".to_owned(),
+            ]
+        );
+        assert!(shown.problems[2].starts_with("line 3: body is not JSON"), "{:?}", shown.problems);
+    }
+
+    #[test]
+    fn a_file_with_nothing_readable_is_refused_with_both_readings() {
+        let err = preview(&Config::default(), "nope\n{oops\n").unwrap_err().to_string();
+        assert!(err.contains("as one JSON document") && err.contains("line 2"), "{err}");
+    }
 }

@@ -587,7 +587,6 @@ struct IssuerFields<'a> {
     user_name: Text<'a>,
 }
 
-
 #[cfg(test)]
 #[path = "envelope_tests.rs"]
 mod tests;

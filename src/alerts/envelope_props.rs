@@ -24,10 +24,30 @@ const FIXTURES: &[&str] = &[
 
 /// Keys the parser looks at, so generated objects reach its branches, mixed with arbitrary ones.
 const KEYS: &[&str] = &[
-    "Records", "Type", "Message", "detail-type", "detail", "account", "eventID", "eventName", "eventTime",
-    "eventSource", "awsRegion", "recipientAccountId", "userAgent", "eventType", "errorCode",
-    "sessionCredentialFromConsole", "userIdentity", "requestParameters", "responseElements", "sessionContext",
-    "sessionIssuer", "userName", "arn", "type",
+    "Records",
+    "Type",
+    "Message",
+    "detail-type",
+    "detail",
+    "account",
+    "eventID",
+    "eventName",
+    "eventTime",
+    "eventSource",
+    "awsRegion",
+    "recipientAccountId",
+    "userAgent",
+    "eventType",
+    "errorCode",
+    "sessionCredentialFromConsole",
+    "userIdentity",
+    "requestParameters",
+    "responseElements",
+    "sessionContext",
+    "sessionIssuer",
+    "userName",
+    "arn",
+    "type",
 ];
 
 /// Keys a generated good record never gets at random: its ids, and keys that would make it an envelope.
@@ -130,7 +150,10 @@ enum Entry {
 
 fn entry() -> impl Strategy<Value = Entry> {
     let junk = prop::collection::vec(
-        (proptest::sample::select(KEYS).prop_filter("not an id or envelope key", |k| !NOT_JUNK.contains(k)), json_value())
+        (
+            proptest::sample::select(KEYS).prop_filter("not an id or envelope key", |k| !NOT_JUNK.contains(k)),
+            json_value(),
+        )
             .prop_map(|(k, v)| (k.to_owned(), v)),
         0..5,
     );

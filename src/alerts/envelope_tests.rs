@@ -85,7 +85,9 @@ fn only_a_message_with_no_readable_structure_fails_as_a_whole() {
     assert!(matches!(parse_message("{not json"), Err(EnvelopeError::Json(_))));
     assert!(matches!(parse_message("[1, 2"), Err(EnvelopeError::Json(_))));
     assert!(matches!(parse_message(r#"{"hello": 1}"#), Err(EnvelopeError::Unsupported(_))));
-    assert!(matches!(parse_message(r#"{"Type": "Notification", "Message": "{oops"}"#), Err(EnvelopeError::Json(m)) if m.starts_with("SNS Message")));
+    assert!(
+        matches!(parse_message(r#"{"Type": "Notification", "Message": "{oops"}"#), Err(EnvelopeError::Json(m)) if m.starts_with("SNS Message"))
+    );
     // A lone record that is broken is still named as a record, not a broken message.
     let mut no_name = record();
     no_name.as_object_mut().unwrap().remove("eventName");
@@ -209,7 +211,5 @@ fn non_object_records_and_deep_nesting_are_refused() {
         "entry 0: unsupported event shape: a CloudTrail record that is not a JSON object (send an EventBridge CloudTrail event, an SNS notification wrapping one, a CloudTrail record, an array of them, or {\"Records\": [...]})"
     );
     let bad_sns = json!({"Type": "Notification", "Message": "{oops"});
-    assert!(
-        matches!(parse_body(&bad_sns.to_string()), Err(EnvelopeError::Json(m)) if m.starts_with("SNS Message"))
-    );
+    assert!(matches!(parse_body(&bad_sns.to_string()), Err(EnvelopeError::Json(m)) if m.starts_with("SNS Message")));
 }

@@ -27,8 +27,14 @@ const WORKSPACE_CODES: &[&str] = &[
 ];
 
 /// Error codes that say the message itself was refused (a rendering or template problem).
-const MESSAGE_CODES: &[&str] =
-    &["invalid_blocks", "invalid_blocks_format", "invalid_attachments", "too_many_attachments", "msg_too_long", "no_text"];
+const MESSAGE_CODES: &[&str] = &[
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "invalid_attachments",
+    "too_many_attachments",
+    "msg_too_long",
+    "no_text",
+];
 
 /// The code used when an account has no channel to post to.
 pub const NO_CHANNEL: &str = "no_channel";
@@ -140,7 +146,14 @@ impl Parks {
         park.wait = if first { policy.first } else { (park.wait * 2).min(policy.max) }.max(Duration::from_secs(1));
         park.until = now + park.wait;
         park.code = code.to_owned();
-        News { channel: channel.to_owned(), code: code.to_owned(), wait: park.wait, first, workspace, notice_due: !park.noticed }
+        News {
+            channel: channel.to_owned(),
+            code: code.to_owned(),
+            wait: park.wait,
+            first,
+            workspace,
+            notice_due: !park.noticed,
+        }
     }
 
     /// Records that the notice for `channel`'s park was posted, so it is not posted again until it recovers.
@@ -189,15 +202,21 @@ pub fn notice(news: &News, language: &str) -> String {
     let ko = language == "ko";
     let fix = match (code.as_str(), ko) {
         ("not_in_channel", false) => format!("asklake is not a member of {ch}. Invite it: `/invite @asklake` in {ch}."),
-        ("not_in_channel", true) => format!("asklake가 {ch} 채널의 멤버가 아닙니다. {ch} 에서 `/invite @asklake` 로 초대하세요."),
+        ("not_in_channel", true) => {
+            format!("asklake가 {ch} 채널의 멤버가 아닙니다. {ch} 에서 `/invite @asklake` 로 초대하세요.")
+        }
         ("channel_not_found", false) => format!(
             "asklake cannot find channel {ch} (deleted, or private without asklake). Invite asklake or fix the channel id in `[alerts]`."
         ),
         ("channel_not_found", true) => format!(
             "asklake가 {ch} 채널을 찾을 수 없습니다 (삭제되었거나 초대되지 않은 비공개 채널). asklake를 초대하거나 `[alerts]`의 채널 ID를 고치세요."
         ),
-        ("is_archived", false) => format!("{ch} is archived. Unarchive it or route its accounts to another channel in `[alerts]`."),
-        ("is_archived", true) => format!("{ch} 채널이 보관(archive)되었습니다. 보관을 해제하거나 `[alerts]`에서 다른 채널로 바꾸세요."),
+        ("is_archived", false) => {
+            format!("{ch} is archived. Unarchive it or route its accounts to another channel in `[alerts]`.")
+        }
+        ("is_archived", true) => {
+            format!("{ch} 채널이 보관(archive)되었습니다. 보관을 해제하거나 `[alerts]`에서 다른 채널로 바꾸세요.")
+        }
         (c, false) if MESSAGE_CODES.contains(&c) => format!(
             "Slack refused a change alert for {ch} as malformed (`{c}`). Check custom Block Kit templates, or report it as a bug."
         ),
@@ -205,7 +224,9 @@ pub fn notice(news: &News, language: &str) -> String {
             "Slack이 {ch} 채널의 변경 알림 메시지를 거부했습니다 (`{c}`). 사용자 지정 Block Kit 템플릿을 확인하거나 버그로 보고하세요."
         ),
         (c, false) => format!("Slack refuses change alerts for {ch} (`{c}`). Fix the cause in Slack or in `[alerts]`."),
-        (c, true) => format!("Slack이 {ch} 채널의 변경 알림을 거부합니다 (`{c}`). Slack 또는 `[alerts]`에서 원인을 고치세요."),
+        (c, true) => {
+            format!("Slack이 {ch} 채널의 변경 알림을 거부합니다 (`{c}`). Slack 또는 `[alerts]`에서 원인을 고치세요.")
+        }
     };
     if ko {
         format!(":warning: {fix} 알림은 큐에 남아 있으며 {wait} 후 (이후 최대 1시간 간격으로) 다시 시도합니다.")
@@ -227,7 +248,9 @@ mod tests {
         assert_eq!(verdict(&SlackError::RateLimited { retry_after: None }), Verdict::Retry);
         assert_eq!(verdict(&SlackError::Transport { message: "reset".into() }), Verdict::Retry);
         assert_eq!(verdict(&api("internal_error")), Verdict::Retry);
-        for code in ["not_in_channel", "channel_not_found", "is_archived", "invalid_blocks", "invalid_auth", "brand_new"] {
+        for code in
+            ["not_in_channel", "channel_not_found", "is_archived", "invalid_blocks", "invalid_auth", "brand_new"]
+        {
             assert_eq!(verdict(&api(code)), Verdict::Park(code.into()), "{code}");
         }
     }
@@ -241,8 +264,7 @@ mod tests {
         assert_eq!(parks.blocked("C1", t0), Some(t0 + Duration::from_secs(900)));
         assert_eq!(parks.blocked("C2", t0), None, "other channels go on");
         parks.noticed("C1", "not_in_channel");
-        let waits: Vec<u64> =
-            (0..4).map(|_| parks.failed("C1", "not_in_channel", t0).wait.as_secs()).collect();
+        let waits: Vec<u64> = (0..4).map(|_| parks.failed("C1", "not_in_channel", t0).wait.as_secs()).collect();
         assert_eq!(waits, [1800, 3600, 3600, 3600]);
         assert!(!parks.failed("C1", "not_in_channel", t0).notice_due, "told once");
 

@@ -346,7 +346,8 @@ impl Worker {
     async fn extend_due(&self, held: &mut [Held]) {
         let now = Instant::now();
         let vis = self.settings.visibility;
-        let due: Vec<&mut Held> = held.iter_mut().filter(|h| h.expires.saturating_duration_since(now) < vis / 2).collect();
+        let due: Vec<&mut Held> =
+            held.iter_mut().filter(|h| h.expires.saturating_duration_since(now) < vis / 2).collect();
         if due.is_empty() {
             return;
         }

@@ -42,8 +42,11 @@ pub(super) fn redrive(tx: &Transaction<'_>, now: i64, max_receives: u32) -> anyh
         )
         .context("could not move messages to the dead-letter table")?;
     if moved > 0 {
-        tx.execute("DELETE FROM alert_queue WHERE visible_at_ms <= ?1 AND receive_count >= ?2", params![now, max_receives])
-            .context("could not remove dead letters from the queue")?;
+        tx.execute(
+            "DELETE FROM alert_queue WHERE visible_at_ms <= ?1 AND receive_count >= ?2",
+            params![now, max_receives],
+        )
+        .context("could not remove dead letters from the queue")?;
         tracing::warn!(
             moved,
             max_receives,
@@ -106,14 +109,20 @@ mod tests {
         let fine = store.queue_receive(10, 60_000, 2).unwrap();
         assert!(fine.is_empty(), "both were received twice and never deleted");
         let dead = store.dead_letters().unwrap();
-        assert_eq!(dead.iter().map(|d| (d.body.as_str(), d.receive_count)).collect::<Vec<_>>(), [("poison", 2), ("fine", 2)]);
+        assert_eq!(
+            dead.iter().map(|d| (d.body.as_str(), d.receive_count)).collect::<Vec<_>>(),
+            [("poison", 2), ("fine", 2)]
+        );
         assert_eq!(store.queue_len().unwrap(), 0);
 
         assert_eq!(store.replay_dead_letters().unwrap(), 2);
 
         assert!(store.dead_letters().unwrap().is_empty());
         let back = store.queue_receive(10, 60_000, 2).unwrap();
-        assert_eq!(back.iter().map(|m| (m.body.as_str(), m.receive_count)).collect::<Vec<_>>(), [("poison", 1), ("fine", 1)]);
+        assert_eq!(
+            back.iter().map(|m| (m.body.as_str(), m.receive_count)).collect::<Vec<_>>(),
+            [("poison", 1), ("fine", 1)]
+        );
     }
 
     #[test]

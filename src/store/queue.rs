@@ -55,7 +55,12 @@ impl Store {
 
     /// Hands out up to `max` visible messages, hiding them for `visibility_ms` and counting the receive. Visible
     /// messages already received `max_receives` times (0 = no limit) move to the dead-letter table instead.
-    pub fn queue_receive(&self, max: usize, visibility_ms: i64, max_receives: u32) -> anyhow::Result<Vec<StoredMessage>> {
+    pub fn queue_receive(
+        &self,
+        max: usize,
+        visibility_ms: i64,
+        max_receives: u32,
+    ) -> anyhow::Result<Vec<StoredMessage>> {
         let mut conn = self.conn();
         let tx = conn.transaction().context("could not start queue transaction")?;
         let now = now_ms();

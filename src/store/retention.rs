@@ -82,7 +82,9 @@ pub async fn run(store: Store, retention: Retention, every: Duration, stop: Canc
         }
         let s = store.clone();
         match tokio::task::spawn_blocking(move || s.prune(&retention)).await {
-            Ok(Ok(p)) => tracing::info!(answers = p.answers, feedback = p.feedback, seen_ids = p.seen, "pruned stored data"),
+            Ok(Ok(p)) => {
+                tracing::info!(answers = p.answers, feedback = p.feedback, seen_ids = p.seen, "pruned stored data")
+            }
             Ok(Err(e)) => tracing::warn!(error = %format!("{e:#}"), "could not prune stored data; trying again later"),
             Err(e) => tracing::warn!(error = %e, "prune task failed; trying again later"),
         }

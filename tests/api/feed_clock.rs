@@ -337,7 +337,10 @@ async fn a_channel_slack_refuses_for_good_is_tried_a_few_times_in_three_hours_an
     assert_eq!(slack.sightings("trail-r1"), 1, "the red copy reached the security channel at once, once");
     assert_eq!(slack.sightings("role-y2"), 1, "other accounts' alerts are not held up");
     assert_eq!(queue.len(), 2, "the refused channel's messages are kept, not deleted");
-    assert!(queue.receive_times(1, started).len() <= attempts + 1, "put off between retries, not re-received each poll");
+    assert!(
+        queue.receive_times(1, started).len() <= attempts + 1,
+        "put off between retries, not re-received each poll"
+    );
 
     slack.accept("C_ACCT0");
     tokio::time::sleep(Duration::from_secs(3600 + 300)).await;

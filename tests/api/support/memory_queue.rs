@@ -47,7 +47,9 @@ impl MemoryQueue {
         for body in bodies {
             inner.next_id += 1;
             let id = inner.next_id;
-            inner.msgs.insert(id, Msg { body: body.clone(), visible_at: now, receive_count: 0, receipt: String::new() });
+            inner
+                .msgs
+                .insert(id, Msg { body: body.clone(), visible_at: now, receive_count: 0, receipt: String::new() });
         }
     }
 
@@ -106,7 +108,8 @@ impl AlertQueue for MemoryQueue {
     async fn receive(&self, max: usize) -> Result<Vec<QueueMessage>, QueueError> {
         let mut inner = self.inner.lock().unwrap();
         let now = Instant::now();
-        let ids: Vec<u64> = inner.msgs.iter().filter(|(_, m)| m.visible_at <= now).map(|(id, _)| *id).take(max).collect();
+        let ids: Vec<u64> =
+            inner.msgs.iter().filter(|(_, m)| m.visible_at <= now).map(|(id, _)| *id).take(max).collect();
         let mut out = Vec::new();
         for id in ids {
             inner.next_receipt += 1;
@@ -116,7 +119,12 @@ impl AlertQueue for MemoryQueue {
             m.receive_count += 1;
             m.visible_at = now + self.visibility;
             m.receipt = receipt.clone();
-            out.push(QueueMessage { id: id.to_string(), receipt, body: m.body.clone(), receive_count: m.receive_count });
+            out.push(QueueMessage {
+                id: id.to_string(),
+                receipt,
+                body: m.body.clone(),
+                receive_count: m.receive_count,
+            });
         }
         Ok(out)
     }
