@@ -120,6 +120,12 @@ pub enum AlertsCommand {
         /// Event file.
         file: PathBuf,
     },
+    /// List the embedded queue's dead letters (messages that could not be handled), or move them back.
+    DeadLetters {
+        /// Move every dead letter back into the queue.
+        #[arg(long)]
+        replay: bool,
+    },
 }
 
 /// `asklake config …`.

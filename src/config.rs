@@ -360,11 +360,17 @@ impl Default for ServerConfig {
 pub struct StoreConfig {
     /// SQLite file for threads, seen ids, feedback and the embedded queue.
     pub path: PathBuf,
+    /// Days stored answers (with their result rows) and feedback votes are kept; `serve` prunes hourly.
+    /// 0 = forever.
+    pub answer_retention_days: u32,
+    /// Days seen ids (Slack retries, CloudTrail eventIDs) are kept; keep it at least as long as a message can stay
+    /// in the queue (SQS keeps messages at most 14 days). 0 = forever.
+    pub seen_retention_days: u32,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { path: PathBuf::from("data/asklake.db") }
+        Self { path: PathBuf::from("data/asklake.db"), answer_retention_days: 30, seen_retention_days: 14 }
     }
 }
 
@@ -407,8 +413,15 @@ pub struct AlertsConfig {
     pub receivers: usize,
     /// Seconds a received message stays invisible (extended while its batch is in flight).
     pub visibility_timeout_secs: i32,
-    /// Receives after which an unparseable message is deleted (0 = leave it for the DLQ).
+    /// Embedded queue: receives after which a message that was never deleted (it could not be handled, or its
+    /// channel stayed broken) moves to the dead-letter table (`asklake alerts dead-letters`); 0 = never. With SQS
+    /// the queue's own redrive policy decides; asklake never deletes such a message.
     pub max_receives: u32,
+    /// Seconds before the first retry of alerts for a channel Slack refuses for good (`not_in_channel`,
+    /// `is_archived`, `invalid_auth`, …); each further failure doubles it, up to `park_max_secs`.
+    pub park_secs: u64,
+    /// Longest wait between retries of a refused channel.
+    pub park_max_secs: u64,
     /// Digest period in seconds: one message per account per period.
     pub digest_interval_secs: u64,
     /// Time zone for displayed times.
@@ -448,6 +461,8 @@ impl Default for AlertsConfig {
             receivers: 2,
             visibility_timeout_secs: 120,
             max_receives: 5,
+            park_secs: 900,
+            park_max_secs: 3600,
             digest_interval_secs: 300,
             timezone: "Asia/Seoul".into(),
             language: "en".into(),

@@ -178,7 +178,8 @@ impl Application {
 
     /// Serves until `shutdown` completes, then waits up to `[server] shutdown_grace_secs` for answers in flight
     /// before cancelling them. With `[slack] app_token` set, Slack traffic arrives over Socket Mode as well. The
-    /// change-feed worker, when there is one, runs until the server stops and then gives held messages back.
+    /// change-feed worker, when there is one, runs until the server stops and then gives held messages back; the
+    /// hourly retention prune (`[store]` ages) runs beside it.
     ///
     /// # Errors
     /// When the server fails or Socket Mode cannot connect.
@@ -190,6 +191,7 @@ impl Application {
             tokio::spawn(async move { crate::slack::socket::run(state, token, stop).await })
         });
         let feed = self.change_feed.as_ref().map(|f| f.spawn(stop.clone()));
+        let retention = crate::store::retention::spawn(state.store.clone(), &state.config.store, stop.clone());
         let stop_http = stop.clone();
         tracing::info!(
             addr = %self.addr,
@@ -223,6 +225,7 @@ impl Application {
         if let Some(handle) = feed {
             handle.await.context("change-feed worker panicked")?;
         }
+        retention.await.context("retention task panicked")?;
         if let Some(handle) = socket {
             handle.await.context("Socket Mode task panicked")??;
         }

@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use super::group::Routing;
 use super::narrative::Narrator;
+use super::park::ParkPolicy;
 use super::queue::{AlertQueue, EmbeddedQueue};
 use super::render::Renderer;
 use super::rules::Rules;
@@ -27,9 +28,12 @@ pub fn renderer(config: &Config, templates: Templates) -> Renderer {
 pub fn worker_settings(config: &Config) -> WorkerSettings {
     WorkerSettings {
         receivers: config.alerts.receivers.max(1),
-        max_receives: config.alerts.max_receives,
         visibility: config.alerts.visibility(),
         language: config.alerts.language.clone(),
+        park: ParkPolicy {
+            first: Duration::from_secs(config.alerts.park_secs.max(1)),
+            max: Duration::from_secs(config.alerts.park_max_secs.max(config.alerts.park_secs).max(1)),
+        },
         ..WorkerSettings::default()
     }
 }
@@ -38,7 +42,9 @@ pub fn worker_settings(config: &Config) -> WorkerSettings {
 pub async fn queue(config: &Config, store: &Store, wait: Duration) -> anyhow::Result<Arc<dyn AlertQueue>> {
     let vis = config.alerts.visibility();
     Ok(match config.alerts.queue {
-        QueueKind::Embedded => Arc::new(EmbeddedQueue::new(store.clone(), vis)),
+        QueueKind::Embedded => {
+            Arc::new(EmbeddedQueue::new(store.clone(), vis).with_max_receives(config.alerts.max_receives))
+        }
         QueueKind::Sqs => {
             anyhow::ensure!(!config.alerts.sqs_queue_url.is_empty(), "[alerts] queue = \"sqs\" needs sqs_queue_url");
             let client = SqsQueue::client_from_config(&config.aws).await;

@@ -1,5 +1,10 @@
 //! Envelope parsing: EventBridge events, SNS notifications wrapping them, and bare CloudTrail records.
 //!
+//! A message is read entry by entry ([`parse_message`]): each CloudTrail record becomes an event or a
+//! [`RecordError`] naming it (eventID, or its position), and a bad entry never takes its neighbours with it.
+//! EventBridge events of other detail-types are skipped and counted. Only a message with no readable structure
+//! at all (not JSON, or a shape we do not know) fails as a whole.
+//!
 //! A body is read in one borrowed pass: the envelope's keys are probed without building a JSON tree, and each
 //! CloudTrail record is read into the typed fields the feed uses ([`Identity`], names, times). The record's
 //! text is kept, with its request and response parameters as text of their own; a JSON tree is built only when
@@ -14,7 +19,7 @@ use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::rawjson::{Obj, Text};
+use super::rawjson::{Obj, RawObject, Text, scalar_text};
 
 /// EventBridge `detail-type`s that carry a CloudTrail record.
 const CLOUDTRAIL_DETAIL_TYPES: &[&str] = &[
@@ -41,7 +46,56 @@ pub enum EnvelopeError {
     /// A CloudTrail record without a required field.
     #[error("CloudTrail record has no {0}")]
     Missing(&'static str),
+    /// One entry of the message could not be read (from [`parse_body`], which accepts only whole messages).
+    #[error("{0}")]
+    Record(Box<RecordError>),
+    /// An EventBridge event whose detail-type carries no CloudTrail record (from [`parse_body`]).
+    #[error("unsupported event shape: EventBridge detail-type {0:?}")]
+    DetailType(String),
 }
+
+/// One entry of a message that could not be read. Its neighbours are unaffected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    /// Position among the message's entries (events, broken records and skipped events alike), from 0.
+    pub index: usize,
+    /// The entry's eventID, when it has one (at most [`MAX_ID_CHARS`] characters).
+    pub event_id: Option<String>,
+    /// What is wrong with it.
+    pub reason: EnvelopeError,
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.event_id {
+            Some(id) => write!(f, "entry {} (eventID {id:?}): {}", self.index, self.reason),
+            None => write!(f, "entry {}: {}", self.index, self.reason),
+        }
+    }
+}
+
+/// An EventBridge event skipped because its detail-type carries no CloudTrail record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Position among the message's entries, from 0.
+    pub index: usize,
+    /// The detail-type (at most [`MAX_ID_CHARS`] characters).
+    pub detail_type: String,
+}
+
+/// What one message holds: its events, the entries that could not be read, and the entries skipped.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// CloudTrail events, in message order.
+    pub events: Vec<CtEvent>,
+    /// Entries that could not be read, in message order.
+    pub errors: Vec<RecordError>,
+    /// EventBridge events of other detail-types, in message order.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Longest eventID or detail-type kept in a [`RecordError`] or [`Skipped`] (they come from the sender).
+pub const MAX_ID_CHARS: usize = 64;
 
 /// The caller, from the record's `userIdentity` (empty strings for fields it does not carry).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,8 +125,11 @@ pub struct CtEvent {
     pub name: String,
     /// `eventSource`, e.g. `iam.amazonaws.com`.
     pub source: String,
-    /// `eventTime`.
+    /// `eventTime`; when the record has no usable time, when asklake received it (see `time_unknown`).
     pub time: DateTime<Utc>,
+    /// The record had no usable `eventTime` (absent, or in no form [`eventtime`](super::eventtime) reads):
+    /// `time` is the time it was received, and renderers say so.
+    pub time_unknown: bool,
     /// `awsRegion`.
     pub region: String,
     /// Routing account: `recipientAccountId`, else the envelope's `account`, else the caller's account.
@@ -175,8 +232,18 @@ impl CtEvent {
         Ok(event)
     }
 
-    /// Builds an event from a CloudTrail record's JSON text; `fallback_account` comes from an envelope.
+    /// Builds an event from a CloudTrail record's JSON text; `fallback_account` comes from an envelope. A record
+    /// without a usable time gets the current time (see [`CtEvent::time_unknown`]).
     pub fn from_raw(raw: &str, fallback_account: Option<&str>) -> Result<Self, EnvelopeError> {
+        Self::from_raw_at(raw, fallback_account, Utc::now())
+    }
+
+    /// Like [`CtEvent::from_raw`], with `received` as the time of a record that has no usable time.
+    pub fn from_raw_at(
+        raw: &str,
+        fallback_account: Option<&str>,
+        received: DateTime<Utc>,
+    ) -> Result<Self, EnvelopeError> {
         if !raw.trim_start().starts_with('{') {
             return Err(EnvelopeError::Unsupported("a CloudTrail record that is not a JSON object".into()));
         }
@@ -190,13 +257,7 @@ impl CtEvent {
         if name.is_empty() {
             return Err(EnvelopeError::Missing("eventName"));
         }
-        let time = f
-            .time
-            .0
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or(EnvelopeError::Missing("eventTime (RFC 3339)"))?;
+        let time = f.time.and_then(super::eventtime::from_json);
         let identity = f.identity.0.unwrap_or_default().into_identity();
         let recipient = f.recipient.as_str();
         let account = [recipient, fallback_account.unwrap_or_default(), identity.account_id.as_str()]
@@ -219,7 +280,8 @@ impl CtEvent {
             id,
             name,
             source: f.source.into_owned(),
-            time,
+            time: time.unwrap_or(received),
+            time_unknown: time.is_none(),
             region: f.region.into_owned(),
             account,
             failed: f.error_code.is_some() || login_failed,
@@ -274,60 +336,143 @@ fn walk<'v, 'p>(v: &'v Value, path: impl IntoIterator<Item = &'p str>) -> Option
     })
 }
 
-/// Parses a queue or HTTP body into its CloudTrail events.
+/// Parses a queue or HTTP body entry by entry; received now (the time given to records without a usable time).
+///
+/// # Errors
+/// Only when the message as a whole has no readable structure: not JSON, a shape we do not know, or nesting
+/// deeper than an array of `{"Records": [...]}` of SNS notifications of EventBridge events.
+pub fn parse_message(body: &str) -> Result<Parsed, EnvelopeError> {
+    parse_message_at(body, Utc::now())
+}
+
+/// Like [`parse_message`], with `received` as the time of records that have no usable time.
+///
+/// # Errors
+/// As [`parse_message`].
+pub fn parse_message_at(body: &str, received: DateTime<Utc>) -> Result<Parsed, EnvelopeError> {
+    let mut c = Collector { received, next: 0, out: Parsed::default() };
+    c.collect(body, 0)?;
+    Ok(c.out)
+}
+
+/// Parses a body that must be wholly CloudTrail: any entry that cannot be read, or of another detail-type,
+/// refuses the whole body (for callers that answer the sender, who can fix and resend it).
+///
+/// # Errors
+/// The message-level error, else the first entry that is not a readable CloudTrail event.
 pub fn parse_body(body: &str) -> Result<Vec<CtEvent>, EnvelopeError> {
-    let mut out = Vec::new();
-    collect(body, &mut out, 0)?;
-    Ok(out)
-}
-
-fn collect(text: &str, out: &mut Vec<CtEvent>, depth: u8) -> Result<(), EnvelopeError> {
-    if depth > MAX_DEPTH {
-        return Err(EnvelopeError::Unsupported("envelopes nested too deeply".into()));
-    }
-    match text.trim_start().as_bytes().first() {
-        Some(b'[') => {
-            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(json_error)?;
-            items.into_iter().try_for_each(|item| collect(item.get(), out, depth + 1))
-        }
-        Some(b'{') => collect_object(text, out, depth),
-        _ => match serde_json::from_str::<Value>(text) {
-            Ok(other) => Err(EnvelopeError::Unsupported(format!("a JSON {}", kind_name(&other)))),
-            Err(e) => Err(json_error(e)),
-        },
+    let parsed = parse_message(body)?;
+    let first_error = parsed.errors.into_iter().next().map(|e| (e.index, EnvelopeError::Record(Box::new(e))));
+    let first_skip = parsed.skipped.into_iter().next().map(|s| (s.index, EnvelopeError::DetailType(s.detail_type)));
+    match [first_error, first_skip].into_iter().flatten().min_by_key(|(index, _)| *index) {
+        Some((_, e)) => Err(e),
+        None => Ok(parsed.events),
     }
 }
 
-fn collect_object(text: &str, out: &mut Vec<CtEvent>, depth: u8) -> Result<(), EnvelopeError> {
-    let probe: Probe<'_> = serde_json::from_str(text).map_err(json_error)?;
-    if let Some(records) = probe.records.filter(|r| r.get().starts_with('[')) {
-        return collect(records.get(), out, depth + 1);
+/// Walks a message, numbering its entries as it meets them.
+struct Collector {
+    received: DateTime<Utc>,
+    next: usize,
+    out: Parsed,
+}
+
+impl Collector {
+    fn entry(&mut self) -> usize {
+        self.next += 1;
+        self.next - 1
     }
-    if let Some(kind) = probe.sns_type.0.as_deref() {
-        if kind != "Notification" {
-            return Err(EnvelopeError::Unsupported(format!(
-                "SNS message of Type {kind:?} (only Notification carries events)"
-            )));
+
+    /// Structural failures are returned: the caller records them against its item, or fails the message.
+    fn collect(&mut self, text: &str, depth: u8) -> Result<(), EnvelopeError> {
+        if depth > MAX_DEPTH {
+            return Err(EnvelopeError::Unsupported("envelopes nested too deeply".into()));
         }
-        let inner = probe.message.0.ok_or(EnvelopeError::Missing("SNS Message"))?;
-        return collect(&inner, out, depth + 1).map_err(|e| match e {
-            EnvelopeError::Json(e) => EnvelopeError::Json(format!("SNS Message: {e}")),
-            other => other,
-        });
-    }
-    if let Some(dt) = probe.detail_type.0.as_deref() {
-        if !CLOUDTRAIL_DETAIL_TYPES.contains(&dt) {
-            return Err(EnvelopeError::Unsupported(format!("EventBridge detail-type {dt:?}")));
+        match text.trim_start().as_bytes().first() {
+            Some(b'[') => {
+                let items: Vec<&RawValue> = serde_json::from_str(text).map_err(json_error)?;
+                for item in items {
+                    if let Err(e) = self.collect(item.get(), depth + 1) {
+                        self.fail(item.get(), e);
+                    }
+                }
+                Ok(())
+            }
+            Some(b'{') => self.object(text, depth),
+            _ => match serde_json::from_str::<Value>(text) {
+                Ok(other) => Err(EnvelopeError::Unsupported(format!("a JSON {}", kind_name(&other)))),
+                Err(e) => Err(json_error(e)),
+            },
         }
-        let detail = probe.detail.ok_or(EnvelopeError::Missing("EventBridge detail"))?;
-        out.push(CtEvent::from_raw(detail.get(), probe.account.0.as_deref())?);
-        return Ok(());
     }
-    if probe.event_id.is_some() || probe.event_name.is_some() {
-        out.push(CtEvent::from_raw(text, None)?);
-        return Ok(());
+
+    fn object(&mut self, text: &str, depth: u8) -> Result<(), EnvelopeError> {
+        let probe: Probe<'_> = serde_json::from_str(text).map_err(json_error)?;
+        if let Some(records) = probe.records.filter(|r| r.get().starts_with('[')) {
+            return self.collect(records.get(), depth + 1);
+        }
+        if let Some(kind) = probe.sns_type.0.as_deref() {
+            if kind != "Notification" {
+                return Err(EnvelopeError::Unsupported(format!(
+                    "SNS message of Type {:?} (only Notification carries events)",
+                    clip(kind)
+                )));
+            }
+            let inner = probe.message.0.ok_or(EnvelopeError::Missing("SNS Message"))?;
+            return self.collect(&inner, depth + 1).map_err(|e| match e {
+                EnvelopeError::Json(e) => EnvelopeError::Json(format!("SNS Message: {e}")),
+                other => other,
+            });
+        }
+        if let Some(dt) = probe.detail_type.0.as_deref() {
+            if !CLOUDTRAIL_DETAIL_TYPES.contains(&dt) {
+                self.skip(dt);
+                return Ok(());
+            }
+            let detail = probe.detail.ok_or(EnvelopeError::Missing("EventBridge detail"))?;
+            self.record(detail.get(), probe.account.0.as_deref());
+            return Ok(());
+        }
+        if probe.event_id.is_some() || probe.event_name.is_some() {
+            self.record(text, None);
+            return Ok(());
+        }
+        Err(EnvelopeError::Unsupported("a JSON object without Records, detail-type, Type or eventID".into()))
     }
-    Err(EnvelopeError::Unsupported("a JSON object without Records, detail-type, Type or eventID".into()))
+
+    /// One CloudTrail record: an event, or an error naming it.
+    fn record(&mut self, raw: &str, fallback_account: Option<&str>) {
+        match CtEvent::from_raw_at(raw, fallback_account, self.received) {
+            Ok(event) => {
+                self.entry();
+                self.out.events.push(event);
+            }
+            Err(e) => self.fail(raw, e),
+        }
+    }
+
+    fn fail(&mut self, text: &str, reason: EnvelopeError) {
+        let index = self.entry();
+        self.out.errors.push(RecordError { index, event_id: event_id_of(text), reason });
+    }
+
+    fn skip(&mut self, detail_type: &str) {
+        let index = self.entry();
+        tracing::debug!(index, detail_type = %clip(detail_type), "skipped an EventBridge event that carries no CloudTrail record");
+        self.out.skipped.push(Skipped { index, detail_type: clip(detail_type) });
+    }
+}
+
+/// The eventID of an entry that could not be read: its own, or its EventBridge `detail`'s.
+fn event_id_of(text: &str) -> Option<String> {
+    let obj = RawObject::parse(text)?;
+    let id = obj.get("eventID").or_else(|| obj.walk(["detail", "eventID"]))?;
+    scalar_text(id).filter(|id| !id.is_empty()).map(|id| clip(&id))
+}
+
+/// At most [`MAX_ID_CHARS`] characters of sender text.
+fn clip(text: &str) -> String {
+    text.chars().take(MAX_ID_CHARS).collect()
 }
 
 fn json_error(e: serde_json::Error) -> EnvelopeError {
@@ -376,7 +521,7 @@ struct RecordFields<'a> {
     #[serde(rename = "eventSource", borrow, default)]
     source: Text<'a>,
     #[serde(rename = "eventTime", borrow, default)]
-    time: Text<'a>,
+    time: Option<&'a RawValue>,
     #[serde(rename = "awsRegion", borrow, default)]
     region: Text<'a>,
     #[serde(rename = "recipientAccountId", borrow, default)]
@@ -443,131 +588,9 @@ struct IssuerFields<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+#[path = "envelope_tests.rs"]
+mod tests;
 
-    fn record() -> Value {
-        json!({"eventID": "e1", "eventName": "CreateUser", "eventSource": "iam.amazonaws.com",
-               "eventTime": "2026-11-22T01:02:03Z", "awsRegion": "us-east-1",
-               "userIdentity": {"type": "IAMUser", "accountId": "111111111111"}})
-    }
-
-    #[test]
-    fn eventbridge_envelopes_route_by_their_account_when_the_record_has_no_recipient() {
-        let body = json!({"detail-type": "AWS API Call via CloudTrail", "account": "222222222222", "detail": record()});
-        let events = parse_body(&body.to_string()).unwrap();
-        assert_eq!(events[0].account, "222222222222");
-        assert_eq!(events[0].name, "CreateUser");
-    }
-
-    #[test]
-    fn sns_notifications_wrapping_eventbridge_events_are_unwrapped() {
-        let inner =
-            json!({"detail-type": "AWS Console Sign In via CloudTrail", "account": "333333333333", "detail": record()});
-        let body = json!({"Type": "Notification", "Message": inner.to_string()});
-        assert_eq!(parse_body(&body.to_string()).unwrap()[0].id, "e1");
-    }
-
-    #[test]
-    fn records_files_and_arrays_yield_every_event() {
-        let mut second = record();
-        second["eventID"] = json!("e2");
-        second["recipientAccountId"] = json!("444444444444");
-        let body = json!([{"Records": [record(), second]}]);
-        let events = parse_body(&body.to_string()).unwrap();
-        assert_eq!(events.len(), 2);
-        assert_eq!(events[1].account, "444444444444");
-    }
-
-    #[test]
-    fn non_cloudtrail_detail_types_and_junk_are_rejected_with_the_reason() {
-        let body = json!({"detail-type": "EC2 Instance State-change Notification", "detail": {}});
-        assert!(parse_body(&body.to_string()).unwrap_err().to_string().contains("EC2 Instance State-change"));
-        assert!(matches!(parse_body("not json"), Err(EnvelopeError::Json(_))));
-        let mut no_id = record();
-        no_id.as_object_mut().unwrap().remove("eventID");
-        assert_eq!(parse_body(&no_id.to_string()), Err(EnvelopeError::Missing("eventID")));
-    }
-
-    #[test]
-    fn failed_console_logins_count_as_failures() {
-        let mut r = record();
-        r["eventName"] = json!("ConsoleLogin");
-        r["responseElements"] = json!({"ConsoleLogin": "Failure"});
-        assert!(parse_body(&r.to_string()).unwrap()[0].failed);
-        r["responseElements"] = json!({"ConsoleLogin": "Success"});
-        assert!(!parse_body(&r.to_string()).unwrap()[0].failed);
-    }
-
-    #[test]
-    fn typed_fields_match_what_the_record_says_even_with_escapes() {
-        let mut r = record();
-        r["userIdentity"] = json!({"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/ci/été",
-            "userName": "line\nbreak", "sessionContext": {"sessionIssuer": {"userName": "ci-role"}}});
-        r["requestParameters"] = json!({"groupId": "sg-1", "ipPermissions": {"items": [{"fromPort": 22}]}});
-        r["errorCode"] = json!("AccessDenied");
-        r["sessionCredentialFromConsole"] = json!("true");
-        let ev = &parse_body(&r.to_string()).unwrap()[0];
-        assert_eq!(ev.identity.arn, "arn:aws:sts::1:assumed-role/ci/été");
-        assert_eq!(ev.identity.issuer, "ci-role");
-        assert_eq!((ev.failed, ev.error_code.as_str(), ev.from_console), (true, "AccessDenied", true));
-        assert_eq!(ev.str_at("requestParameters.groupId"), Some("sg-1"));
-        assert_eq!(ev.value_at("requestParameters.ipPermissions.items.0.fromPort"), Some(&json!(22)));
-        // Outside the typed fields: answered from the whole tree, built on demand.
-        assert_eq!(ev.str_at("userIdentity.userName"), Some("line\nbreak"));
-        assert_eq!(ev.str_at("awsRegion"), Some("us-east-1"));
-        assert_eq!(ev.detail(), &r);
-    }
-
-    #[test]
-    fn odd_field_types_read_as_absent_instead_of_rejecting_the_record() {
-        let mut r = record();
-        r["eventSource"] = json!(42);
-        r["userAgent"] = json!({"nested": ["x"]});
-        r["userIdentity"] = json!("not an object");
-        r["errorCode"] = Value::Null;
-        let ev = &parse_body(&r.to_string()).unwrap()[0];
-        assert_eq!((ev.source.as_str(), ev.user_agent.as_str()), ("", ""));
-        assert_eq!(ev.identity, Identity::default());
-        assert!(!ev.failed);
-        assert_eq!(ev.account, "unknown");
-    }
-
-    #[test]
-    fn queue_bodies_carry_the_routing_account_and_keep_records_that_have_one() {
-        let body = json!({"detail-type": "AWS API Call via CloudTrail", "account": "222222222222", "detail": record()});
-        let queued = parse_body(&body.to_string()).unwrap().remove(0).into_queue_body();
-        let again = &parse_body(&queued).unwrap()[0];
-        assert_eq!((again.account.as_str(), again.id.as_str()), ("222222222222", "e1"));
-        let mut own = record();
-        own["recipientAccountId"] = json!("444444444444");
-        let text = own.to_string();
-        assert_eq!(parse_body(&text).unwrap().remove(0).into_queue_body(), text);
-    }
-
-    #[test]
-    fn debug_output_names_the_event_without_its_contents() {
-        let mut r = record();
-        r["requestParameters"] = json!({"password": "hunter2"});
-        let shown = format!("{:?}", parse_body(&r.to_string()).unwrap()[0]);
-        assert!(shown.contains("e1") && shown.contains("CreateUser"), "{shown}");
-        assert!(!shown.contains("hunter2"), "{shown}");
-    }
-
-    #[test]
-    fn non_object_records_and_deep_nesting_are_refused() {
-        assert!(matches!(parse_body("\"text\""), Err(EnvelopeError::Unsupported(m)) if m.contains("string")));
-        let deep = format!("{}{}{}", "[".repeat(6), record(), "]".repeat(6));
-        assert!(matches!(parse_body(&deep), Err(EnvelopeError::Unsupported(m)) if m.contains("nested")));
-        let string_detail = json!({"detail-type": "AWS API Call via CloudTrail", "detail": "CreateUser"});
-        assert_eq!(
-            parse_body(&string_detail.to_string()),
-            Err(EnvelopeError::Unsupported("a CloudTrail record that is not a JSON object".into()))
-        );
-        let bad_sns = json!({"Type": "Notification", "Message": "{oops"});
-        assert!(
-            matches!(parse_body(&bad_sns.to_string()), Err(EnvelopeError::Json(m)) if m.starts_with("SNS Message"))
-        );
-    }
-}
+#[cfg(test)]
+#[path = "envelope_props.rs"]
+mod props;

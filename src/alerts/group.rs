@@ -48,6 +48,17 @@ impl Routing {
         Self { accounts, default_channel: cfg.default_channel.clone(), red_channel: cfg.red_channel.clone() }
     }
 
+    /// The channel for accounts without their own (`[alerts] default_channel`; also where admin notices go).
+    pub fn default_channel(&self) -> &str {
+        &self.default_channel
+    }
+
+    /// Whether `account`'s red events are also copied to `[alerts] red_channel` (set, and not its own channel).
+    pub fn red_copy(&self, account: &str) -> bool {
+        let route = self.route(account);
+        !route.red_channel.is_empty() && route.red_channel != route.channel
+    }
+
     /// The route for `account`.
     pub fn route(&self, account: &str) -> Route {
         let (name, channel) = self.accounts.get(account).cloned().unwrap_or_default();

@@ -1,7 +1,8 @@
 //! The CloudTrail change feed: queue, envelope parsing, rules, grouping, rendering and the drain worker.
 //!
 //! - [`queue`]: the [`queue::AlertQueue`] seam and the embedded SQLite queue; [`sqs`]: the SQS adapter.
-//! - [`envelope`]: EventBridge / SNS / bare CloudTrail bodies → [`envelope::CtEvent`].
+//! - [`envelope`]: EventBridge / SNS / bare CloudTrail bodies → [`envelope::CtEvent`]s, entry by entry;
+//!   [`eventtime`]: lenient `eventTime` reading.
 //! - [`rules`]: watched events, ignore rules and severities from `default_rules.toml`.
 //! - [`classify`]: actor kind and display name.
 //! - [`group`]: per-account grouping, counts and routing.
@@ -9,20 +10,26 @@
 //! - [`neutral`], [`link`]: the only ways event data reaches a message: neutralised text and validated links.
 //! - [`redact`], [`narrative`]: the summary line (deterministic, or a model over redacted events).
 //! - [`worker`]: the drain loop, posting each message once through the Slack client (which alone retries and
-//!   paces); [`http`]: `POST /events`; [`sns`]: `POST /sns`.
-//! - [`cli`]: `asklake alerts drain|preview`; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
+//!   paces); [`batch`]: messages in flight and what each event is owed; [`deliver`]: posts and red copies;
+//!   [`park`]: channels Slack refuses for good, retried slowly, the admin told once;
+//!   [`http`]: `POST /events`; [`sns`]: `POST /sns`.
+//! - [`cli`]: `asklake alerts drain|preview|dead-letters`; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
 
+pub mod batch;
 pub mod build;
 pub mod classify;
 pub mod cli;
 pub mod console;
+pub mod deliver;
 pub mod envelope;
+pub mod eventtime;
 pub mod group;
 pub mod http;
 pub mod limits;
 pub mod link;
 pub mod narrative;
 pub mod neutral;
+pub mod park;
 pub mod queue;
 pub mod rawjson;
 pub mod redact;

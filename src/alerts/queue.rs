@@ -53,17 +53,28 @@ pub trait AlertQueue: Send + Sync {
     async fn extend(&self, msgs: &[QueueMessage], by: Duration) -> Result<(), QueueError>;
 }
 
-/// The embedded durable queue in the SQLite [`Store`].
+/// Receives after which the embedded queue moves a message to its dead-letter table (`[alerts] max_receives`).
+pub const DEFAULT_MAX_RECEIVES: u32 = 5;
+
+/// The embedded durable queue in the SQLite [`Store`], with a dead-letter table as its redrive policy.
 #[derive(Debug, Clone)]
 pub struct EmbeddedQueue {
     store: Store,
     visibility: Duration,
+    max_receives: u32,
 }
 
 impl EmbeddedQueue {
-    /// A queue over `store` whose received messages stay hidden for `visibility`.
+    /// A queue over `store` whose received messages stay hidden for `visibility`; a message received
+    /// [`DEFAULT_MAX_RECEIVES`] times without being deleted moves to the dead-letter table.
     pub fn new(store: Store, visibility: Duration) -> Self {
-        Self { store, visibility }
+        Self { store, visibility, max_receives: DEFAULT_MAX_RECEIVES }
+    }
+
+    /// Sets the receives after which a message moves to the dead-letter table (0 = never).
+    pub fn with_max_receives(mut self, max_receives: u32) -> Self {
+        self.max_receives = max_receives;
+        self
     }
 
     /// Enqueues bodies (used by `POST /events`).
@@ -84,8 +95,8 @@ fn parse_id(m: &QueueMessage) -> i64 {
 impl AlertQueue for EmbeddedQueue {
     async fn receive(&self, max: usize) -> Result<Vec<QueueMessage>, QueueError> {
         let store = self.store.clone();
-        let vis = self.visibility.as_millis() as i64;
-        let rows = tokio::task::spawn_blocking(move || store.queue_receive(max, vis))
+        let (vis, limit) = (self.visibility.as_millis() as i64, self.max_receives);
+        let rows = tokio::task::spawn_blocking(move || store.queue_receive(max, vis, limit))
             .await
             .map_err(|e| QueueError::Call { op: "receive", message: e.to_string() })?
             .map_err(call_err("receive"))?;

@@ -269,6 +269,10 @@ impl Renderer {
             let code = if e.event.error_code.is_empty() { "failed" } else { e.event.error_code.as_str() };
             note = if note.is_empty() { code.to_owned() } else { format!("{note}, {code}") };
         }
+        if e.event.time_unknown {
+            let said = self.label("no eventTime: time received", "eventTime 없음: 수신 시각");
+            note = if note.is_empty() { said.to_owned() } else { format!("{note}, {said}") };
+        }
         Line {
             icon: e.severity.icon(),
             action: neutral::line(&e.event.name, 64),

@@ -1,35 +1,43 @@
 //! The drain worker: receive → parse → dedupe → rules → group → render → post → mark seen → delete.
 //!
 //! Logic is apart from wiring: [`Worker::drain_once`] drains what is queued now and returns a [`DrainOutcome`].
-//! A queue message is deleted only when every event it carries was posted (or is a duplicate / ignored).
+//! A queue message is deleted only when every event it carries landed everywhere it is owed (its account channel,
+//! and the red channel for a red event), or was a duplicate or ignored. A message asklake cannot fully handle (not
+//! readable, or with a record that is not) is never deleted: it is left to the queue's redrive policy (the SQS
+//! dead-letter queue, or the embedded queue's dead-letter table). Posting is at least once: a crash after Slack
+//! accepted a post and before its eventID was recorded posts it again; after that point, never.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tracing::{info, warn};
 
+use super::batch::{Batch, Held, Owed};
 use super::classify::classify;
-use super::envelope::parse_body;
-use super::group::{AccountGroup, Alerted, Routing, group};
-use super::narrative::{Narrator, narrative};
+use super::deliver::Delivered;
+use super::envelope::parse_message_at;
+use super::group::{Alerted, Routing};
+use super::narrative::Narrator;
+use super::park::{ParkPolicy, Parks};
 use super::queue::{AlertQueue, QueueError, QueueMessage};
-use super::render::{MessageKind, RenderedGroup, Renderer};
+use super::render::Renderer;
 use super::rules::{Rules, Severity, Verdict};
-use crate::slack::api::{OutgoingMessage, SlackApi};
+use crate::slack::api::SlackApi;
 use crate::store::Store;
 
-/// Namespace of CloudTrail eventIDs in the seen-ids table.
+/// Namespace of CloudTrail eventIDs posted to their account channel, in the seen-ids table.
 pub const SEEN_NAMESPACE: &str = "cloudtrail";
+/// Namespace of red eventIDs whose copy landed in `[alerts] red_channel`.
+pub const RED_NAMESPACE: &str = "cloudtrail-red";
 
 /// Worker knobs.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     /// Concurrent receive calls per round.
     pub receivers: usize,
-    /// Receives after which an unparseable message is deleted (0 = leave it for the DLQ).
-    pub max_receives: u32,
-    /// Visibility timeout; held messages are extended every half of it.
+    /// Visibility timeout; held messages are extended before half of it is left.
     pub visibility: Duration,
     /// Most messages taken in one drain.
     pub max_messages: usize,
@@ -37,17 +45,22 @@ pub struct WorkerSettings {
     pub language: String,
     /// Longest time one step keeps receiving before it posts, so a steady trickle cannot hold red events back.
     pub receive_budget: Duration,
+    /// Retry schedule of channels Slack refuses for good.
+    pub park: ParkPolicy,
+    /// Longest time the held digests get to go out when the worker stops; what is left goes back to the queue.
+    pub shutdown_flush: Duration,
 }
 
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
             receivers: 2,
-            max_receives: 5,
             visibility: Duration::from_secs(120),
             max_messages: 20_000,
             language: "en".into(),
             receive_budget: Duration::from_secs(5),
+            park: ParkPolicy::default(),
+            shutdown_flush: Duration::from_secs(20),
         }
     }
 }
@@ -63,15 +76,19 @@ pub struct DrainOutcome {
     pub ignored: usize,
     /// Events not on the watch list.
     pub unwatched: usize,
-    /// Events already posted earlier (or twice in this batch).
+    /// EventBridge events of detail-types that carry no CloudTrail record (skipped, not errors).
+    pub skipped: usize,
+    /// Entries that could not be read (each logged with its eventID or position; its neighbours go on).
+    pub broken_records: usize,
+    /// Events already delivered earlier (or twice in this batch).
     pub duplicates: usize,
-    /// Events posted to Slack.
+    /// Events posted to their account channel.
     pub alerted: usize,
-    /// Unparseable messages deleted after `max_receives`.
-    pub poisoned: usize,
-    /// Unparseable messages left for a later receive (or the DLQ).
+    /// Messages that could not be read at all.
     pub unparseable: usize,
-    /// Slack messages posted (parents, copies and thread replies).
+    /// Messages left to the queue's redrive policy, not deleted: unreadable, or with entries that could not be read.
+    pub left: usize,
+    /// Slack messages posted (parents, copies, thread replies and admin notices).
     pub posts: usize,
     /// Slack posts that failed (after the client's retries).
     pub failed_posts: usize,
@@ -79,41 +96,39 @@ pub struct DrainOutcome {
     pub deleted: usize,
     /// Queue messages given back to the queue.
     pub released: usize,
+    /// Queue messages put off until their parked channel may be tried again.
+    pub parked: usize,
+}
+
+/// Where a drain takes its messages from.
+#[derive(Debug, Clone, Copy)]
+enum Receive {
+    /// Everything queued now.
+    All,
+    /// What arrives within the budget.
+    Budget(Duration),
+    /// Nothing new: only what is held (the flush at shutdown).
+    Nothing,
+}
+
+/// Messages in flight and the channels on hold.
+#[derive(Default)]
+struct State {
+    batch: Batch,
+    parks: Parks,
 }
 
 /// The change-feed worker.
 pub struct Worker {
     queue: Arc<dyn AlertQueue>,
-    slack: Arc<dyn SlackApi>,
-    store: Store,
+    pub(super) slack: Arc<dyn SlackApi>,
+    pub(super) store: Store,
     rules: Rules,
-    routing: Routing,
-    renderer: Renderer,
-    narrator: Option<Arc<dyn Narrator>>,
-    settings: WorkerSettings,
-    held: tokio::sync::Mutex<Batch>,
-}
-
-impl Batch {
-    fn absorb(&mut self, other: Batch) {
-        self.msgs.extend(other.msgs);
-        self.waiting.extend(other.waiting);
-        // A redelivered copy of a message whose event is still held must not be posted twice.
-        let known: HashSet<String> = self.events.iter().map(|e| e.event.id.clone()).collect();
-        self.events.extend(other.events.into_iter().filter(|e| !known.contains(&e.event.id)));
-        self.poison.extend(other.poison);
-        self.retry_later.extend(other.retry_later);
-    }
-}
-
-#[derive(Default)]
-struct Batch {
-    msgs: Vec<QueueMessage>,
-    /// Per message: eventIDs still to post.
-    waiting: Vec<HashSet<String>>,
-    events: Vec<Alerted>,
-    poison: Vec<QueueMessage>,
-    retry_later: Vec<QueueMessage>,
+    pub(super) routing: Routing,
+    pub(super) renderer: Renderer,
+    pub(super) narrator: Option<Arc<dyn Narrator>>,
+    pub(super) settings: WorkerSettings,
+    state: tokio::sync::Mutex<State>,
 }
 
 impl Worker {
@@ -131,48 +146,61 @@ impl Worker {
         narrator: Option<Arc<dyn Narrator>>,
         settings: WorkerSettings,
     ) -> Self {
-        Self { queue, slack, store, rules, routing, renderer, narrator, settings, held: Default::default() }
+        let state = tokio::sync::Mutex::new(State { batch: Batch::default(), parks: Parks::new(settings.park) });
+        Self { queue, slack, store, rules, routing, renderer, narrator, settings, state }
     }
 
     /// Drains what is queued now: red events immediately, then one digest per account; deletes what was posted.
     pub async fn drain_once(&self) -> anyhow::Result<DrainOutcome> {
-        self.drain(true, None).await
+        self.drain(true, Receive::All).await
     }
 
     /// One polling step: receive what is queued, post red events now; when `flush`, post the held digests too.
     /// Without `flush`, messages of non-red events stay held (invisible, extended) until a flushing step.
     /// A step stops receiving after [`WorkerSettings::receive_budget`] and posts what it has.
     pub async fn step(&self, flush: bool) -> anyhow::Result<DrainOutcome> {
-        self.drain(flush, Some(self.settings.receive_budget)).await
+        self.drain(flush, Receive::Budget(self.settings.receive_budget)).await
     }
 
-    async fn drain(&self, flush: bool, budget: Option<Duration>) -> anyhow::Result<DrainOutcome> {
+    async fn drain(&self, flush: bool, receive: Receive) -> anyhow::Result<DrainOutcome> {
         let mut out = DrainOutcome::default();
-        let msgs = self.receive_all(budget).await?;
+        let msgs = self.receive_all(receive).await?;
         out.received = msgs.len();
         let fresh = self.prepare(msgs, &mut out)?;
-        let mut held = self.held.lock().await;
-        held.absorb(fresh);
-        let in_flight = held.msgs.clone();
-        let events = std::mem::take(&mut held.events);
+        let mut state = self.state.lock().await;
+        let State { batch, parks } = &mut *state;
+        batch.absorb(fresh);
+        let in_flight: Vec<QueueMessage> = batch.msgs.iter().map(|h| h.msg.clone()).collect();
+        let events = std::mem::take(&mut batch.events);
         let (now, later): (Vec<_>, Vec<_>) = events.into_iter().partition(|e| flush || e.severity == Severity::Red);
-        let posted = tokio::select! {
-            posted = self.post_all(now.clone(), &mut out) => posted,
+        let done = tokio::select! {
+            done = self.post_all(now.clone(), &batch.owed, parks, &mut out) => done,
             _ = heartbeat(self.queue.clone(), in_flight, self.settings.visibility) => unreachable!("heartbeat never ends"),
         };
-        held.events = if flush {
+        for (id, owed) in batch.owed.iter_mut() {
+            owed.main &= !done.main.contains(id);
+            owed.red &= !done.red.contains(id);
+        }
+        let settled = |e: &Alerted| batch.owed.get(&e.event.id).is_none_or(|o| o.settled());
+        let parked = |e: &Alerted| done.parked.contains_key(&e.event.id);
+        batch.events = if flush {
             Vec::new()
         } else {
-            later.into_iter().chain(now.into_iter().filter(|e| !posted.contains(&e.event.id))).collect()
+            later.into_iter().chain(now.into_iter().filter(|e| !settled(e) && !parked(e))).collect()
         };
-        self.settle(&mut held, &posted, flush, &mut out).await;
+        self.settle(batch, &done, flush, &mut out).await;
         info!(?out, flush, "alert drain step finished");
         Ok(out)
     }
 
-    async fn receive_all(&self, budget: Option<Duration>) -> anyhow::Result<Vec<QueueMessage>> {
+    async fn receive_all(&self, receive: Receive) -> anyhow::Result<Vec<QueueMessage>> {
+        let budget = match receive {
+            Receive::Nothing => return Ok(Vec::new()),
+            Receive::All => None,
+            Receive::Budget(b) => Some(b),
+        };
         let mut all = Vec::new();
-        let started = tokio::time::Instant::now();
+        let started = Instant::now();
         while all.len() < self.settings.max_messages && budget.is_none_or(|b| started.elapsed() < b) {
             let rounds = (0..self.settings.receivers.max(1)).map(|_| self.queue.receive(10));
             let mut got = 0;
@@ -188,158 +216,110 @@ impl Worker {
         Ok(all)
     }
 
+    /// Parses each message entry by entry, drops duplicates and unwatched events, and notes what each event owes.
     fn prepare(&self, msgs: Vec<QueueMessage>, out: &mut DrainOutcome) -> anyhow::Result<Batch> {
         let mut batch = Batch::default();
-        let mut in_batch: HashSet<String> = HashSet::new();
+        let expires = Instant::now() + self.settings.visibility;
+        let received = chrono::Utc::now();
         for m in msgs {
-            let events = match parse_body(&m.body) {
-                Ok(ev) => ev,
+            let parsed = match parse_message_at(&m.body, received) {
+                Ok(p) => p,
                 Err(e) => {
-                    let give_up = self.settings.max_receives > 0 && m.receive_count >= self.settings.max_receives;
-                    warn!(message_id = %m.id, receive_count = m.receive_count, error = %e, give_up, "unparseable alert message");
-                    if give_up {
-                        batch.poison.push(m)
-                    } else {
-                        batch.retry_later.push(m)
-                    }
+                    warn!(message_id = %m.id, receive_count = m.receive_count, error = %e,
+                        "alert message cannot be read; left to the queue's dead-letter policy");
+                    out.unparseable += 1;
+                    batch.left.push(m);
                     continue;
                 }
             };
-            out.parsed += events.len();
+            for err in &parsed.errors {
+                warn!(message_id = %m.id, receive_count = m.receive_count, record = %err,
+                    "a record cannot be read; the rest of its message goes on, and the message is left to the dead-letter policy");
+            }
+            out.parsed += parsed.events.len();
+            out.skipped += parsed.skipped.len();
+            out.broken_records += parsed.errors.len();
             let mut waiting = HashSet::new();
-            for ev in events {
-                if self.store.is_seen(SEEN_NAMESPACE, &ev.id)? {
+            for ev in parsed.events {
+                let Some(owed) = self.owed(&ev, out)? else { continue };
+                waiting.insert(ev.id.clone());
+                if batch.owed.contains_key(&ev.id) {
                     out.duplicates += 1;
                     continue;
                 }
-                let actor = classify(&ev);
-                match self.rules.evaluate(&ev, &actor) {
-                    Verdict::Ignored => out.ignored += 1,
-                    Verdict::Unwatched => out.unwatched += 1,
-                    Verdict::Alert { severity, reasons } => {
-                        waiting.insert(ev.id.clone());
-                        if in_batch.insert(ev.id.clone()) {
-                            batch.events.push(Alerted { event: ev, actor, severity, reasons });
-                        } else {
-                            out.duplicates += 1;
-                        }
-                    }
-                }
+                batch.owed.insert(ev.id.clone(), owed.0);
+                batch.events.push(owed.1);
             }
-            batch.msgs.push(m);
-            batch.waiting.push(waiting);
+            batch.msgs.push(Held { msg: m, waiting, broken: !parsed.errors.is_empty(), expires });
         }
         Ok(batch)
     }
 
-    /// Posts red events immediately, then the digests; returns the eventIDs Slack accepted.
-    async fn post_all(&self, events: Vec<Alerted>, out: &mut DrainOutcome) -> HashSet<String> {
-        let (red, rest): (Vec<_>, Vec<_>) = events.into_iter().partition(|e| e.severity == Severity::Red);
-        let mut posted = HashSet::new();
-        for g in group(red, &self.routing) {
-            self.post_group(&g, MessageKind::Immediate, &mut posted, out).await;
+    /// What `ev` is still owed, or `None` when it is a duplicate, ignored or unwatched (counted in `out`).
+    fn owed(&self, ev: &super::envelope::CtEvent, out: &mut DrainOutcome) -> anyhow::Result<Option<(Owed, Alerted)>> {
+        let main_done = self.store.is_seen(SEEN_NAMESPACE, &ev.id)?;
+        if main_done && self.store.is_seen(RED_NAMESPACE, &ev.id)? {
+            out.duplicates += 1;
+            return Ok(None);
         }
-        for g in group(rest, &self.routing) {
-            self.post_group(&g, MessageKind::Digest, &mut posted, out).await;
-        }
-        posted
-    }
-
-    async fn post_group(
-        &self,
-        g: &AccountGroup,
-        kind: MessageKind,
-        posted: &mut HashSet<String>,
-        out: &mut DrainOutcome,
-    ) {
-        if g.route.channel.is_empty() {
-            warn!(account = %g.account, "no Slack channel for this account: set [alerts] default_channel or the account's channel");
-            out.failed_posts += 1;
-            return;
-        }
-        let story = narrative(g, self.narrator.as_deref(), &self.settings.language).await;
-        let rendered: RenderedGroup = match self.renderer.render(g, kind, Some(&story)) {
-            Ok(r) => r,
-            Err(e) => {
-                warn!(account = %g.account, error = %e, "could not render alert");
-                out.failed_posts += 1;
-                return;
+        let actor = classify(ev);
+        let (severity, reasons) = match self.rules.evaluate(ev, &actor) {
+            Verdict::Alert { severity, reasons } => (severity, reasons),
+            _ if main_done => {
+                out.duplicates += 1;
+                return Ok(None);
+            }
+            Verdict::Ignored => {
+                out.ignored += 1;
+                return Ok(None);
+            }
+            Verdict::Unwatched => {
+                out.unwatched += 1;
+                return Ok(None);
             }
         };
-        let parent_msg = OutgoingMessage {
-            channel: g.route.channel.clone(),
-            thread_ts: None,
-            content: rendered.parent.content.clone(),
-        };
-        let parent = match self.slack.post_message(&parent_msg).await {
-            Ok(p) => p,
-            Err(e) => {
-                warn!(account = %g.account, error = %e, "alert not posted; its messages go back to the queue");
-                out.failed_posts += 1;
-                return;
-            }
-        };
-        out.posts += 1;
-        self.mark(&rendered.parent.event_ids, posted, out);
-        let red_copy =
-            g.worst() == Severity::Red && !g.route.red_channel.is_empty() && g.route.red_channel != g.route.channel;
-        if red_copy {
-            let copy = OutgoingMessage { channel: g.route.red_channel.clone(), ..parent_msg };
-            match self.slack.post_message(&copy).await {
-                Ok(_) => out.posts += 1,
-                Err(e) => warn!(error = %e, "copy to the red channel failed"),
-            }
+        let red = severity == Severity::Red
+            && self.routing.red_copy(&ev.account)
+            && !self.store.is_seen(RED_NAMESPACE, &ev.id)?;
+        let owed = Owed { main: !main_done, red };
+        if owed.settled() {
+            out.duplicates += 1;
+            return Ok(None);
         }
-        for reply in rendered.thread {
-            let msg = OutgoingMessage {
-                channel: parent.channel.clone(),
-                thread_ts: Some(parent.ts.clone()),
-                content: reply.content,
-            };
-            match self.slack.post_message(&msg).await {
-                Ok(_) => {
-                    out.posts += 1;
-                    self.mark(&reply.event_ids, posted, out);
-                }
-                Err(e) => {
-                    warn!(account = %g.account, error = %e, "thread reply not posted; its events will be posted again");
-                    out.failed_posts += 1;
-                    break;
-                }
-            }
-        }
+        Ok(Some((owed, Alerted { event: ev.clone(), actor, severity, reasons })))
     }
 
-    fn mark(&self, ids: &[String], posted: &mut HashSet<String>, out: &mut DrainOutcome) {
-        for id in ids {
-            if let Err(e) = self.store.mark_seen(SEEN_NAMESPACE, id) {
-                warn!(error = %format!("{e:#}"), "could not record a posted eventID");
+    /// Deletes finished messages; leaves broken ones to the redrive policy; puts off those waiting on a parked
+    /// channel; on `flush` releases what failed, otherwise keeps unfinished messages held (extended in time).
+    async fn settle(&self, batch: &mut Batch, done: &Delivered, flush: bool, out: &mut DrainOutcome) {
+        let left = std::mem::take(&mut batch.left);
+        let (mut finished, mut back, mut put_off, mut keep) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for mut h in batch.msgs.drain(..) {
+            h.waiting.retain(|id| batch.owed.get(id).is_some_and(|o| !o.settled()));
+            let until = h.waiting.iter().filter_map(|id| done.parked.get(id)).max().copied();
+            match (h.waiting.is_empty(), until) {
+                (true, _) if h.broken => out.left += 1,
+                (true, _) => finished.push(h.msg),
+                (false, Some(until)) => put_off.push((h.msg, until)),
+                (false, None) if flush => back.push(h.msg),
+                (false, None) => keep.push(h),
             }
-            posted.insert(id.clone());
         }
-        out.alerted += ids.len();
+        out.left += left.len();
+        out.parked = put_off.len();
+        self.delete(&finished, out).await;
+        match self.queue.release(&back).await {
+            Ok(()) => out.released += back.len(),
+            Err(e) => warn!(error = %e, "could not release messages; they reappear after the visibility timeout"),
+        }
+        self.put_off(put_off).await;
+        self.extend_due(&mut keep).await;
+        batch.msgs = keep;
+        batch.forget_orphans();
     }
 
-    /// Deletes finished and poison messages, releases unparseable ones; on `flush` releases what failed,
-    /// otherwise keeps unfinished messages held and extends their visibility.
-    async fn settle(&self, held: &mut Batch, posted: &HashSet<String>, flush: bool, out: &mut DrainOutcome) {
-        let mut done = std::mem::take(&mut held.poison);
-        out.poisoned = done.len();
-        out.unparseable = held.retry_later.len();
-        let mut back = std::mem::take(&mut held.retry_later);
-        let mut keep = Batch::default();
-        for (m, mut waiting) in held.msgs.drain(..).zip(held.waiting.drain(..)) {
-            waiting.retain(|id| !posted.contains(id));
-            if waiting.is_empty() {
-                done.push(m);
-            } else if flush {
-                back.push(m);
-            } else {
-                keep.msgs.push(m);
-                keep.waiting.push(waiting);
-            }
-        }
-        match self.queue.delete(&done).await {
+    async fn delete(&self, msgs: &[QueueMessage], out: &mut DrainOutcome) {
+        match self.queue.delete(msgs).await {
             Ok(n) => out.deleted += n,
             Err(e @ QueueError::PartialDelete { deleted, .. }) => {
                 out.deleted += deleted;
@@ -349,32 +329,49 @@ impl Worker {
                 warn!(error = %e, "some queue deletes failed; those messages will be redelivered and skipped as duplicates")
             }
         }
-        match self.queue.release(&back).await {
-            Ok(()) => out.released += back.len(),
-            Err(e) => warn!(error = %e, "could not release messages; they reappear after the visibility timeout"),
+    }
+
+    /// Hides messages waiting on a parked channel until it may be tried again.
+    async fn put_off(&self, msgs: Vec<(QueueMessage, Instant)>) {
+        let now = Instant::now();
+        for (m, until) in msgs {
+            let wait = until.saturating_duration_since(now).max(Duration::from_secs(1));
+            if let Err(e) = self.queue.extend(std::slice::from_ref(&m), wait).await {
+                warn!(error = %e, "could not put off a message for a parked channel; it comes back sooner");
+            }
         }
-        if !keep.msgs.is_empty()
-            && let Err(e) = self.queue.extend(&keep.msgs, self.settings.visibility).await
-        {
-            warn!(error = %e, "could not extend held messages");
+    }
+
+    /// Extends held messages with less than half their visibility left.
+    async fn extend_due(&self, held: &mut [Held]) {
+        let now = Instant::now();
+        let vis = self.settings.visibility;
+        let due: Vec<&mut Held> =
+            held.iter_mut().filter(|h| h.expires.saturating_duration_since(now) < vis / 2).collect();
+        if due.is_empty() {
+            return;
         }
-        held.msgs = keep.msgs;
-        held.waiting = keep.waiting;
+        let msgs: Vec<QueueMessage> = due.iter().map(|h| h.msg.clone()).collect();
+        match self.queue.extend(&msgs, vis).await {
+            Ok(()) => due.into_iter().for_each(|h| h.expires = now + vis),
+            Err(e) => warn!(error = %e, "could not extend held messages"),
+        }
     }
 
     /// Runs until `shutdown` resolves: polls every `poll` (red events go out at once) and posts digests every
-    /// `digest`. Held messages are released on shutdown.
+    /// `digest`. On shutdown the held digests are posted (for at most [`WorkerSettings::shutdown_flush`]) and
+    /// whatever is still held goes back to the queue.
     pub async fn run(&self, poll: Duration, digest: Duration, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let poll = poll.clamp(Duration::from_secs(1), (self.settings.visibility / 3).max(Duration::from_secs(1)));
         let mut tick = tokio::time::interval(poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut next_digest = tokio::time::Instant::now() + digest;
+        let mut next_digest = Instant::now() + digest;
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tick.tick() => {
-                    let flush = tokio::time::Instant::now() >= next_digest;
+                    let flush = Instant::now() >= next_digest;
                     if flush {
                         next_digest += digest.max(Duration::from_secs(1));
                     }
@@ -384,13 +381,20 @@ impl Worker {
                 }
             }
         }
-        let mut held = self.held.lock().await;
-        if let Err(e) = self.queue.release(&held.msgs).await {
+        match tokio::time::timeout(self.settings.shutdown_flush, self.drain(true, Receive::Nothing)).await {
+            Ok(Ok(out)) => info!(?out, "held alerts posted at shutdown"),
+            Ok(Err(e)) => warn!(error = %format!("{e:#}"), "could not post held alerts at shutdown"),
+            Err(_) => warn!("posting held alerts at shutdown took too long; the rest goes back to the queue"),
+        }
+        let mut state = self.state.lock().await;
+        let held: Vec<QueueMessage> = state.batch.msgs.drain(..).map(|h| h.msg).collect();
+        if let Err(e) = self.queue.release(&held).await {
             warn!(error = %e, "could not release held messages on shutdown");
         }
-        *held = Batch::default();
+        state.batch = Batch::default();
     }
 }
+
 async fn heartbeat(queue: Arc<dyn AlertQueue>, msgs: Vec<QueueMessage>, visibility: Duration) {
     let every = (visibility / 2).max(Duration::from_millis(500));
     loop {

@@ -1,7 +1,10 @@
-//! SQLite state: conversation threads, seen ids, feedback and the embedded alert queue.
+//! SQLite state: conversation threads, seen ids, feedback, the embedded alert queue and its dead letters, and
+//! the retention that prunes them.
 
+pub mod deadletters;
 pub mod feedback;
 pub mod queue;
+pub mod retention;
 pub mod seen;
 pub mod threads;
 
@@ -12,7 +15,7 @@ use anyhow::Context;
 use rusqlite::Connection;
 
 /// Schema pieces, applied in order at open (each `CREATE … IF NOT EXISTS`).
-const SCHEMAS: &[&str] = &[seen::SCHEMA, queue::SCHEMA, threads::SCHEMA, feedback::SCHEMA];
+const SCHEMAS: &[&str] = &[seen::SCHEMA, queue::SCHEMA, deadletters::SCHEMA, threads::SCHEMA, feedback::SCHEMA];
 
 /// Handle to the SQLite store. Cheap to clone; calls are short and synchronous (use `spawn_blocking` for batches).
 #[derive(Clone)]

@@ -1,4 +1,6 @@
-//! The embedded durable alert queue: SQLite rows with visibility timeouts and receive counts, like SQS.
+//! The embedded durable alert queue: SQLite rows with visibility timeouts and receive counts, like SQS, and a
+//! redrive policy: a message received `max_receives` times without being deleted moves to the dead-letter table
+//! ([`super::deadletters`]) on the next receive.
 
 use anyhow::Context;
 use rusqlite::params;
@@ -29,7 +31,7 @@ pub struct StoredMessage {
     pub receive_count: u32,
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
@@ -51,11 +53,20 @@ impl Store {
         Ok(bodies.len())
     }
 
-    /// Hands out up to `max` visible messages, hiding them for `visibility_ms` and counting the receive.
-    pub fn queue_receive(&self, max: usize, visibility_ms: i64) -> anyhow::Result<Vec<StoredMessage>> {
+    /// Hands out up to `max` visible messages, hiding them for `visibility_ms` and counting the receive. Visible
+    /// messages already received `max_receives` times (0 = no limit) move to the dead-letter table instead.
+    pub fn queue_receive(
+        &self,
+        max: usize,
+        visibility_ms: i64,
+        max_receives: u32,
+    ) -> anyhow::Result<Vec<StoredMessage>> {
         let mut conn = self.conn();
         let tx = conn.transaction().context("could not start queue transaction")?;
         let now = now_ms();
+        if max_receives > 0 {
+            super::deadletters::redrive(&tx, now, max_receives)?;
+        }
         let rows: Vec<(i64, String, u32)> = {
             let mut stmt = tx
                 .prepare_cached(
@@ -120,11 +131,11 @@ mod tests {
     fn a_received_message_is_hidden_until_released_and_counts_receives() {
         let store = Store::in_memory().unwrap();
         store.queue_push(&["a".into(), "b".into()]).unwrap();
-        let first = store.queue_receive(10, 60_000).unwrap();
+        let first = store.queue_receive(10, 60_000, 5).unwrap();
         assert_eq!(first.len(), 2);
-        assert!(store.queue_receive(10, 60_000).unwrap().is_empty());
+        assert!(store.queue_receive(10, 60_000, 5).unwrap().is_empty());
         assert!(store.queue_set_visibility(first[0].id, &first[0].receipt, 0).unwrap());
-        let again = store.queue_receive(10, 60_000).unwrap();
+        let again = store.queue_receive(10, 60_000, 5).unwrap();
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].receive_count, 2);
     }
@@ -133,8 +144,8 @@ mod tests {
     fn only_the_latest_receipt_deletes() {
         let store = Store::in_memory().unwrap();
         store.queue_push(&["a".into()]).unwrap();
-        let old = store.queue_receive(1, 0).unwrap().remove(0);
-        let new = store.queue_receive(1, 60_000).unwrap().remove(0);
+        let old = store.queue_receive(1, 0, 5).unwrap().remove(0);
+        let new = store.queue_receive(1, 60_000, 5).unwrap().remove(0);
         assert!(!store.queue_delete(old.id, &old.receipt).unwrap());
         assert!(store.queue_delete(new.id, &new.receipt).unwrap());
         assert_eq!(store.queue_len().unwrap(), 0);

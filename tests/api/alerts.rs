@@ -49,19 +49,11 @@ fn alerts_config() -> AlertsConfig {
     cfg
 }
 
-fn worker(queue: Arc<dyn AlertQueue>, slack: &FakeSlack, store: Store, max_receives: u32, vis: Duration) -> Worker {
-    worker_with_receivers(queue, slack, store, max_receives, vis, 3)
+fn worker(queue: Arc<dyn AlertQueue>, slack: &FakeSlack, store: Store, vis: Duration) -> Worker {
+    worker_with(queue, slack, store, WorkerSettings { receivers: 3, visibility: vis, ..WorkerSettings::default() })
 }
 
-fn worker_with_receivers(
-    queue: Arc<dyn AlertQueue>,
-    slack: &FakeSlack,
-    store: Store,
-    max_receives: u32,
-    vis: Duration,
-    receivers: usize,
-) -> Worker {
-    let settings = WorkerSettings { receivers, max_receives, visibility: vis, ..WorkerSettings::default() };
+fn worker_with(queue: Arc<dyn AlertQueue>, slack: &FakeSlack, store: Store, settings: WorkerSettings) -> Worker {
     let client: Arc<dyn SlackApi> =
         Arc::new(SlackWebClient::new(&slack.api_url, &SecretString::from(BOT_TOKEN), client_policy()).unwrap());
     Worker::new(
@@ -117,7 +109,7 @@ async fn a_terraform_storm_of_2000_events_posts_one_digest_per_account_and_every
         .collect();
     moto::send_all(&client, &url, &batches).await;
     let slack = FakeSlack::start().await;
-    let w = worker(queue, &slack, Store::in_memory().unwrap(), 5, Duration::from_secs(60));
+    let w = worker(queue, &slack, Store::in_memory().unwrap(), Duration::from_secs(60));
 
     let out = w.drain_once().await.unwrap();
 
@@ -150,7 +142,7 @@ async fn slack_429_and_500_mid_batch_lose_nothing_and_double_nothing() {
     for n in 4..4 + wire_calls_per_failed_post() {
         slack.fail_call("chat.postMessage", n, Fault::ServerError);
     }
-    let w = worker(queue, &slack, Store::in_memory().unwrap(), 5, Duration::from_secs(60));
+    let w = worker(queue, &slack, Store::in_memory().unwrap(), Duration::from_secs(60));
 
     let first = w.drain_once().await.unwrap();
     assert!(first.failed_posts >= 1 && first.released > 0, "{first:?}");
@@ -170,7 +162,7 @@ async fn a_429_storm_costs_each_message_one_try_plus_the_clients_retries_and_los
     // Three digests (one per account), every try of each refused until the budget is spent; then Slack recovers.
     let budget = wire_calls_per_failed_post();
     slack.fail_next("chat.postMessage", Fault::RateLimited(0), 3 * budget);
-    let w = worker(queue, &slack, Store::in_memory().unwrap(), 5, Duration::from_secs(60));
+    let w = worker(queue, &slack, Store::in_memory().unwrap(), Duration::from_secs(60));
 
     let first = w.drain_once().await.unwrap();
 
@@ -191,26 +183,105 @@ async fn a_429_storm_costs_each_message_one_try_plus_the_clients_retries_and_los
 }
 
 #[tokio::test]
-async fn a_poison_message_does_not_block_others_and_is_removed_after_n_receives() {
-    let (client, url, queue) = sqs_setup("poison", Duration::from_secs(60)).await;
-    let mut bodies = vec!["{not json".to_owned(), json!({"detail-type": "Unrelated", "detail": {}}).to_string()];
-    bodies.extend(storm(5));
+async fn a_message_that_cannot_be_handled_is_left_for_the_sqs_dead_letter_queue_while_its_neighbours_are_posted() {
+    let client = moto::sqs_client().await;
+    let (url, dlq) = moto::create_queue_with_dlq(&client, "redrive", 2).await;
+    let vis = Duration::from_secs(1);
+    let queue: Arc<dyn AlertQueue> = Arc::new(SqsQueue::new(client.clone(), url.clone(), Duration::ZERO, vis));
+    let good: Value = serde_json::from_str(&terraform_event(7, ACCOUNTS[0])).unwrap();
+    let mixed = json!({"Records": [good["detail"], {"eventID": "ct-broken", "eventTime": "yesterday"}]});
+    let insight =
+        json!({"detail-type": "AWS Insight via CloudTrail", "account": ACCOUNTS[1], "detail": {"eventID": "in-1"}});
+    let mut bodies = vec!["{not json".to_owned(), mixed.to_string(), insight.to_string()];
+    bodies.extend(storm(3));
     moto::send_all(&client, &url, &bodies).await;
     let slack = FakeSlack::start().await;
     // One receiver: receive counts are what this test is about, and moto can hand a message to two concurrent
     // receivers at once, which would count one receive twice.
-    let w = worker_with_receivers(queue, &slack, Store::in_memory().unwrap(), 3, Duration::from_secs(60), 1);
+    let settings = WorkerSettings { receivers: 1, visibility: vis, ..WorkerSettings::default() };
+    let w = worker_with(queue, &slack, Store::in_memory().unwrap(), settings);
 
     let first = w.drain_once().await.unwrap();
-    assert_eq!((first.alerted, first.unparseable, first.poisoned), (5, 2, 0));
-    assert_eq!(moto::depth(&client, &url).await, 2);
-    let second = w.drain_once().await.unwrap();
-    assert_eq!((second.unparseable, second.poisoned), (2, 0));
-    let third = w.drain_once().await.unwrap();
 
-    assert_eq!(third.poisoned, 2, "{third:?}");
+    assert_eq!((first.alerted, first.unparseable, first.broken_records, first.skipped), (4, 1, 1, 1), "{first:?}");
+    assert_eq!((first.left, first.deleted), (2, 4), "garbage and the half-broken message stay: {first:?}");
+    assert_eq!(moto::depth(&client, &url).await, 2);
+    for _ in 0..2 {
+        tokio::time::sleep(vis + Duration::from_millis(600)).await;
+        let again = w.drain_once().await.unwrap();
+        assert_eq!((again.alerted, again.deleted), (0, 0), "never deleted, never posted twice: {again:?}");
+    }
+
+    assert_eq!(moto::depth(&client, &dlq).await, 2, "moved by the redrive policy after two receives");
     assert_eq!(moto::depth(&client, &url).await, 0);
-    assert!(sightings(&slack.posts(), 5).iter().all(|&n| n == 1));
+    // The three storm events and the good record beside the broken one (event 7), each once.
+    assert_eq!(sightings(&slack.posts(), 8), [1, 1, 1, 0, 0, 0, 0, 1]);
+}
+
+#[tokio::test]
+async fn the_embedded_queue_moves_an_unhandled_message_to_its_dead_letters_and_the_cli_replays_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = asklake::config::Config::default();
+    config.store.path = dir.path().join("feed.db");
+    config.alerts = alerts_config();
+    config.alerts.max_receives = 2;
+    let store = Store::open(&config.store.path).unwrap();
+    let queue = EmbeddedQueue::new(store.clone(), Duration::from_millis(50)).with_max_receives(2);
+    queue.push(&["{not json".to_owned(), terraform_event(1, ACCOUNTS[0])]).unwrap();
+    let slack = FakeSlack::start().await;
+    let w = worker(Arc::new(queue), &slack, store.clone(), Duration::from_millis(50));
+
+    let mut left = 0;
+    for _ in 0..3 {
+        left += w.drain_once().await.unwrap().left;
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+
+    assert_eq!(left, 2, "left twice, never deleted");
+    let dead = store.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    let line = asklake::alerts::cli::dead_letter_line(&dead[0]);
+    assert!(line.contains("receives 2") && line.contains("cannot be read: body is not JSON"), "{line}");
+    assert!(!line.contains("{not json"), "the body is not printed: {line}");
+    assert_eq!((store.queue_len().unwrap(), slack.posts().len()), (0, 1));
+
+    let code = asklake::alerts::cli::run(&config, asklake::cli::AlertsCommand::DeadLetters { replay: true }).await;
+
+    assert!(code.is_ok());
+    assert!(store.dead_letters().unwrap().is_empty());
+    assert_eq!(store.queue_len().unwrap(), 1, "back in the queue for another try");
+}
+
+/// Over three hours of tokio's paused clock (the fake Slack answers over loopback in no paused time), a channel the
+/// bot was never invited to gets a handful of tries on the production schedule (15 min doubling to 1 h), not one
+/// per 2 s poll, and the admin channel gets one notice.
+#[tokio::test(start_paused = true)]
+async fn a_channel_asklake_is_not_in_is_retried_a_few_times_in_three_hours_and_the_admin_told_once() {
+    let queue = Arc::new(crate::support::memory_queue::MemoryQueue::new(Duration::from_secs(120)));
+    queue.push(&[terraform_event(1, ACCOUNTS[0]), terraform_event(2, ACCOUNTS[1])]);
+    let slack = FakeSlack::start().await;
+    slack.not_a_member_of("C_ACCT0");
+    let settings = WorkerSettings { receivers: 1, ..WorkerSettings::default() };
+    let w = Arc::new(worker_with(queue.clone(), &slack, Store::in_memory().unwrap(), settings));
+    let stop = tokio_util::sync::CancellationToken::new();
+    let run = {
+        let (w, stop) = (w.clone(), stop.clone());
+        tokio::spawn(
+            async move { w.run(Duration::from_secs(2), Duration::from_secs(300), stop.cancelled_owned()).await },
+        )
+    };
+
+    tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
+
+    let tries = slack.calls_of("chat.postMessage").iter().filter(|c| c.body["channel"] == "C_ACCT0").count();
+    assert!((3..=6).contains(&tries), "{tries} tries in 3 h, not one per poll");
+    let notices = slack.posts_in("C_DEFAULT");
+    assert_eq!(notices.len(), 1, "told once: {notices:#?}");
+    assert!(notices[0].to_string().contains("/invite @asklake"), "{}", notices[0]);
+    assert_eq!(slack.posts_in("C_ACCT1").len(), 1, "other channels go on");
+    assert_eq!(queue.len(), 1, "the refused channel's message is kept");
+    stop.cancel();
+    run.await.unwrap();
 }
 
 /// A queue whose deletes never finish: simulates a process killed after posting, before deleting.
@@ -239,7 +310,7 @@ async fn a_worker_killed_after_posting_but_before_deleting_redelivers_without_du
     moto::send_all(&client, &url, &storm(40)).await;
     let slack = FakeSlack::start().await;
     let store = Store::in_memory().unwrap();
-    let doomed = worker(Arc::new(HangOnDelete(queue.clone())), &slack, store.clone(), 5, vis);
+    let doomed = worker(Arc::new(HangOnDelete(queue.clone())), &slack, store.clone(), vis);
     assert!(
         tokio::time::timeout(Duration::from_secs(3), doomed.drain_once()).await.is_err(),
         "drain should hang on delete"
@@ -250,7 +321,7 @@ async fn a_worker_killed_after_posting_but_before_deleting_redelivers_without_du
     assert_eq!(moto::depth(&client, &url).await, 40, "nothing was deleted");
 
     tokio::time::sleep(vis + Duration::from_millis(500)).await;
-    let restarted = worker(queue, &slack, store, 5, vis);
+    let restarted = worker(queue, &slack, store, vis);
     let out = restarted.drain_once().await.unwrap();
 
     assert!(out.duplicates >= 40, "SQS may redeliver a message twice, never lose one: {out:?}");
@@ -269,7 +340,7 @@ async fn red_events_are_posted_immediately_apart_from_the_digest_and_copied_to_t
     bodies.push(red.to_string());
     queue.push(&bodies).unwrap();
     let slack = FakeSlack::start().await;
-    let w = worker(Arc::new(queue), &slack, store.clone(), 5, Duration::from_secs(60));
+    let w = worker(Arc::new(queue), &slack, store.clone(), Duration::from_secs(60));
 
     let out = w.drain_once().await.unwrap();
 

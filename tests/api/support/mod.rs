@@ -6,4 +6,5 @@ pub mod fake_bedrock;
 pub mod fake_slack;
 pub mod fake_socket_mode;
 pub mod lake;
+pub mod memory_queue;
 pub mod moto;

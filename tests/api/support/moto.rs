@@ -100,3 +100,27 @@ pub async fn depth(client: &aws_sdk_sqs::Client, url: &str) -> usize {
         .map(|k| attrs.get(k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0))
         .sum()
 }
+
+/// Creates a fresh queue whose redrive policy moves a message to a fresh dead-letter queue after
+/// `max_receive_count` receives; returns (queue URL, dead-letter queue URL).
+pub async fn create_queue_with_dlq(
+    client: &aws_sdk_sqs::Client,
+    name: &str,
+    max_receive_count: u32,
+) -> (String, String) {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let dlq = create_queue(client, &format!("{name}-dlq")).await;
+    let attrs =
+        client.get_queue_attributes().queue_url(&dlq).attribute_names(A::QueueArn).send().await.expect("dlq arn");
+    let arn = attrs.attributes().and_then(|a| a.get(&A::QueueArn)).expect("QueueArn").clone();
+    let policy = serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receive_count.to_string()});
+    let unique = format!("{name}-{}", uuid::Uuid::new_v4().simple());
+    let out = client
+        .create_queue()
+        .queue_name(unique)
+        .attributes(A::RedrivePolicy, policy.to_string())
+        .send()
+        .await
+        .expect("create_queue with a redrive policy on moto");
+    (out.queue_url().expect("queue url").to_owned(), dlq)
+}
