@@ -4,6 +4,8 @@
 # command body with a fresh timestamp (Slack's scheme accepts it for five minutes), and drives it with wrk:
 #   1. ~200 req/s (4 connections, 20 ms between requests each) → p50/p99 latency
 #   2. closed loop, 64 connections → max sustained req/s
+# Every request is the same signed body, so after the first each one is refused as a replay (same trigger_id):
+# signature check, form parse, one seen-id insert and an ephemeral ack — the ack path without a spawned answer.
 # Prints idle and peak RSS of the server. Needs wrk (apt-get install -y wrk) and openssl.
 set -euo pipefail
 cd "$(dirname "$0")/.."

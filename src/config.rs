@@ -316,6 +316,8 @@ pub struct SlackConfig {
     pub allow_dms: bool,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// Slash commands asklake answers (as registered in the app manifest); any other gets an explanation.
+    pub commands: Vec<String>,
 }
 
 impl Default for SlackConfig {
@@ -331,6 +333,7 @@ impl Default for SlackConfig {
             allow_everyone: false,
             allow_dms: false,
             max_body_bytes: 64 * 1024,
+            commands: vec!["/asklake".into()],
         }
     }
 }

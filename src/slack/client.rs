@@ -1,10 +1,10 @@
 //! `SlackApi` over the real slack-morphism Web API client, and the one place asklake retries and paces Slack calls:
-//! 429 waits out Retry-After, 5xx and lost connections back off, posts are paced per channel. Callers do not retry.
+//! 429 waits out Retry-After, 5xx and lost connections back off; `chat.postMessage` is paced per channel and
+//! `chat.update` per method, each with the short burst Slack tolerates ([`super::pace`]). Callers do not retry.
 //!
 //! A call that could post twice (`chat.postMessage`, `chat.postEphemeral`, `files.completeUploadExternal`) is sent
 //! again only when the failure shows it had no effect; an answer that cannot be read ends it (see [`Resend`]).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,11 +12,10 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::errors::{SlackClientError, SlackClientHttpProtocolError};
 use slack_morphism::prelude::*;
-use tokio::sync::Mutex;
-use tokio::time::Instant;
 use tracing::{Instrument, debug, info_span, warn};
 
 use super::api::{OutgoingMessage, PostedMessage, SlackApi, SlackError};
+use super::pace::{Pacer, Rate};
 
 /// Retry and pacing behaviour of [`SlackWebClient`].
 #[derive(Debug, Clone)]
@@ -28,8 +27,17 @@ pub struct ClientPolicy {
     pub max_retry_after: Duration,
     /// Delay before retrying a transient (5xx/transport) failure; doubles each time.
     pub transient_backoff: Duration,
-    /// Minimum time between two messages posted to the same channel (Slack allows ~1 per second).
+    /// Steady-state time between two messages posted to the same channel (Slack allows ~1 per second); zero
+    /// turns post pacing off.
     pub channel_interval: Duration,
+    /// Messages that may be posted to one channel back to back before [`Self::channel_interval`] applies (Slack
+    /// tolerates short bursts): a slash command's question, status line and answer go out without waiting.
+    pub channel_burst: u32,
+    /// Steady-state time between two `chat.update` calls in the workspace (Tier 3: 50+ a minute, per method);
+    /// zero turns edit pacing off.
+    pub update_interval: Duration,
+    /// Edits that may go out back to back before [`Self::update_interval`] applies.
+    pub update_burst: u32,
     /// Longest wait for one HTTP answer; a call still unanswered then may have taken effect, so only idempotent
     /// calls are sent again.
     pub request_timeout: Duration,
@@ -42,8 +50,23 @@ impl Default for ClientPolicy {
             max_retry_after: Duration::from_secs(30),
             transient_backoff: Duration::from_millis(500),
             channel_interval: Duration::from_secs(1),
+            channel_burst: 3,
+            update_interval: Duration::from_millis(1200),
+            update_burst: 5,
             request_timeout: Duration::from_secs(20),
         }
+    }
+}
+
+impl ClientPolicy {
+    /// The `chat.postMessage` rate per channel.
+    pub fn post_rate(&self) -> Rate {
+        Rate::new(self.channel_interval, self.channel_burst)
+    }
+
+    /// The `chat.update` rate for the whole workspace.
+    pub fn update_rate(&self) -> Rate {
+        Rate::new(self.update_interval, self.update_burst)
     }
 }
 
@@ -52,7 +75,10 @@ pub struct SlackWebClient {
     client: Arc<SlackHyperClient>,
     token: SlackApiToken,
     policy: ClientPolicy,
-    last_post: Mutex<HashMap<String, Instant>>,
+    /// `chat.postMessage`, keyed by channel.
+    posts: Pacer,
+    /// `chat.update`, one key: Slack limits it per method, not per channel.
+    updates: Pacer,
 }
 
 impl std::fmt::Debug for SlackWebClient {
@@ -77,29 +103,13 @@ impl SlackWebClient {
         let connector = SlackClientHyperConnector::from(https).with_slack_api_url(base);
         let client = Arc::new(SlackClient::new(connector));
         let token = SlackApiToken::new(bot_token.expose_secret().to_owned().into());
-        Ok(Self { client, token, policy, last_post: Mutex::new(HashMap::new()) })
+        let (posts, updates) = (Pacer::new(policy.post_rate()), Pacer::new(policy.update_rate()));
+        Ok(Self { client, token, policy, posts, updates })
     }
 
     /// The underlying slack-morphism client (Socket Mode needs it).
     pub fn inner(&self) -> Arc<SlackHyperClient> {
         self.client.clone()
-    }
-
-    /// Waits until `channel` may receive another message.
-    async fn pace(&self, channel: &str) {
-        if self.policy.channel_interval.is_zero() {
-            return;
-        }
-        let wait = {
-            let mut last = self.last_post.lock().await;
-            let now = Instant::now();
-            let next = last.get(channel).map(|t| *t + self.policy.channel_interval).unwrap_or(now).max(now);
-            last.insert(channel.to_owned(), next);
-            next - now
-        };
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
-        }
     }
 
     /// Runs `call` with retries: 429 waits for Retry-After, transient failures back off exponentially; a call that
@@ -200,7 +210,7 @@ impl SlackApi for SlackWebClient {
         let span =
             info_span!("slack.post_message", channel = %msg.channel, thread = msg.thread_ts.as_deref().unwrap_or(""));
         async {
-            self.pace(&msg.channel).await;
+            self.posts.wait(&msg.channel).await;
             let session = self.client.open_session(&self.token);
             let mut req = SlackApiChatPostMessageRequest::new(msg.channel.clone().into(), msg.content.clone())
                 .with_unfurl_links(false)
@@ -219,6 +229,7 @@ impl SlackApi for SlackWebClient {
     async fn update_message(&self, channel: &str, ts: &str, content: &SlackMessageContent) -> Result<(), SlackError> {
         let span = info_span!("slack.update_message", channel, ts);
         async {
+            self.updates.wait("chat.update").await;
             let session = self.client.open_session(&self.token);
             let req = SlackApiChatUpdateRequest::new(channel.to_owned().into(), content.clone(), ts.to_owned().into());
             self.with_retries("chat.update", Resend::Always, || session.chat_update(&req)).await.map(|_| ())
@@ -350,5 +361,25 @@ mod tests {
     #[test]
     fn the_default_policy_paces_a_channel_to_about_one_message_a_second() {
         assert_eq!(ClientPolicy::default().channel_interval, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_slash_commands_three_posts_fit_the_default_channel_burst_and_a_fourth_is_paced() {
+        let posts = Pacer::new(ClientPolicy::default().post_rate());
+        let now = tokio::time::Instant::now();
+        let waits: Vec<Duration> = (0..4).map(|_| posts.reserve("C1", now)).collect();
+        assert_eq!(waits[..3], [Duration::ZERO; 3], "question, status line and answer are not held back");
+        assert_eq!(waits[3], Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_default_edit_rate_stays_within_slacks_tier_3_budget_of_50_a_minute() {
+        let policy = ClientPolicy::default();
+        let updates = Pacer::new(policy.update_rate());
+        let start = tokio::time::Instant::now();
+        // Edits asked for as fast as possible for a minute: the pacer lets through what fits the budget.
+        let sent = (0..200).filter(|_| updates.reserve("chat.update", start) < Duration::from_secs(60)).count();
+        assert!(sent <= 50 + policy.update_burst as usize, "{sent} edits in a minute");
+        assert!(sent >= 45, "{sent} edits in a minute: the pacer is stricter than it needs to be");
     }
 }

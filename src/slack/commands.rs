@@ -1,4 +1,6 @@
-//! `/asklake`: help, access control, and an ephemeral "working on it" ack while the answer runs in a task.
+//! Slash commands: only the configured ones (`[slack] commands`, default `/asklake`), each invocation once (by its
+//! `trigger_id`), then help, access control, and an ephemeral "working on it" ack in the asker's language while
+//! the answer runs in a task.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -9,11 +11,20 @@ use slack_morphism::prelude::{SlackCommandEvent, SlackCommandEventResponse, Slac
 
 use super::access::Origin;
 use super::conversation::{self, Ask};
-use super::{escape, render};
+use super::render::{self, Lang};
+use super::texts;
 use crate::state::AppState;
 
-/// `POST /slack/commands`: verify, parse the form, answer with the ack.
+/// Namespace of slash command `trigger_id`s in the store's seen-id table.
+pub const SEEN_NAMESPACE: &str = "slack-command";
+
+/// `POST /slack/commands`: answer Slack's unsigned `ssl_check` probe, else verify, parse the form, answer with
+/// the ack.
 pub async fn http(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if is_ssl_check(&body) {
+        tracing::debug!("answered Slack's ssl_check probe");
+        return StatusCode::OK.into_response();
+    }
     if let Some(refused) = super::refuse_unverified(&app, "/slack/commands", &headers, &body) {
         return refused;
     }
@@ -27,15 +38,36 @@ pub async fn http(State(app): State<AppState>, headers: HeaderMap, body: Bytes) 
     Json(handle(&app, command).await).into_response()
 }
 
+/// Whether `body` is Slack's certificate probe (`ssl_check=1`), sent unsigned when a command URL is saved.
+/// It is answered 200 with an empty body and has no effect, as Slack's documentation and Bolt do.
+pub fn is_ssl_check(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        ssl_check: Option<String>,
+    }
+    serde_urlencoded::from_bytes::<Probe>(body).is_ok_and(|p| p.ssl_check.as_deref() == Some("1"))
+}
+
 /// What to do with a command, shared by HTTP and Socket Mode; returns the ack shown to the user.
 #[tracing::instrument(skip_all, fields(channel = %command.channel_id, user = %command.user_id))]
 pub async fn handle(app: &AppState, command: SlackCommandEvent) -> SlackCommandEventResponse {
     let text = command.text.as_deref().unwrap_or("").trim().to_owned();
+    let lang = Lang::of(&text);
+    let name = command.command.0.trim();
+    let Some(known) = app.config.slack.commands.iter().find(|c| c.trim().eq_ignore_ascii_case(name)) else {
+        let shown: String = name.chars().take(40).collect();
+        tracing::warn!(command = %shown, "refused a slash command asklake is not configured to answer");
+        return ephemeral(render::plain(&texts::unknown_command(name, &app.config.slack.commands, lang)));
+    };
+    if !super::first_delivery(app, SEEN_NAMESPACE, &command.trigger_id.0) {
+        return ephemeral(render::plain(texts::replayed(lang)));
+    }
     if is_help(&text) {
-        let content = render::help(&app.templates, engine(app), app.access.allows_dms()).unwrap_or_else(|err| {
-            tracing::error!(error = %err, "could not render help");
-            render::plain("Usage: `/asklake <question>`")
-        });
+        let content =
+            render::help(&app.templates, engine(app), app.access.allows_dms(), known, lang).unwrap_or_else(|err| {
+                tracing::error!(error = %err, "could not render help");
+                render::plain(&texts::usage(known, lang))
+            });
         return ephemeral(content);
     }
     let channel = command.channel_id.0.clone();
@@ -43,18 +75,17 @@ pub async fn handle(app: &AppState, command: SlackCommandEvent) -> SlackCommandE
     let origin = Origin { user: &user, channel: &channel, is_dm: channel.starts_with('D') };
     if let Err(denied) = app.access.check(origin).await {
         tracing::info!(reason = %denied, "refused a question");
-        return ephemeral(render::plain(denied.user_message()));
+        return ephemeral(render::plain(texts::denied(denied, lang)));
     }
     let max = app.config.pipeline.max_question_chars;
-    if text.chars().count() > max {
-        return ephemeral(render::plain(&format!(
-            "That question is {} characters long; asklake takes up to {max}. Please shorten it.",
-            text.chars().count()
-        )));
+    let chars = text.chars().count();
+    if chars > max {
+        return ephemeral(render::plain(&texts::too_long(chars, max, lang)));
     }
-    let ack = format!("⏳ Working on it: _{}_", escape::inline(&escape::truncate(&text, 200)));
+    let ack = texts::working_on(&text, lang);
     let response_url = Some(command.response_url.0.to_string());
-    conversation::spawn(app, Ask { channel, user, text, thread_ts: None, history: Vec::new(), response_url });
+    let command = Some(known.trim().to_owned());
+    conversation::spawn(app, Ask { channel, user, text, thread_ts: None, history: Vec::new(), response_url, command });
     ephemeral(render::plain(&ack))
 }
 
@@ -73,4 +104,19 @@ pub fn is_help(text: &str) -> bool {
 
 fn ephemeral(content: slack_morphism::prelude::SlackMessageContent) -> SlackCommandEventResponse {
     SlackCommandEventResponse::new(content).with_response_type(SlackMessageResponseType::Ephemeral)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ssl_check_1_is_the_probe() {
+        assert!(is_ssl_check(b"ssl_check=1&token=abc"));
+        assert!(is_ssl_check(b"token=abc&ssl_check=1"));
+        assert!(!is_ssl_check(b"ssl_check=0&token=abc"));
+        assert!(!is_ssl_check(b"command=%2Fasklake&text=ssl_check%3D1"));
+        assert!(!is_ssl_check(b"\xff\xfe not a form"));
+        assert!(!is_ssl_check(b"ssl_check=1&ssl_check=1"), "a duplicated field is not Slack's probe");
+    }
 }

@@ -28,6 +28,8 @@ pub struct Ask {
     pub history: Vec<Turn>,
     /// A slash command's `response_url`, to reach the asker when asklake cannot post in the channel.
     pub response_url: Option<String>,
+    /// The slash command it was asked with (shown in the message the answer threads under).
+    pub command: Option<String>,
 }
 
 /// Spawns the answer on the app's task tracker (waited for on shutdown).
@@ -91,52 +93,71 @@ async fn tell_asker(app: &AppState, ask: &Ask, text: &str) {
 
 /// Answers `ask` in its thread.
 ///
+/// Nothing runs before asklake has posted in the channel: a thread reply waits for its status line, a slash
+/// command for the question it threads under (its status line is then posted while the pipeline runs). The
+/// answer goes out as soon as it is rendered; the final status edit follows on its own.
+///
 /// # Errors
 /// When a message could not be rendered or posted (the pipeline's own failures become a posted answer).
 pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
     let started = Instant::now();
     let _in_flight = app.metrics.answer_started();
     let lang = Lang::of(&ask.text);
-    let thread_ts = match &ask.thread_ts {
-        Some(ts) => ts.clone(),
+    let (sink, feed) = progress::channel();
+    let question = Question { text: ask.text.clone(), history: ask.history.clone() };
+    let (thread_ts, updater, result) = match &ask.thread_ts {
+        Some(ts) => {
+            let status = post_status(app, &ask.channel, ts, lang).await?;
+            app.store.open_thread(&ask.channel, ts, &ask.user)?;
+            let updater = feed.start(app, &ask.channel, &status, lang);
+            (ts.clone(), updater, run_asker(app, question, &sink).await)
+        }
         None => {
-            let root = render::root(&app.templates, &ask.user, &ask.text)?;
+            let command = ask.command.as_deref().unwrap_or("/asklake");
+            let root = render::root(&app.templates, &ask.user, &ask.text, command)?;
             let posted = app
                 .slack
                 .post_message(&OutgoingMessage::new(&ask.channel, None, root))
                 .await
                 .context("could not post the question message")?;
-            posted.ts
+            app.store.open_thread(&ask.channel, &posted.ts, &ask.user)?;
+            let status = async {
+                let status = post_status(app, &ask.channel, &posted.ts, lang).await?;
+                anyhow::Ok(feed.start(app, &ask.channel, &status, lang))
+            };
+            let (updater, result) = tokio::join!(status, run_asker(app, question, &sink));
+            (posted.ts, updater?, result)
         }
     };
-    app.store.open_thread(&ask.channel, &thread_ts, &ask.user)?;
-    let working = render::status(&app.templates, "⏳", working_text(lang))?;
-    let status = app
-        .slack
-        .post_message(&OutgoingMessage::new(&ask.channel, Some(&thread_ts), working))
-        .await
-        .context("could not post the status message")?;
-
-    let (sink, updater) = progress::start(app, &ask.channel, &status.ts, lang);
-    let question = Question { text: ask.text.clone(), history: ask.history.clone() };
-    let result = run_asker(app, question, &sink).await;
     drop(sink);
-    updater.stop().await;
 
     let answer_id = uuid::Uuid::new_v4().to_string();
     let content = render::answer(&app.templates, &result, &answer_id)?;
     let (icon, done) = final_status(&result, started.elapsed(), lang);
-    let final_status = render::status(&app.templates, icon, &done)?;
-    if let Err(err) = app.slack.update_message(&ask.channel, &status.ts, &final_status).await {
-        tracing::warn!(error = %err, "could not mark the status message done");
-    }
-    app.slack
+    let finishing = updater.finish(render::status(&app.templates, icon, &done)?);
+    let posted = app
+        .slack
         .post_message(&OutgoingMessage::new(&ask.channel, Some(&thread_ts), content))
         .await
-        .context("could not post the answer")?;
+        .context("could not post the answer");
+    if let Err(err) = finishing.await {
+        tracing::warn!(error = %err, "the status message task failed");
+    }
+    posted?;
     remember(app, &ask, &thread_ts, &answer_id, &result)?;
     app.metrics.answer_finished(outcome_name(&result.outcome), started.elapsed());
     Ok(())
+}
+
+/// Posts the "working on it" line in the thread `thread_ts`; returns its `ts`.
+async fn post_status(app: &AppState, channel: &str, thread_ts: &str, lang: Lang) -> anyhow::Result<String> {
+    let working = render::status(&app.templates, "⏳", working_text(lang))?;
+    let status = app
+        .slack
+        .post_message(&OutgoingMessage::new(channel, Some(thread_ts), working))
+        .await
+        .context("could not post the status message")?;
+    Ok(status.ts)
 }
 
 async fn run_asker(app: &AppState, question: Question, sink: &progress::StatusSink) -> Answer {

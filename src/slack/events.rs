@@ -12,7 +12,8 @@ use tracing::Instrument;
 
 use super::access::Origin;
 use super::conversation::{self, Ask};
-use super::{commands, render};
+use super::render::{self, Lang};
+use super::{commands, texts};
 use crate::state::AppState;
 
 /// Namespace of Slack event ids in the store's seen-id table.
@@ -186,18 +187,21 @@ async fn resolve(app: &AppState, m: Incoming) -> anyhow::Result<Option<Ask>> {
         return Ok(None);
     }
     let is_dm = m.kind == Kind::DirectMessage || m.channel.starts_with('D');
+    let lang = Lang::of(&m.text);
     if let Err(denied) = app.access.check(Origin { user: &m.user, channel: &m.channel, is_dm }).await {
         tracing::info!(reason = %denied, "refused a question");
-        app.slack.post_ephemeral(&m.channel, &m.user, &render::plain(denied.user_message())).await?;
+        app.slack.post_ephemeral(&m.channel, &m.user, &render::plain(texts::denied(denied, lang))).await?;
         return Ok(None);
     }
     if commands::is_help(&m.text) {
-        let help = render::help(&app.templates, commands::engine(app), app.access.allows_dms())?;
+        let command = app.config.slack.commands.first().map_or("/asklake", String::as_str);
+        let help = render::help(&app.templates, commands::engine(app), app.access.allows_dms(), command, lang)?;
         app.slack.post_ephemeral(&m.channel, &m.user, &help).await?;
         return Ok(None);
     }
     let history = thread.map(|t| t.history).unwrap_or_default();
-    Ok(Some(Ask { channel: m.channel, user: m.user, text: m.text, thread_ts: Some(root), history, response_url: None }))
+    let (channel, user, text) = (m.channel, m.user, m.text);
+    Ok(Some(Ask { channel, user, text, thread_ts: Some(root), history, response_url: None, command: None }))
 }
 
 #[cfg(test)]

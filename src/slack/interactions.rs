@@ -9,8 +9,10 @@ use tracing::Instrument;
 
 use super::access::Origin;
 use super::api::OutgoingMessage;
+use super::csv;
 use super::hooks::Candidate;
-use super::{csv, render};
+use super::render::{self, Lang};
+use super::texts::{self, Thanks};
 use crate::state::AppState;
 use crate::store::feedback::Vote;
 use crate::store::threads::StoredAnswer;
@@ -53,12 +55,19 @@ pub async fn http(State(app): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-/// Handles the presses in `event` in a task (shared by HTTP and Socket Mode).
+/// Namespace of interaction `trigger_id`s in the store's seen-id table.
+pub const SEEN_NAMESPACE: &str = "slack-interaction";
+
+/// Handles the presses in `event` in a task (shared by HTTP and Socket Mode), once per `trigger_id`: a replayed
+/// press records no second vote and posts nothing again.
 pub fn dispatch(app: &AppState, event: SlackInteractionEvent) {
     let SlackInteractionEvent::BlockActions(actions) = event else {
         tracing::debug!("interaction type not handled");
         return;
     };
+    if !super::first_delivery(app, SEEN_NAMESPACE, &actions.trigger_id.0) {
+        return;
+    }
     for press in presses(&actions) {
         let span =
             tracing::info_span!("button", action = %press.action, answer_id = %press.answer_id, user = %press.user);
@@ -67,7 +76,9 @@ pub fn dispatch(app: &AppState, event: SlackInteractionEvent) {
             async move {
                 if let Err(err) = handle(&app2, &press).await {
                     tracing::error!(error = format!("{err:#}"), "button failed");
-                    let text = render::plain("Sorry, that did not work. Please try again in a moment.");
+                    let lang =
+                        app2.store.answer(&press.answer_id).ok().flatten().map_or(Lang::En, |a| Lang::of(&a.question));
+                    let text = render::plain(texts::button_failed(lang));
                     let _ = app2.slack.post_ephemeral(&press.channel, &press.user, &text).await;
                 }
             }
@@ -125,6 +136,7 @@ async fn handle(app: &AppState, press: &Press) -> anyhow::Result<()> {
 
 async fn vote(app: &AppState, press: &Press, answer: &StoredAnswer, vote: Vote) -> anyhow::Result<()> {
     app.store.record_feedback(&answer.id, &press.user, vote)?;
+    let lang = Lang::of(&answer.question);
     let text = match (vote, &answer.sql) {
         (Vote::Up, Some(sql)) => {
             let candidate = Candidate {
@@ -134,15 +146,15 @@ async fn vote(app: &AppState, press: &Press, answer: &StoredAnswer, vote: Vote) 
                 summary: answer.answer.clone(),
             };
             match app.candidates.file(&candidate) {
-                Ok(()) => "Thanks! This question and its SQL were filed for the verified library.",
+                Ok(()) => texts::thanks(Thanks::Filed, lang),
                 Err(err) => {
                     tracing::warn!(error = format!("{err:#}"), "could not file a library candidate");
-                    "Thanks, your vote is recorded."
+                    texts::thanks(Thanks::Recorded, lang)
                 }
             }
         }
-        (Vote::Up, None) => "Thanks, your vote is recorded.",
-        (Vote::Down, _) => "Thanks, noted. Reply in the thread with what was wrong and asklake will try again.",
+        (Vote::Up, None) => texts::thanks(Thanks::Recorded, lang),
+        (Vote::Down, _) => texts::thanks(Thanks::Noted, lang),
     };
     app.slack.post_ephemeral(&press.channel, &press.user, &render::plain(text)).await?;
     Ok(())
@@ -150,7 +162,8 @@ async fn vote(app: &AppState, press: &Press, answer: &StoredAnswer, vote: Vote) 
 
 async fn show_sql(app: &AppState, press: &Press, answer: &StoredAnswer) -> anyhow::Result<()> {
     let Some(sql) = &answer.sql else {
-        app.slack.post_ephemeral(&press.channel, &press.user, &render::plain("This answer has no SQL.")).await?;
+        let text = render::plain(texts::no_sql(Lang::of(&answer.question)));
+        app.slack.post_ephemeral(&press.channel, &press.user, &text).await?;
         return Ok(());
     };
     let content = render::sql(&app.templates, sql)?;
@@ -160,7 +173,7 @@ async fn show_sql(app: &AppState, press: &Press, answer: &StoredAnswer) -> anyho
 
 async fn download_csv(app: &AppState, press: &Press, answer: &StoredAnswer) -> anyhow::Result<()> {
     let Some(result) = answer.result.as_ref().filter(|r| !r.rows.is_empty()) else {
-        let text = render::plain("This answer has no rows to download.");
+        let text = render::plain(texts::no_rows(Lang::of(&answer.question)));
         app.slack.post_ephemeral(&press.channel, &press.user, &text).await?;
         return Ok(());
     };

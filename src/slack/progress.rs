@@ -1,11 +1,14 @@
 //! The status message in an answer's thread: pipeline progress coalesced into at most one `chat.update` per
 //! interval, so a fast pipeline never trips Slack's rate limits and a slow one still shows where it is.
+//!
+//! One task owns every edit of the status message, the final one included, so edits land in order by
+//! construction and nobody waits for an edit: the answer is posted while the final edit is still on its way.
 
 use std::time::Duration;
 
-use tokio::sync::watch;
+use slack_morphism::prelude::SlackMessageContent;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use super::render::{self, Lang};
 use crate::pipeline::{Progress, ProgressSink};
@@ -24,60 +27,82 @@ impl ProgressSink for StatusSink {
     }
 }
 
-/// The task that edits the status message; stop it before the final edit.
+/// Progress reported so far, waiting for a status message to show it in.
+#[derive(Debug)]
+pub struct StatusFeed {
+    rx: watch::Receiver<Option<Progress>>,
+}
+
+/// A sink for the pipeline and the feed an updater reads it from; the pipeline may start before the status
+/// message exists (the latest progress is kept).
+pub fn channel() -> (StatusSink, StatusFeed) {
+    let (tx, rx) = watch::channel(None::<Progress>);
+    (StatusSink { tx }, StatusFeed { rx })
+}
+
+/// The task that edits the status message; [`StatusUpdater::finish`] hands it the final edit.
 #[derive(Debug)]
 pub struct StatusUpdater {
-    stop: CancellationToken,
+    done: oneshot::Sender<SlackMessageContent>,
     handle: JoinHandle<()>,
 }
 
 impl StatusUpdater {
-    /// Stops after any edit in progress, so no stale edit lands after the caller's final one.
-    pub async fn stop(self) {
-        self.stop.cancel();
-        let _ = self.handle.await;
+    /// Makes `last` the final edit, after any edit in progress; await the handle to know it was sent.
+    pub fn finish(self, last: SlackMessageContent) -> JoinHandle<()> {
+        // The task only ends after receiving this or when its sender is dropped, so the send cannot be lost.
+        let _ = self.done.send(last);
+        self.handle
     }
 }
 
-/// Starts editing the message `ts` in `channel` as progress arrives, at most once per `app.status_interval`.
-pub fn start(app: &AppState, channel: &str, ts: &str, lang: Lang) -> (StatusSink, StatusUpdater) {
-    let (tx, mut rx) = watch::channel(None::<Progress>);
-    let stop = CancellationToken::new();
-    let (app, channel, ts, interval) = (app.clone(), channel.to_owned(), ts.to_owned(), app.status_interval);
-    let stopped = stop.clone();
-    let handle = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = stopped.cancelled() => break,
-                changed = rx.changed() => if changed.is_err() { break },
+impl StatusFeed {
+    /// Starts editing the message `ts` in `channel` as progress arrives, at most once per `app.status_interval`.
+    pub fn start(self, app: &AppState, channel: &str, ts: &str, lang: Lang) -> StatusUpdater {
+        let (done, mut finished) = oneshot::channel::<SlackMessageContent>();
+        let (app, channel, ts, interval) = (app.clone(), channel.to_owned(), ts.to_owned(), app.status_interval);
+        let mut rx = self.rx;
+        let handle = tokio::spawn(async move {
+            // Progress sent before the status message existed is shown at once.
+            if rx.borrow().is_some() {
+                rx.mark_changed();
             }
-            let latest = rx.borrow_and_update().clone();
-            if let Some(progress) = latest {
-                edit(&app, &channel, &ts, &progress, lang).await;
+            let last = loop {
+                tokio::select! {
+                    last = &mut finished => break last.ok(),
+                    changed = rx.changed() => if changed.is_err() { break (&mut finished).await.ok() },
+                }
+                let latest = rx.borrow_and_update().clone();
+                if let Some(progress) = latest {
+                    edit(&app, &channel, &ts, &progress_content(&app, &progress, lang)).await;
+                }
+                tokio::select! {
+                    last = &mut finished => break last.ok(),
+                    _ = tokio::time::sleep(interval) => {}
+                }
+            };
+            if let Some(last) = last {
+                edit(&app, &channel, &ts, &Some(last)).await;
             }
-            tokio::select! {
-                _ = stopped.cancelled() => break,
-                _ = tokio::time::sleep(interval) => {}
-            }
-        }
-    });
-    (StatusSink { tx }, StatusUpdater { stop, handle })
+        });
+        StatusUpdater { done, handle }
+    }
 }
 
-async fn edit(app: &AppState, channel: &str, ts: &str, progress: &Progress, lang: Lang) {
+fn progress_content(app: &AppState, progress: &Progress, lang: Lang) -> Option<SlackMessageContent> {
     let text = render::progress_text(progress, lang);
-    let content = match render::status(&app.templates, "⏳", &text) {
-        Ok(c) => c,
-        Err(err) => {
-            tracing::error!(error = %err, "could not render a status message");
-            return;
-        }
-    };
-    // Progress edits are best effort: no retries, the next edit or the final one will catch up.
-    if let Err(err) = app.slack.update_message(channel, ts, &content).await {
+    render::status(&app.templates, "⏳", &text)
+        .map_err(|err| tracing::error!(error = %err, "could not render a status message"))
+        .ok()
+}
+
+async fn edit(app: &AppState, channel: &str, ts: &str, content: &Option<SlackMessageContent>) {
+    let Some(content) = content else { return };
+    // Edits are best effort: the client's own retries only, the next edit or the final one will catch up.
+    if let Err(err) = app.slack.update_message(channel, ts, content).await {
         tracing::warn!(error = %err, "could not update the status message");
     }
 }
 
-/// The default interval between status edits (Slack's `chat.update` is rate limited per channel).
+/// The default interval between status edits (the client also paces `chat.update` to Slack's per-method limit).
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);

@@ -11,7 +11,8 @@ use slack_morphism::prelude::SlackMessageContent;
 use super::escape;
 use super::limits::{self, LimitError};
 use super::table;
-use crate::pipeline::{Answer, Outcome, Progress};
+use crate::pipeline::normalise::detect_language;
+use crate::pipeline::{Answer, Language, Outcome, Progress};
 use crate::templates::Templates;
 
 /// Characters of unescaped table text put in one section (escaping and fences need the rest of 3 000).
@@ -55,12 +56,17 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// Korean when the text contains Hangul, else English.
+    /// The language of `text`, detected as the pipeline does ([`detect_language`]): Korean with any Hangul.
     pub fn of(text: &str) -> Self {
-        if text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{1100}'..='\u{11FF}').contains(&c)) {
-            Lang::Ko
-        } else {
-            Lang::En
+        Self::from(detect_language(text))
+    }
+}
+
+impl From<Language> for Lang {
+    fn from(language: Language) -> Self {
+        match language {
+            Language::Ko => Lang::Ko,
+            Language::En => Lang::En,
         }
     }
 }
@@ -141,25 +147,52 @@ pub fn status(templates: &Templates, icon: &str, text: &str) -> Result<SlackMess
     render(templates, "blocks/status.json.j2", json!({ "icon": icon, "text": escape::mrkdwn(text) }))
 }
 
-/// The message a slash-command answer is threaded under.
-pub fn root(templates: &Templates, asker: &str, question: &str) -> Result<SlackMessageContent, RenderError> {
+/// The message a slash-command answer is threaded under, in the question's language; `command` is the slash
+/// command it was asked with.
+pub fn root(
+    templates: &Templates,
+    asker: &str,
+    question: &str,
+    command: &str,
+) -> Result<SlackMessageContent, RenderError> {
     let quoted: String = escape::truncate(question, 2_500)
         .lines()
         .map(|l| format!("> {}", escape::mrkdwn(l)))
         .collect::<Vec<_>>()
         .join("\n");
     let asker = escape::mrkdwn(asker);
-    let ctx = json!({
-        "fallback": format!("<@{asker}> asked: {}", escape::inline(&escape::truncate(question, 300))),
-        "question": quoted,
-        "asked_by": format!("<@{asker}> asked with `/asklake` · answer in the thread"),
-    });
-    render(templates, "blocks/answer_root.json.j2", ctx)
+    let (command, short) = (escape::code_span(command), escape::inline(&escape::truncate(question, 300)));
+    let (fallback, asked_by) = match Lang::of(question) {
+        Lang::En => {
+            (format!("<@{asker}> asked: {short}"), format!("<@{asker}> asked with `{command}` · answer in the thread"))
+        }
+        Lang::Ko => (
+            format!("<@{asker}> 님의 질문: {short}"),
+            format!("<@{asker}> 님이 `{command}`로 질문했습니다 · 답변은 스레드에 있습니다"),
+        ),
+    };
+    render(
+        templates,
+        "blocks/answer_root.json.j2",
+        json!({ "fallback": fallback, "question": quoted, "asked_by": asked_by }),
+    )
 }
 
-/// `/asklake help`.
-pub fn help(templates: &Templates, engine: &str, allow_dms: bool) -> Result<SlackMessageContent, RenderError> {
-    render(templates, "blocks/help.json.j2", json!({ "engine": engine_name(engine), "allow_dms": allow_dms }))
+/// Usage help for `command` (e.g. `/asklake help`), in `lang`; the examples are in both languages.
+pub fn help(
+    templates: &Templates,
+    engine: &str,
+    allow_dms: bool,
+    command: &str,
+    lang: Lang,
+) -> Result<SlackMessageContent, RenderError> {
+    let ctx = json!({
+        "engine": engine_name(engine),
+        "allow_dms": allow_dms,
+        "command": escape::code_span(command),
+        "ko": lang == Lang::Ko,
+    });
+    render(templates, "blocks/help.json.j2", ctx)
 }
 
 /// The full SQL, split into code blocks that fit a section each.
@@ -183,10 +216,7 @@ pub fn sql(templates: &Templates, sql: &str) -> Result<SlackMessageContent, Rend
 
 /// An answer, with buttons that carry `answer_id`.
 pub fn answer(templates: &Templates, answer: &Answer, answer_id: &str) -> Result<SlackMessageContent, RenderError> {
-    let lang = match answer.language {
-        crate::pipeline::Language::Ko => Lang::Ko,
-        crate::pipeline::Language::En => Lang::En,
-    };
+    let lang = Lang::from(answer.language);
     let text = escape::mrkdwn(&escape::truncate(&answer.text, 2_800));
     let icon = match &answer.outcome {
         Outcome::Answered => "",
@@ -269,8 +299,8 @@ fn context_line(answer: &Answer, lang: Lang) -> String {
     let mut parts = Vec::new();
     if let Some(id) = &answer.verified {
         parts.push(match lang {
-            Lang::En => format!("✅ verified query `{}`", escape::inline(id)),
-            Lang::Ko => format!("✅ 검증된 쿼리 `{}`", escape::inline(id)),
+            Lang::En => format!("✅ verified query `{}`", escape::code_span(id)),
+            Lang::Ko => format!("✅ 검증된 쿼리 `{}`", escape::code_span(id)),
         });
     }
     let n = answer.attempts.len();

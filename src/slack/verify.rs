@@ -1,9 +1,8 @@
 //! Slack request signatures (v0): HMAC-SHA256 over `v0:{timestamp}:{body}`, checked before anything is parsed.
 //!
 //! Slack's scheme binds the body to a timestamp but carries no nonce, so an exact replay of a signed request
-//! inside the five-minute window verifies again. Events are deduplicated by `event_id` after verification;
-//! slash commands and button presses have no id, so a replay within the window is accepted (as with any
-//! Slack app) and only the window bounds it.
+//! inside the five-minute window verifies again. After verification every delivery is therefore acted on once:
+//! events by `event_id`, slash commands and button presses by their `trigger_id` (see [`super::first_delivery`]).
 
 use axum::http::HeaderMap;
 use hmac::{Hmac, KeyInit, Mac};

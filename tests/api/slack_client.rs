@@ -19,6 +19,9 @@ fn quick_policy() -> ClientPolicy {
         max_retry_after: Duration::from_secs(5),
         transient_backoff: Duration::from_millis(10),
         channel_interval: Duration::ZERO,
+        channel_burst: 1,
+        update_interval: Duration::ZERO,
+        update_burst: 1,
         request_timeout: Duration::from_secs(10),
     }
 }
@@ -125,7 +128,7 @@ async fn a_file_upload_takes_the_three_v2_steps_into_the_thread() {
 #[tokio::test]
 async fn posts_to_one_channel_are_paced_but_other_channels_are_not_held_up() {
     let fake = FakeSlack::start().await;
-    let policy = ClientPolicy { channel_interval: Duration::from_millis(300), ..quick_policy() };
+    let policy = ClientPolicy { channel_interval: Duration::from_millis(300), channel_burst: 1, ..quick_policy() };
     let c = client(&fake, policy);
     let started = Instant::now();
     c.post_message(&text_message("C1", "one")).await.unwrap();

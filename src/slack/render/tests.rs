@@ -87,7 +87,7 @@ fn channel_pings_in_data_and_question_are_escaped() {
     a.sql = Some("SELECT '<!here>' AS x".into());
     let t = Templates::embedded();
     let answer_text = json(&answer(&t, &a, "A1").unwrap()).to_string();
-    let root_text = json(&root(&t, "U1", "<!channel> who logged in?").unwrap()).to_string();
+    let root_text = json(&root(&t, "U1", "<!channel> who logged in?", "/asklake").unwrap()).to_string();
     for text in [answer_text, root_text] {
         assert!(!text.contains("<!channel>"), "{text}");
         assert!(!text.contains("<!here>"), "{text}");
@@ -98,7 +98,7 @@ fn channel_pings_in_data_and_question_are_escaped() {
 
 #[test]
 fn the_root_message_mentions_the_asker_and_quotes_the_question() {
-    let v = json(&root(&Templates::embedded(), "U123", "line one\nline two").unwrap());
+    let v = json(&root(&Templates::embedded(), "U123", "line one\nline two", "/asklake").unwrap());
     let text = v.to_string();
     assert!(text.contains("<@U123>"));
     assert!(text.contains("> line one\\n> line two"), "{text}");
@@ -153,8 +153,10 @@ fn progress_lines_read_like_the_spec() {
 #[test]
 fn help_sql_and_status_templates_render() {
     let t = Templates::embedded();
-    let help = json(&help(&t, "duckdb", true).unwrap()).to_string();
+    let help = json(&help(&t, "duckdb", true, "/asklake", Lang::En).unwrap()).to_string();
     assert!(help.contains("예시 질문") && help.contains("Examples") && help.contains("direct message"));
+    let ko = json(&super::help(&t, "duckdb", false, "/seclake", Lang::Ko).unwrap()).to_string();
+    assert!(ko.contains("사용법") && ko.contains("`/seclake &lt;질문&gt;`") && !ko.contains("/asklake"), "{ko}");
     let long_sql =
         (0..400).map(|i| format!("SELECT {i} AS column_number_{i} UNION ALL")).collect::<Vec<_>>().join("\n");
     let v = json(&sql(&t, &long_sql).unwrap());
@@ -180,4 +182,107 @@ fn a_typical_answer_snapshot() {
         stats: QueryStats { bytes_scanned: None, ..Default::default() },
     });
     insta::assert_json_snapshot!(json(&answer(&Templates::embedded(), &a, "A-1").unwrap()));
+}
+
+/// The markup of a rendered message that data could disturb: per text, the code blocks and inline code spans, and
+/// outside them every mrkdwn marker and block quote, in order.
+fn skeleton(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, item) in map {
+                match (k.as_str(), item) {
+                    ("text", Value::String(s)) => out.push(markup(s)),
+                    _ => skeleton(item, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| skeleton(i, out)),
+        _ => {}
+    }
+}
+
+fn markup(text: &str) -> String {
+    let mut m = String::new();
+    for (i, part) in text.split("```").enumerate() {
+        if i % 2 == 1 {
+            m.push_str("[code]");
+            continue;
+        }
+        for line in part.split(['\n', '\r']) {
+            if line.trim_start().starts_with("&gt;") {
+                m.push_str("[quote]");
+            }
+            for (j, piece) in line.split('`').enumerate() {
+                if j % 2 == 1 {
+                    m.push_str("[span]");
+                } else {
+                    m.extend(piece.chars().filter(|c| matches!(c, '*' | '_' | '~' | '<' | '>')));
+                }
+            }
+            m.push('|');
+        }
+    }
+    m
+}
+
+/// The same text with every character but line breaks made harmless: same length, same lines.
+fn benign(s: &str) -> String {
+    s.chars().map(|c| if matches!(c, '\n' | '\r') { c } else { 'x' }).collect()
+}
+
+fn hostile_answer(text: &str, cell: &str, id: &str, sql: &str) -> Answer {
+    let mut a = base(text, Outcome::Answered);
+    let mut r = result(2, 3, "v");
+    r.columns[1].name = cell.to_owned();
+    r.rows[1][0] = Cell::Text(cell.to_owned());
+    a.result = Some(r);
+    a.verified = Some(id.to_owned());
+    a.sql = Some(sql.to_owned());
+    a
+}
+
+fn rendered_skeleton(content: &SlackMessageContent) -> Vec<String> {
+    let mut out = Vec::new();
+    skeleton(&json(content), &mut out);
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 256, failure_persistence: None, ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Whatever the data, an answer's markup is the markup of the same answer over harmless data.
+    #[test]
+    fn hostile_data_cannot_change_an_answers_markup(
+        text in crate::slack::escape::tests::hostile(),
+        cell in crate::slack::escape::tests::hostile(),
+        id in crate::slack::escape::tests::hostile(),
+        sql in crate::slack::escape::tests::hostile(),
+    ) {
+        let t = Templates::embedded();
+        let evil = hostile_answer(&text, &cell, &id, &sql);
+        let calm = hostile_answer(&benign(&text), &benign(&cell), &benign(&id), &benign(&sql));
+        proptest::prop_assert_eq!(
+            rendered_skeleton(&answer(&t, &evil, "A").unwrap()),
+            rendered_skeleton(&answer(&t, &calm, "A").unwrap())
+        );
+        let mut suggested = base(&text, Outcome::NeedsModel { suggestions: vec![text.clone(), cell.clone()] });
+        let mut plain = base(&benign(&text), Outcome::NeedsModel { suggestions: vec![benign(&text), benign(&cell)] });
+        (suggested.sql, plain.sql) = (None, None);
+        proptest::prop_assert_eq!(
+            rendered_skeleton(&answer(&t, &suggested, "A").unwrap()),
+            rendered_skeleton(&answer(&t, &plain, "A").unwrap())
+        );
+    }
+
+    /// The question quoted in the message a slash command threads under cannot restyle it either.
+    #[test]
+    fn a_hostile_question_cannot_change_the_root_messages_markup(q in crate::slack::escape::tests::hostile()) {
+        let t = Templates::embedded();
+        proptest::prop_assert_eq!(
+            rendered_skeleton(&root(&t, "U1", &q, "/asklake").unwrap()),
+            rendered_skeleton(&root(&t, "U1", &benign(&q), "/asklake").unwrap())
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! against a local fake Slack, a scripted asker, and a method per Slack endpoint that signs requests like Slack.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use asklake::config::Config;
@@ -32,12 +33,13 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
 }
 
-/// The client policy of the app under test: production retries, quick transient backoff, no channel pacing
-/// (pacing has its own test in `slack_client`).
+/// The client policy of the app under test: production retries, quick transient backoff, no pacing (pacing has
+/// its own tests in `slack::pace` and `slack::client`).
 pub fn client_policy() -> ClientPolicy {
     ClientPolicy {
         transient_backoff: Duration::from_millis(20),
         channel_interval: Duration::ZERO,
+        update_interval: Duration::ZERO,
         request_timeout: Duration::from_secs(10),
         ..ClientPolicy::default()
     }
@@ -139,9 +141,15 @@ pub fn command_body_with(user: &str, channel: &str, text: &str, response_url: &s
         ("api_app_id", "A1"),
         ("is_enterprise_install", "false"),
         ("response_url", response_url),
-        ("trigger_id", "1.2.abc"),
+        ("trigger_id", &trigger_id()),
     ])
     .unwrap()
+}
+
+/// A `trigger_id` no other request in this test run carries, as Slack gives every invocation its own.
+pub fn trigger_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("{}.1700000000.{:032x}", NEXT.fetch_add(1, Ordering::Relaxed), std::process::id())
 }
 
 /// An Events API callback wrapping `event`.
@@ -164,7 +172,7 @@ pub fn button_body(user: &str, channel: &str, action_id: &str, answer_id: &str) 
         "api_app_id": "A1",
         "token": "x",
         "container": {"type": "message", "message_ts": "1700000000.000003", "channel_id": channel, "is_ephemeral": false},
-        "trigger_id": "1.2.abc",
+        "trigger_id": trigger_id(),
         "channel": {"id": channel, "name": "security"},
         "response_url": "https://hooks.slack.com/actions/T1/1/abc",
         "actions": [{"type": "button", "action_id": action_id, "block_id": "asklake_answer",

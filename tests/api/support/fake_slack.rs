@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -53,6 +53,8 @@ pub struct Call {
     pub ok: bool,
     /// What the fake answered (`{"ok": false, "error": …}` for failures, `null` for faults and uploads).
     pub response: Value,
+    /// When the call took effect (or was refused).
+    pub at: Instant,
 }
 
 impl Call {
@@ -80,6 +82,8 @@ struct Inner {
     socket_url: Option<String>,
     outside: HashSet<String>,
     scopes: Option<String>,
+    /// Simulated network round trip of every Web API call: half before it takes effect, half after.
+    latency: Duration,
 }
 
 /// The bot scopes of `manifest.yml`, granted by default.
@@ -164,6 +168,12 @@ impl FakeSlack {
         self.inner.lock().unwrap().socket_url = Some(url.to_owned());
     }
 
+    /// Makes every Web API call take `rtt` longer, like a real network round trip to Slack (half of it before the
+    /// call takes effect, half after).
+    pub fn set_latency(&self, rtt: Duration) {
+        self.inner.lock().unwrap().latency = rtt;
+    }
+
     /// All calls so far, in order.
     pub fn calls(&self) -> Vec<Call> {
         self.inner.lock().unwrap().calls.clone()
@@ -234,7 +244,8 @@ impl FakeSlack {
     }
 
     fn record_answer(&self, method: &str, body: Value, ok: bool, response: Value) {
-        self.inner.lock().unwrap().calls.push(Call { method: method.to_owned(), body, ok, response });
+        let at = Instant::now();
+        self.inner.lock().unwrap().calls.push(Call { method: method.to_owned(), body, ok, response, at });
     }
 
     fn next_ts(&self) -> String {
@@ -353,6 +364,10 @@ async fn api_call(
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         Value::Object(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
     };
+    let half_rtt = fake.inner.lock().unwrap().latency / 2;
+    if !half_rtt.is_zero() {
+        tokio::time::sleep(half_rtt).await;
+    }
     if !authorized(&headers, &method) {
         fake.record(&method, body, false);
         return error("invalid_auth");
@@ -460,7 +475,7 @@ async fn api_call(
         }
     };
     // A slow call has already taken effect (it is recorded); only its answer is late.
-    if let Some(delay) = slow {
+    if let Some(delay) = slow.map(|d| d + half_rtt).or((!half_rtt.is_zero()).then_some(half_rtt)) {
         tokio::time::sleep(delay).await;
     }
     if reset {
