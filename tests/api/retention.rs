@@ -51,6 +51,7 @@ async fn a_running_server_prunes_what_is_older_than_the_configured_ages_and_keep
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.server.bind = "127.0.0.1:0".into();
+    config.slack.allow_everyone = true;
     config.store.path = dir.path().join("asklake.db");
     config.store.answer_retention_days = 7;
     config.store.seen_retention_days = 3;
