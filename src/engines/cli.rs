@@ -97,6 +97,7 @@ fn validation_failed(e: &ValidationError) -> ExitCode {
         ValidationError::UnknownColumn { .. } => {
             "use one of the suggested columns; `prompts/catalog.toml` lists them all."
         }
+        ValidationError::NotAllowed(_) => "rewrite the part the error names as it says (allowed functions only).",
     };
     eprintln!("hint: {hint}");
     ExitCode::from(EXIT_INVALID_SQL)

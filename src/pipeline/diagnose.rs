@@ -21,6 +21,8 @@ pub enum DiagnosisKind {
     NotReadOnly,
     /// Unparseable SQL.
     Syntax,
+    /// A construct, relation or function outside the engine's allow-list.
+    NotAllowed,
     /// A function the engine does not have.
     MissingFunction,
     /// Wrong types in a comparison or call.
@@ -70,6 +72,7 @@ pub fn from_validation(err: &ValidationError) -> Diagnosis {
         ValidationError::Syntax(msg) => {
             Diagnosis::new(DiagnosisKind::Syntax, format!("The SQL does not parse: {}", first_line(msg)))
         }
+        ValidationError::NotAllowed(what) => Diagnosis::new(DiagnosisKind::NotAllowed, format!("Not allowed: {what}.")),
     }
 }
 
@@ -157,7 +160,7 @@ fn capture(re: &Regex, text: &str) -> Option<String> {
 }
 
 /// The function to use instead of `name` on `dialect`.
-fn replacement(name: &str, dialect: Dialect) -> Option<&'static str> {
+pub(crate) fn replacement(name: &str, dialect: Dialect) -> Option<&'static str> {
     const ON_DUCKDB: &[(&str, &str)] = &[
         ("date_format", "strftime(ts, '%Y-%m-%d %H')"),
         ("format_datetime", "strftime(ts, format)"),
@@ -168,7 +171,6 @@ fn replacement(name: &str, dialect: Dialect) -> Option<&'static str> {
         ("array_join", "array_to_string(list, sep)"),
         ("approx_percentile", "approx_quantile(x, q)"),
         ("transform", "list_transform(list, x -> …)"),
-        ("sequence", "generate_series(a, b)"),
         ("json_parse", "CAST(text AS JSON)"),
         (
             "at_timezone",

@@ -1,14 +1,23 @@
 //! Validation before any execution: one read-only query over catalog tables and columns, with a LIMIT cap.
 //!
-//! The SQL is parsed with sqlparser's generic dialect (fail closed: what does not parse is refused), must be
-//! exactly one query, may read only the catalog's logical tables and its own CTEs, derived tables and UNNEST
-//! aliases, may call no function that reads files, URLs or settings, and may name only catalog columns.
+//! The SQL is parsed with sqlparser's generic dialect (fail closed: what does not parse is refused) and must be
+//! exactly one query. Then two passes:
+//! - [`safety`], the wall: one visitor over the whole tree refusing, by allow-list, every construct, relation and
+//!   function the bound engine's dialect does not allow ([`allow`] holds the functions);
+//! - [`resolve`]: every column reference exists where it points (Athena: no select-list aliases in GROUP BY/HAVING).
+//!
 //! A `LIMIT` is added, or lowered to the row limit. The result carries the normalised logical SQL and the
-//! executable SQL with the binding's CTEs prepended.
+//! executable SQL with the binding's CTEs prepended; the rewritten query passes the wall again before it is used.
 
+mod allow;
 mod collect;
 mod dialect;
+#[cfg(test)]
+mod hostile_props;
 mod resolve;
+mod safety;
+#[cfg(test)]
+mod safety_tests;
 mod suggest;
 #[cfg(test)]
 mod tests;
@@ -18,6 +27,7 @@ use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
 use crate::catalog::{Binding, Catalog};
+use crate::engines::Dialect;
 
 /// SQL that passed validation, rewritten for its binding. Only this module can make one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +84,17 @@ pub enum ValidationError {
         /// Nearest catalog columns.
         suggestions: String,
     },
+    /// A construct, relation or function outside the bound engine's allow-list; the message says what to write.
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
+}
+
+/// The SQL dialect the engine behind `binding` speaks: Trino on Athena, DuckDB otherwise.
+pub fn dialect_of(binding: &Binding) -> Dialect {
+    match binding {
+        Binding::AthenaSecurityLake { .. } => Dialect::Trino,
+        Binding::DuckDbSampleLake | Binding::DuckDbCloudTrailFiles { .. } => Dialect::DuckDb,
+    }
 }
 
 /// Validates `sql` (written over logical tables) and rewrites it for `binding`, with a LIMIT of at most `row_limit`.
@@ -84,7 +105,9 @@ pub fn validate(
     row_limit: u64,
 ) -> Result<ValidatedSql, ValidationError> {
     let mut query = parse_one_query(sql)?;
-    let mut resolver = resolve::Resolver::new(catalog);
+    let dialect = dialect_of(binding);
+    safety::check(&query, catalog, dialect)?;
+    let mut resolver = resolve::Resolver::new(catalog, dialect);
     resolver.query(&query)?;
     let tables: Vec<String> =
         catalog.tables.iter().filter(|t| resolver.used.contains(&t.name)).map(|t| t.name.clone()).collect();
@@ -99,9 +122,10 @@ pub fn validate(
     }
     let limit = apply_limit(&mut query, row_limit);
     let logical = query.to_string();
-    if !matches!(binding, Binding::AthenaSecurityLake { .. }) {
+    if dialect == Dialect::DuckDb {
         dialect::rewrite_for_duckdb(&mut query);
     }
+    safety::check(&query, catalog, dialect)?;
     let (recursive, user_ctes) = match query.with.take() {
         Some(with) => (with.recursive, with.cte_tables.iter().map(ToString::to_string).collect()),
         None => (false, Vec::new()),

@@ -2,6 +2,7 @@
 //! CloudTrail files, the Trino shims end to end, data-source errors, cancellation, row caps and `asklake sql`.
 
 mod fixture;
+mod wall;
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! Collects what one expression (or clause) refers to at its own query level: names, functions, subqueries.
+//! Collects what one expression (or clause) refers to at its own query level: names and subqueries.
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
@@ -12,8 +12,6 @@ pub(super) struct Collected {
     pub names: Vec<Vec<Ident>>,
     /// Lambda parameters (`x -> …`), valid as names inside the clause.
     pub lambda_params: Vec<String>,
-    /// Function names called, lower-cased last part.
-    pub functions: Vec<String>,
     /// Subqueries met at this level (validated separately, with this level as their outer scope).
     pub subqueries: Vec<Query>,
 }
@@ -68,11 +66,6 @@ impl Visitor for Collector {
                     self.out.lambda_params.extend(ps.iter().map(|p| p.name.value.to_ascii_lowercase()))
                 }
             },
-            Expr::Function(f) => {
-                if let Some(last) = f.name.0.last().and_then(|p| p.as_ident()) {
-                    self.out.functions.push(last.value.to_ascii_lowercase());
-                }
-            }
             _ => {}
         }
         ControlFlow::Continue(())
@@ -84,24 +77,4 @@ pub(super) fn collect<V: Visit>(node: &V) -> Collected {
     let mut c = Collector { depth: 0, skip: HashSet::new(), out: Collected::default() };
     let _ = node.visit(&mut c);
     c.out
-}
-
-/// Functions that read files, URLs, settings or the catalog; never allowed in user SQL.
-pub(super) fn is_forbidden_function(name: &str) -> bool {
-    const PREFIXES: [&str; 8] = ["read_", "parquet_", "pragma_", "duckdb_", "sniff_", "iceberg_", "delta_", "sqlite_"];
-    const NAMES: [&str; 12] = [
-        "glob",
-        "query",
-        "query_table",
-        "getenv",
-        "load",
-        "install",
-        "httpfs",
-        "http_get",
-        "http_post",
-        "current_setting",
-        "which_secret",
-        "copy",
-    ];
-    PREFIXES.iter().any(|p| name.starts_with(p)) || NAMES.contains(&name)
 }

@@ -6,11 +6,17 @@ use sqlparser::ast::{Expr, Ident, ObjectName, Query, visit_expressions_mut};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
+/// Trino lambda functions rewritten here (DuckDB lacks them under these names).
+pub(super) const REWRITTEN: [&str; 4] = ["transform", "any_match", "all_match", "none_match"];
+
 /// `transform` → `list_transform`; `any_match` / `all_match` / `none_match` → list aggregates over it.
 pub(super) fn rewrite_for_duckdb(query: &mut Query) {
     let _ = visit_expressions_mut(query, |e| {
         if let Expr::Function(f) = e {
             let name = f.name.to_string().to_ascii_lowercase();
+            if !REWRITTEN.contains(&name.as_str()) {
+                return ControlFlow::<()>::Continue(());
+            }
             let wrap = match name.as_str() {
                 "transform" => None,
                 "any_match" => Some(("coalesce(list_bool_or(", "), false)")),

@@ -1,5 +1,5 @@
 //! Name resolution: every table is a catalog table or the query's own CTE/derived table/UNNEST, and every
-//! column reference exists where it points.
+//! column reference exists where it points. On Athena a select-list alias is no name in GROUP BY or HAVING.
 
 use std::collections::BTreeSet;
 
@@ -9,8 +9,9 @@ use sqlparser::ast::{
 };
 
 use super::ValidationError;
-use super::collect::{collect, is_forbidden_function};
+use super::collect::collect;
 use crate::catalog::Catalog;
+use crate::engines::Dialect;
 
 /// Columns a relation exposes: known names, or unknown (anything goes).
 #[derive(Debug, Clone)]
@@ -37,9 +38,21 @@ struct Frame {
     aliases: Vec<String>,
 }
 
+/// Whether a select-list alias may stand for a column in a clause.
+#[derive(Debug, Clone, Copy)]
+enum Aliases {
+    /// No (WHERE, ON, the select list itself).
+    Refused,
+    /// Yes (ORDER BY; GROUP BY and HAVING on DuckDB).
+    Accepted,
+    /// No, because Athena (Trino) resolves names in this clause against the input columns only.
+    NotOnAthena(&'static str),
+}
+
 /// Walks a query with a stack of scopes.
 pub(super) struct Resolver<'c> {
     catalog: &'c Catalog,
+    dialect: Dialect,
     frames: Vec<Frame>,
     /// Catalog tables read, lower case.
     pub used: BTreeSet<String>,
@@ -49,8 +62,8 @@ pub(super) struct Resolver<'c> {
 const NILADIC: [&str; 6] = ["current_timestamp", "current_date", "current_time", "localtimestamp", "localtime", "now"];
 
 impl<'c> Resolver<'c> {
-    pub(super) fn new(catalog: &'c Catalog) -> Self {
-        Self { catalog, frames: Vec::new(), used: BTreeSet::new() }
+    pub(super) fn new(catalog: &'c Catalog, dialect: Dialect) -> Self {
+        Self { catalog, dialect, frames: Vec::new(), used: BTreeSet::new() }
     }
 
     /// Checks a query; returns its output column names (`None` when unknown).
@@ -86,7 +99,7 @@ impl<'c> Resolver<'c> {
         if !matches!(q.body.as_ref(), SetExpr::Select(_)) {
             // ORDER BY of a set operation names output columns; positions and expressions over them are fine.
             if let Some(order_by) = &q.order_by {
-                self.check_functions_and_subqueries(order_by)?;
+                self.check_subqueries(order_by)?;
             }
         }
         Ok(out)
@@ -106,7 +119,7 @@ impl<'c> Resolver<'c> {
                 Ok(out)
             }
             SetExpr::Values(values) => {
-                self.check(values, false)?;
+                self.check(values, Aliases::Refused)?;
                 Ok(None)
             }
             SetExpr::Table(_) => {
@@ -134,22 +147,26 @@ impl<'c> Resolver<'c> {
         }
         for twj in &sel.from {
             for join in &twj.joins {
-                self.check(&join.join_operator, false)?;
+                self.check(&join.join_operator, Aliases::Refused)?;
             }
         }
         let out = self.projection(&sel.projection)?;
-        self.check(&sel.distinct, false)?;
-        self.check(&sel.prewhere, false)?;
-        self.check(&sel.selection, false)?;
-        self.check(&sel.lateral_views, false)?;
-        self.check(&sel.group_by, true)?;
-        self.check(&sel.having, true)?;
-        self.check(&sel.named_window, true)?;
-        self.check(&sel.qualify, true)?;
-        self.check(&sel.sort_by, true)?;
+        let (group_by, having) = match self.dialect {
+            Dialect::Trino => (Aliases::NotOnAthena("GROUP BY"), Aliases::NotOnAthena("HAVING")),
+            Dialect::DuckDb => (Aliases::Accepted, Aliases::Accepted),
+        };
+        self.check(&sel.distinct, Aliases::Refused)?;
+        self.check(&sel.prewhere, Aliases::Refused)?;
+        self.check(&sel.selection, Aliases::Refused)?;
+        self.check(&sel.lateral_views, Aliases::Refused)?;
+        self.check(&sel.group_by, group_by)?;
+        self.check(&sel.having, having)?;
+        self.check(&sel.named_window, Aliases::Accepted)?;
+        self.check(&sel.qualify, Aliases::Accepted)?;
+        self.check(&sel.sort_by, Aliases::Accepted)?;
         if let Some(owner) = owner {
-            self.check(&owner.order_by, true)?;
-            self.check(&owner.limit_clause, false)?;
+            self.check(&owner.order_by, Aliases::Accepted)?;
+            self.check(&owner.limit_clause, Aliases::Refused)?;
         }
         Ok(out)
     }
@@ -159,17 +176,17 @@ impl<'c> Resolver<'c> {
         for item in items {
             let names: Option<Vec<String>> = match item {
                 SelectItem::UnnamedExpr(e) => {
-                    self.check(e, false)?;
+                    self.check(e, Aliases::Refused)?;
                     Some(vec![output_name(e)])
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
-                    self.check(expr, false)?;
+                    self.check(expr, Aliases::Refused)?;
                     let a = alias.value.to_ascii_lowercase();
                     self.frame().aliases.push(a.clone());
                     Some(vec![a])
                 }
                 SelectItem::ExprWithAliases { expr, aliases } => {
-                    self.check(expr, false)?;
+                    self.check(expr, Aliases::Refused)?;
                     let names: Vec<String> = aliases.iter().map(|a| a.value.to_ascii_lowercase()).collect();
                     self.frame().aliases.extend(names.clone());
                     Some(names)
@@ -181,7 +198,7 @@ impl<'c> Resolver<'c> {
                         self.wildcard(alias.as_deref())?
                     }
                     SelectItemQualifiedWildcardKind::Expr(e) => {
-                        self.check(e, false)?;
+                        self.check(e, Aliases::Refused)?;
                         None
                     }
                 },
@@ -256,7 +273,7 @@ impl<'c> Resolver<'c> {
                 Relation { alias, table: None, columns, open_qualified: false }
             }
             TableFactor::UNNEST { alias, array_exprs, with_offset_alias, .. } => {
-                self.check(array_exprs, false)?;
+                self.check(array_exprs, Aliases::Refused)?;
                 let name = alias.as_ref().map(|a| a.name.value.to_ascii_lowercase());
                 let mut cols: Vec<String> = match alias {
                     Some(a) if !a.columns.is_empty() => {
@@ -286,14 +303,11 @@ impl<'c> Resolver<'c> {
         self.frames.iter().rev().flat_map(|f| f.ctes.iter().rev()).find(|(n, _)| n == name).map(|(_, c)| c.clone())
     }
 
-    /// Checks every column reference, function and subquery in `node` against the current scope.
-    fn check<V: Visit>(&mut self, node: &V, aliases_ok: bool) -> Result<(), ValidationError> {
+    /// Checks every column reference and subquery in `node` against the current scope.
+    fn check<V: Visit>(&mut self, node: &V, aliases: Aliases) -> Result<(), ValidationError> {
         let c = collect(node);
-        if let Some(f) = c.functions.iter().find(|f| is_forbidden_function(f)) {
-            return Err(forbidden_function(f));
-        }
         for name in &c.names {
-            self.resolve(name, &c.lambda_params, aliases_ok)?;
+            self.resolve(name, &c.lambda_params, aliases)?;
         }
         for q in &c.subqueries {
             self.query(q)?;
@@ -301,30 +315,27 @@ impl<'c> Resolver<'c> {
         Ok(())
     }
 
-    fn check_functions_and_subqueries<V: Visit>(&mut self, node: &V) -> Result<(), ValidationError> {
-        let c = collect(node);
-        if let Some(f) = c.functions.iter().find(|f| is_forbidden_function(f)) {
-            return Err(forbidden_function(f));
-        }
-        for q in &c.subqueries {
+    fn check_subqueries<V: Visit>(&mut self, node: &V) -> Result<(), ValidationError> {
+        for q in &collect(node).subqueries {
             self.query(q)?;
         }
         Ok(())
     }
 
-    fn resolve(&self, name: &[Ident], lambda: &[String], aliases_ok: bool) -> Result<(), ValidationError> {
+    fn resolve(&self, name: &[Ident], lambda: &[String], aliases: Aliases) -> Result<(), ValidationError> {
         let first = name[0].value.to_ascii_lowercase();
         if lambda.contains(&first) {
             return Ok(());
         }
         if name.len() == 1 {
-            if NILADIC.contains(&first.as_str())
-                || (aliases_ok && self.is_alias(&first))
-                || self.column_in_scope(&first)
-            {
+            if NILADIC.contains(&first.as_str()) || self.column_in_scope(&first) {
                 return Ok(());
             }
-            return Err(self.unknown_column(&first));
+            return match aliases {
+                Aliases::Accepted if self.is_alias(&first) => Ok(()),
+                Aliases::NotOnAthena(clause) if self.is_alias(&first) => Err(alias_on_athena(&first, clause)),
+                _ => Err(self.unknown_column(&first)),
+            };
         }
         let second = name[1].value.to_ascii_lowercase();
         if let Some(rel) = self.relation(&first) {
@@ -409,6 +420,14 @@ fn forbidden_table_function(name: &str) -> ValidationError {
     ))
 }
 
-fn forbidden_function(name: &str) -> ValidationError {
-    ValidationError::NotReadOnly(format!("function {name} reads files, URLs or settings and is not allowed"))
+fn alias_on_athena(alias: &str, clause: &str) -> ValidationError {
+    let instead = if clause == "GROUP BY" {
+        "repeat the aliased expression (GROUP BY date_trunc('hour', event_time)) or use its position (GROUP BY 1)"
+    } else {
+        "repeat the aliased expression (HAVING count(*) > 10)"
+    };
+    ValidationError::NotAllowed(format!(
+        "the select-list alias {alias} in {clause}; Athena resolves names there against the table's columns only \
+         (COLUMN_NOT_FOUND): {instead}"
+    ))
 }
