@@ -217,7 +217,7 @@ impl Collector {
 
     fn skip(&mut self, detail_type: &str) {
         let index = self.entry();
-        tracing::debug!(index, detail_type = %clip(detail_type), "skipped an EventBridge event that carries no CloudTrail record");
+        tracing::debug!(index, detail_type = ?clip(detail_type), "skipped an EventBridge event that carries no CloudTrail record");
         self.out.skipped.push(Skipped { index, detail_type: clip(detail_type) });
     }
 }
