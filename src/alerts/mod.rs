@@ -2,7 +2,7 @@
 //!
 //! - [`queue`]: the [`queue::AlertQueue`] seam and the embedded SQLite queue; [`sqs`]: the SQS adapter.
 //! - [`envelope`]: EventBridge / SNS / bare CloudTrail bodies → [`envelope::CtEvent`]s, entry by entry;
-//!   [`eventtime`]: lenient `eventTime` reading.
+//!   [`record`]: one record's typed fields; [`eventtime`]: lenient `eventTime` reading.
 //! - [`rules`]: watched events, ignore rules and severities from `default_rules.toml`.
 //! - [`classify`]: actor kind and display name.
 //! - [`group`]: per-account grouping, counts and routing.
@@ -11,6 +11,7 @@
 //! - [`redact`], [`narrative`]: the summary line (deterministic, or a model over redacted events).
 //! - [`worker`]: the drain loop, posting each message once through the Slack client (which alone retries and
 //!   paces); [`batch`]: messages in flight and what each event is owed; [`deliver`]: posts and red copies;
+//!   [`settle`]: what happens to each queue message after a step;
 //!   [`park`]: channels Slack refuses for good, retried slowly, the admin told once;
 //!   [`http`]: `POST /events`; [`sns`]: `POST /sns`.
 //! - [`cli`]: `asklake alerts drain|preview|dead-letters`; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
@@ -32,10 +33,12 @@ pub mod neutral;
 pub mod park;
 pub mod queue;
 pub mod rawjson;
+pub mod record;
 pub mod redact;
 pub mod render;
 pub mod rules;
 pub mod service;
+pub mod settle;
 pub mod sns;
 pub mod sqs;
 pub mod worker;
