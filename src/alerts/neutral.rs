@@ -6,7 +6,8 @@
 //! 1. drop invisible format characters (bidi embeddings, overrides and isolates, zero-width characters, the soft
 //!    hyphen, tag characters) and turn control characters and every Unicode space or line break into one space;
 //! 2. mask key material ([`mask_keys`]);
-//! 3. truncate to the given number of characters, ending with `…`;
+//! 3. truncate to the given number of characters, ending with `…` (and mask again: a cut can shorten a longer
+//!    run to exactly a secret's length);
 //! 4. escape `&`, `<`, `>` as Slack requires; in text, also replace the mrkdwn markers `*`, `~` and `` ` `` and
 //!    the colons of `:shortcode:` runs with look-alikes, and `_` unless it sits between two letters or digits
 //!    (where Slack never reads it as emphasis); in code, replace `` ` ``.
@@ -41,7 +42,7 @@ const MASK_STAR: char = '\u{E000}';
 
 /// Neutralises `raw` for mrkdwn or plain text, keeping at most `max` characters of it (before escaping).
 pub fn line(raw: &str, max: usize) -> Safe {
-    let text = cut(&mask_with(&one_line(raw), MASK_STAR), max);
+    let text = clean(raw, max);
     let chars: Vec<char> = text.chars().collect();
     let shortcode_colons = shortcode_colons(&chars);
     let mut out = String::with_capacity(text.len() + 8);
@@ -63,7 +64,7 @@ pub fn line(raw: &str, max: usize) -> Safe {
 
 /// Neutralises `raw` for the inside of an inline code span (`` `…` ``), keeping at most `max` characters.
 pub fn code(raw: &str, max: usize) -> Safe {
-    let text = cut(&mask_with(&one_line(raw), MASK_STAR), max);
+    let text = clean(raw, max);
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
@@ -82,6 +83,12 @@ fn escape(c: char, out: &mut String) {
         '<' => "&lt;",
         _ => "&gt;",
     });
+}
+
+/// `raw` on one line, masked, truncated to `max` characters. Masked before the cut so no prefix of a key
+/// survives, and again after it, since a cut can end a longer run exactly at secret length.
+fn clean(raw: &str, max: usize) -> String {
+    mask_with(&cut(&mask_with(&one_line(raw), MASK_STAR), max), MASK_STAR).into_owned()
 }
 
 /// Truncates to `max` characters, ending with `…` when cut.

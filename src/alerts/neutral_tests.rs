@@ -85,3 +85,10 @@ fn a_key_is_masked_before_truncation_so_no_prefix_of_it_survives() {
     let s = line("AKIAIOSFODNN7EXAMPLE", 12);
     assert!(!s.as_str().contains("IOSF"), "{s:?}");
 }
+
+#[test]
+fn a_cut_that_leaves_a_secret_shaped_run_is_masked_too() {
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let s = line(&format!("x {secret}MORE"), 2 + secret.len() + 1);
+    assert!(!s.as_str().contains("wJalr"), "{s:?}");
+}

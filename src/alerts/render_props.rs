@@ -134,11 +134,8 @@ fn icons_in(text: &str) -> Vec<&'static str> {
     found.into_iter().map(|(_, icon)| icon).collect()
 }
 
-/// Checks one rendered message; returns the icons of its event lines, in order.
-fn check_message(m: &Rendered, worst: Severity, parent: bool, counts: usize) -> Vec<&'static str> {
-    let json = &m.json;
-    let color = json.pointer("/attachments/0/color").and_then(Value::as_str).unwrap();
-    assert_eq!(color, worst.color(), "the colour is the worst severity's");
+/// Checks every string of a message (no `<`, strays, keys; URLs are console links) and every mrkdwn object.
+fn check_strings(json: &Value) {
     let mut all = Vec::new();
     strings(json, "", &mut all);
     let console_url = regex::Regex::new(
@@ -158,6 +155,34 @@ fn check_message(m: &Rendered, worst: Severity, parent: bool, counts: usize) -> 
     for obj in mrkdwn {
         assert_eq!(obj.get("verbatim"), Some(&json!(true)), "mrkdwn text without verbatim: {obj}");
     }
+}
+
+/// Checks a parent's header, fields, narrative and count lines (the blocks before the divider).
+fn check_head(head: &[Value], counts: usize) {
+    let header = head[0].pointer("/text/text").and_then(Value::as_str).unwrap();
+    assert!(!header.contains('\n') && icons_in(header).len() == 1, "{header}");
+    for f in head.iter().filter_map(|b| b.get("fields")).flat_map(|f| f.as_array().unwrap()) {
+        assert_eq!(f["text"].as_str().unwrap().matches('\n').count(), 1, "label and one value line: {f}");
+    }
+    let texts: Vec<&str> = head.iter().filter_map(|b| b.pointer("/text/text")).filter_map(Value::as_str).collect();
+    let (narrative, count_text) = match texts.as_slice() {
+        [_, narrative, counts] => (Some(*narrative), *counts),
+        [_, counts] => (None, *counts),
+        _ => panic!("header, narrative, counts: {texts:?}"),
+    };
+    if let Some(n) = narrative {
+        assert!(!n.contains('\n') && icons_in(n).is_empty(), "{n}");
+    }
+    assert_eq!(count_text.split('\n').count(), counts.min(MAX_COUNT_LINES));
+    assert_eq!(icons_in(count_text).len(), counts.min(MAX_COUNT_LINES));
+}
+
+/// Checks one rendered message; returns the icons of its event lines, in order.
+fn check_message(m: &Rendered, worst: Severity, parent: bool, counts: usize) -> Vec<&'static str> {
+    let json = &m.json;
+    let color = json.pointer("/attachments/0/color").and_then(Value::as_str).unwrap();
+    assert_eq!(color, worst.color(), "the colour is the worst severity's");
+    check_strings(json);
     let top = json["text"].as_str().unwrap();
     assert!(!top.contains('\n') && icons_in(top).len() == 1, "one-line notification text: {top}");
     let blocks = json.pointer("/attachments/0/blocks").and_then(Value::as_array).unwrap();
@@ -179,22 +204,7 @@ fn check_message(m: &Rendered, worst: Severity, parent: bool, counts: usize) -> 
         }
     }
     if parent {
-        let header = blocks[0].pointer("/text/text").and_then(Value::as_str).unwrap();
-        assert!(!header.contains('\n') && icons_in(header).len() == 1, "{header}");
-        for f in head.iter().filter_map(|b| b.get("fields")).flat_map(|f| f.as_array().unwrap()) {
-            assert_eq!(f["text"].as_str().unwrap().matches('\n').count(), 1, "label and one value line: {f}");
-        }
-        let texts: Vec<&str> = head.iter().filter_map(|b| b.pointer("/text/text")).filter_map(Value::as_str).collect();
-        let (narrative, count_text) = match texts.as_slice() {
-            [_, narrative, counts] => (Some(*narrative), *counts),
-            [_, counts] => (None, *counts),
-            _ => panic!("header, narrative, counts: {texts:?}"),
-        };
-        if let Some(n) = narrative {
-            assert!(!n.contains('\n') && icons_in(n).is_empty(), "{n}");
-        }
-        assert_eq!(count_text.split('\n').count(), counts.min(MAX_COUNT_LINES));
-        assert_eq!(icons_in(count_text).len(), counts.min(MAX_COUNT_LINES));
+        check_head(head, counts);
     }
     event_icons
 }
