@@ -147,6 +147,21 @@ async fn with_one_slot_a_second_query_waits_until_the_first_is_done() {
 }
 
 #[tokio::test]
+async fn a_query_whose_caller_gives_up_is_still_stopped_and_frees_its_slot() {
+    let dir = trail_folder();
+    let engine = raw_engine(dir.path(), QueryLimits::new(1, Duration::from_secs(600)));
+    let limits = engine.limits().clone();
+    let slow = validated(engine.as_ref(), SLOW);
+    // The future is dropped mid-query, as when the question's own timeout fires around it.
+    let opts = ExecOptions::default();
+    let abandoned = tokio::time::timeout(Duration::from_millis(500), engine.execute(&slow, &opts)).await;
+    assert!(abandoned.is_err(), "still running when dropped");
+    until("DuckDB stopped and gave its slot back", || limits.running() == 0).await;
+    let quick = engine.execute(&validated(engine.as_ref(), QUICK), &ExecOptions::default()).await.unwrap();
+    assert_eq!(quick.rows, vec![vec![Value::Int(EVENTS as i64)]]);
+}
+
+#[tokio::test]
 async fn with_two_slots_two_queries_run_at_once() {
     let dir = trail_folder();
     let engine = raw_engine(dir.path(), QueryLimits::new(2, Duration::from_secs(60)));
