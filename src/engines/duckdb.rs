@@ -5,8 +5,8 @@
 //! CloudTrail files) and locked down ([`lock`]) before anything else runs on it; opening fails when the lock
 //! cannot be set. Each query runs on its own clone of that connection (clones share the locked global
 //! settings) with the Trino shims installed, on the blocking pool, while it holds one of the engine's slots
-//! ([`QueryLimits`]). The per-query timeout and cancellation interrupt DuckDB through its interrupt handle, and
-//! the slot is only given back once DuckDB has really stopped.
+//! ([`QueryLimits`]). The per-query timeout, cancellation and a dropped caller interrupt DuckDB through its
+//! interrupt handle, and the slot is only given back once DuckDB has really stopped.
 
 mod convert;
 pub mod lock;
@@ -14,6 +14,7 @@ pub mod shims;
 mod source;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -221,15 +222,18 @@ impl SqlEngine for DuckDbEngine {
         let conn = crate::telemetry::spawn_blocking_in_span(move || clone_with_shims(&base))
             .await
             .map_err(|e| worker_failed(&e))??;
-        let interrupt = conn.interrupt_handle();
+        let stopper = Stopper { handle: conn.interrupt_handle(), done: Arc::new(AtomicBool::new(false)) };
+        let done = DoneOnDrop(stopper.done.clone());
         let text = sql.executable().to_owned();
         let cap = opts.row_cap;
         let started = Instant::now();
         // The slot moves into the worker: it is freed when DuckDB returns, not when this future gives up.
         let mut task = crate::telemetry::spawn_blocking_in_span(move || {
-            let _slot = slot;
+            let (_slot, _done) = (slot, done);
             run(&conn, &text, cap)
         });
+        // If this future is dropped mid-query (the question's own timeout, shutdown), DuckDB is still stopped.
+        let stop_on_drop = StopOnDrop(stopper);
         let stop = tokio::select! {
             joined = &mut task => {
                 let (columns, rows, truncated) = joined.map_err(|e| worker_failed(&e))?.map_err(|e| self.map_error(&e))?;
@@ -240,7 +244,10 @@ impl SqlEngine for DuckDbEngine {
             _ = opts.cancel.cancelled() => Stop::Cancelled,
             _ = tokio::time::sleep(timeout) => Stop::Timeout,
         };
-        stop_worker(task, interrupt).await;
+        drop(stop_on_drop);
+        if tokio::time::timeout(Duration::from_secs(10), task).await.is_err() {
+            tracing::warn!("DuckDB has not stopped after 10 s of interrupts; it keeps its engine slot until it does");
+        }
         tracing::info!(?stop, timeout_ms = timeout.as_millis() as u64, "query stopped");
         Err(match stop {
             Stop::Cancelled => EngineError::Cancelled,
@@ -249,18 +256,38 @@ impl SqlEngine for DuckDbEngine {
     }
 }
 
-/// Interrupts the worker until it returns. An interrupt sent before DuckDB starts the query is not kept, so it
-/// is repeated. After 10 s the caller gets its answer and a detached task keeps interrupting; the worker keeps
-/// its slot until it really stops.
-async fn stop_worker<T: Send + 'static>(task: tokio::task::JoinHandle<T>, interrupt: Arc<InterruptHandle>) {
-    let keeper = tokio::spawn(async move {
-        while !task.is_finished() {
-            interrupt.interrupt();
-            tokio::time::sleep(Duration::from_millis(20)).await;
+/// Interrupts one DuckDB query until its worker is done. An interrupt sent before DuckDB starts the query is
+/// not kept, so a plain thread repeats it every 20 ms; it needs no async runtime, so it also runs from `Drop`.
+struct Stopper {
+    handle: Arc<InterruptHandle>,
+    done: Arc<AtomicBool>,
+}
+
+/// Stops the query when dropped before its worker finished: on timeout or cancel, and when the future running
+/// the query is dropped.
+struct StopOnDrop(Stopper);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if self.0.done.load(Ordering::SeqCst) {
+            return;
         }
-    });
-    if tokio::time::timeout(Duration::from_secs(10), keeper).await.is_err() {
-        tracing::warn!("DuckDB has not stopped after 10 s of interrupts; it keeps its engine slot until it does");
+        let (handle, done) = (self.0.handle.clone(), self.0.done.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::SeqCst) {
+                handle.interrupt();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+    }
+}
+
+/// Marks the worker done when it returns or unwinds.
+struct DoneOnDrop(Arc<AtomicBool>);
+
+impl Drop for DoneOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
     }
 }
 

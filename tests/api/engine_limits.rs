@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use asklake::catalog::Catalog;
+use asklake::cli::{OutputFormat, SqlArgs};
 use asklake::config::{Config, DuckDbSource};
 use asklake::engines::duckdb::{DuckDbEngine, DuckDbSettings};
 use asklake::engines::limits::QueryLimits;
@@ -14,13 +15,16 @@ use asklake::engines::{EngineError, ExecOptions, SqlEngine, Value};
 use asklake::library::{Retrieval, Retriever};
 use asklake::pipeline::validate::{ValidatedSql, validate};
 use asklake::pipeline::{Asker, Language, NoProgress, Outcome, Pipeline, PipelineParts, Question};
+use asklake::slack::client::{ClientPolicy, SlackWebClient};
 use asklake::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
+use secrecy::SecretString;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::support::fake_athena::{Behaviour, FakeAthena};
 use crate::support::fake_bedrock::{FakeBedrock, Reply};
+use crate::support::fake_slack::{BOT_TOKEN, FakeSlack};
 
 /// Three-way self-join with only inequality conditions: billions of rows to count, so it runs until stopped.
 const SLOW: &str = "SELECT count(*) AS n FROM cloudtrail a JOIN cloudtrail b ON a.event_id <> b.event_id \
@@ -94,6 +98,29 @@ async fn a_runaway_duckdb_query_is_interrupted_at_the_configured_query_timeout()
 }
 
 #[tokio::test]
+async fn serve_ask_and_sql_refuse_to_start_when_duckdb_cannot_be_locked() {
+    let (trail, state) = (trail_folder(), tempfile::tempdir().unwrap());
+    let mut config = Config::default();
+    config.duckdb.source = DuckDbSource::CloudtrailFiles;
+    config.duckdb.cloudtrail_dir = trail.path().to_owned();
+    config.duckdb.memory_limit = "lots".into();
+    config.store.path = state.path().join("asklake.db");
+    let says_what_failed = |text: String| {
+        assert!(text.contains("memory_limit = 'lots'") && text.contains("without this lock"), "{text}");
+    };
+
+    let slack = FakeSlack::start().await;
+    let client = SlackWebClient::new(&slack.api_url, &SecretString::from(BOT_TOKEN), ClientPolicy::default()).unwrap();
+    let serve = asklake::startup::deps_from_config(&config, Arc::new(client)).await.err().expect("serve refuses");
+    says_what_failed(format!("{serve:#}"));
+    let ask = asklake::pipeline::cli::build(&config).await.err().expect("ask refuses");
+    says_what_failed(format!("{ask:#}"));
+    let args = SqlArgs { sql: QUICK.into(), format: OutputFormat::Table, explain: false };
+    let sql = asklake::engines::cli::sql(&config, &args).await.unwrap();
+    assert_eq!(sql, std::process::ExitCode::from(3), "asklake sql exits with the engine error code");
+}
+
+#[tokio::test]
 async fn with_one_slot_a_second_query_waits_until_the_first_is_done() {
     let dir = trail_folder();
     let engine = raw_engine(dir.path(), QueryLimits::new(1, Duration::from_secs(60)));
@@ -117,6 +144,21 @@ async fn with_one_slot_a_second_query_waits_until_the_first_is_done() {
     assert_eq!(first.await.unwrap().unwrap_err(), EngineError::Cancelled);
     assert_eq!(second.await.unwrap().unwrap().rows, vec![vec![Value::Int(EVENTS as i64)]]);
     assert_eq!((limits.peak(), limits.running(), limits.waiting()), (1, 0, 0));
+}
+
+#[tokio::test]
+async fn a_query_whose_caller_gives_up_is_still_stopped_and_frees_its_slot() {
+    let dir = trail_folder();
+    let engine = raw_engine(dir.path(), QueryLimits::new(1, Duration::from_secs(600)));
+    let limits = engine.limits().clone();
+    let slow = validated(engine.as_ref(), SLOW);
+    // The future is dropped mid-query, as when the question's own timeout fires around it.
+    let opts = ExecOptions::default();
+    let abandoned = tokio::time::timeout(Duration::from_millis(500), engine.execute(&slow, &opts)).await;
+    assert!(abandoned.is_err(), "still running when dropped");
+    until("DuckDB stopped and gave its slot back", || limits.running() == 0).await;
+    let quick = engine.execute(&validated(engine.as_ref(), QUICK), &ExecOptions::default()).await.unwrap();
+    assert_eq!(quick.rows, vec![vec![Value::Int(EVENTS as i64)]]);
 }
 
 #[tokio::test]
