@@ -5,7 +5,7 @@
 //! Slack Web API, once on loopback and once with a simulated round trip to Slack. For a slash command and for a
 //! mention it prints, per question, the time from the ack to the answer landing in Slack, the query time (the
 //! pipeline's own `ask`), and the overhead between the two. Target: overhead under 300 ms.
-//! Run: `cargo bench --bench slack_answer`.
+//! Run: `cargo bench --profile dev --bench slack_answer`.
 
 #[path = "../tests/api/support/fake_slack.rs"]
 #[allow(dead_code)]
