@@ -38,10 +38,10 @@ pub(super) fn query(q: &Query) -> Result<(), ValidationError> {
         }
     }
     set_expr(&q.body)?;
-    if let Some(order_by) = &q.order_by {
-        if order_by.interpolate.is_some() || matches!(order_by.kind, OrderByKind::All(_)) {
-            return refuse("ORDER BY ALL or INTERPOLATE; list the ORDER BY expressions or their positions");
-        }
+    if let Some(order_by) = &q.order_by
+        && (order_by.interpolate.is_some() || matches!(order_by.kind, OrderByKind::All(_)))
+    {
+        return refuse("ORDER BY ALL or INTERPOLATE; list the ORDER BY expressions or their positions");
     }
     if let Some(LimitClause::LimitOffset { limit_by, .. }) = &q.limit_clause
         && !limit_by.is_empty()
