@@ -130,10 +130,10 @@ async fn the_row_cap_keeps_the_first_rows_and_flags_truncation() {
     assert!(!r.truncated);
 }
 
-/// Passes validation (every join has a condition) yet runs for minutes: each account's events joined thrice.
-const SLOW_SQL: &str = "SELECT count(*) AS n FROM cloudtrail a JOIN cloudtrail b ON a.account_id = b.account_id \
-     JOIN cloudtrail c ON b.account_id = c.account_id JOIN cloudtrail d ON c.account_id = d.account_id \
-     WHERE a.event_id < b.event_id";
+/// Slow but valid: validation refuses cartesian products, yet joins on inequalities still explode; the engine's
+/// time limit and cancellation are the wall for those.
+const SLOW_SQL: &str = "SELECT count(*) AS n FROM cloudtrail a JOIN cloudtrail b ON a.event_id < b.event_id \
+     JOIN cloudtrail c ON b.event_id < c.event_id JOIN cloudtrail d ON c.event_id < d.event_id";
 
 #[tokio::test]
 async fn a_cancelled_query_stops_promptly_with_cancelled() {
@@ -164,8 +164,7 @@ async fn a_query_over_its_time_limit_is_interrupted_with_timeout() {
 async fn engine_errors_come_back_as_query_errors_with_the_engine_message() {
     let engine = sample_engine();
     let v = validate(
-        // An allowed function with an argument type the engine cannot take: the validator passes it, DuckDB refuses.
-        "SELECT abs(event_id) FROM cloudtrail",
+        "SELECT abs(event_id) AS x FROM cloudtrail",
         &Catalog::embedded().unwrap(),
         engine.binding(),
         10,
