@@ -13,7 +13,8 @@
 //! | `>` starting a line | `›` (U+203A) | block quote (Slack reads `&gt;` at a line start as one too) |
 //!
 //! Inside a code block (``` … ```) Slack applies no formatting, so [`code_block`] keeps the text as it is and only
-//! breaks up ``` so data cannot close the block.
+//! breaks up ``` so data cannot close the block. The template filter `mrkdwn` applies Slack's three escapes only
+//! (see [`mrkdwn_filter`]).
 
 /// The look-alike for a mrkdwn formatting marker, `None` for any other character.
 fn look_alike(c: char) -> Option<char> {
@@ -56,7 +57,7 @@ pub fn mrkdwn(text: &str) -> String {
 /// Escapes text for use inside a ``` code block: Slack's escapes, and a zero-width space between two backticks
 /// so no run of them can close the block.
 pub fn code_block(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut after_tick = false;
     for c in text.chars() {
         if c == '`' && after_tick {
@@ -97,9 +98,17 @@ pub fn truncate(text: &str, max: usize) -> String {
     out
 }
 
-/// minijinja filter `mrkdwn`.
+/// Slack's three escapes only (`&`, `<`, `>`): no ping, link or mention, but formatting markers pass through.
+pub fn entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    text.chars().for_each(|c| push_escaped(c, &mut out));
+    out
+}
+
+/// minijinja filter `mrkdwn`: [`entities`] only, because the alert templates pass their own markup (emoji
+/// shortcodes such as `:red_circle:`) through it together with data. Answers are escaped in Rust with [`mrkdwn`].
 pub fn mrkdwn_filter(value: String) -> String {
-    mrkdwn(&value)
+    entities(&value)
 }
 
 #[cfg(test)]
