@@ -18,6 +18,7 @@ use asklake::templates::Templates;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+use crate::support::crash::HangOnDelete;
 use crate::support::fake_slack::{BOT_TOKEN, FakeSlack, Fault};
 use crate::support::moto;
 
@@ -282,25 +283,6 @@ async fn a_channel_asklake_is_not_in_is_retried_a_few_times_in_three_hours_and_t
     assert_eq!(queue.len(), 1, "the refused channel's message is kept");
     stop.cancel();
     run.await.unwrap();
-}
-
-/// A queue whose deletes never finish: simulates a process killed after posting, before deleting.
-struct HangOnDelete(Arc<dyn AlertQueue>);
-
-#[async_trait::async_trait]
-impl AlertQueue for HangOnDelete {
-    async fn receive(&self, max: usize) -> Result<Vec<QueueMessage>, QueueError> {
-        self.0.receive(max).await
-    }
-    async fn delete(&self, _: &[QueueMessage]) -> Result<usize, QueueError> {
-        std::future::pending().await
-    }
-    async fn release(&self, m: &[QueueMessage]) -> Result<(), QueueError> {
-        self.0.release(m).await
-    }
-    async fn extend(&self, m: &[QueueMessage], by: Duration) -> Result<(), QueueError> {
-        self.0.extend(m, by).await
-    }
 }
 
 #[tokio::test]

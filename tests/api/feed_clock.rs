@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use asklake::alerts::group::Routing;
-use asklake::alerts::queue::{AlertQueue, QueueError, QueueMessage};
+use asklake::alerts::queue::AlertQueue;
 use asklake::alerts::render::Renderer;
 use asklake::alerts::rules::Rules;
 use asklake::alerts::worker::{Worker, WorkerSettings};
@@ -22,6 +22,7 @@ use slack_morphism::prelude::SlackMessageContent;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::support::crash::HangOnDelete;
 use crate::support::memory_queue::MemoryQueue;
 
 const A0: &str = "111111111111";
@@ -205,25 +206,6 @@ async fn stopping_the_worker_posts_the_held_digest_and_deletes_its_messages() {
     assert_eq!(slack.posted_in("C_ACCT0").len(), 1, "one digest with both events");
     assert_eq!((slack.sightings("role-y1"), slack.sightings("role-y2")), (1, 1));
     assert_eq!((queue.len(), queue.deleted()), (0, 2));
-}
-
-/// Deletes never finish: the process dies after posting (and recording the eventIDs), before deleting.
-struct HangOnDelete(Arc<MemoryQueue>);
-
-#[async_trait::async_trait]
-impl AlertQueue for HangOnDelete {
-    async fn receive(&self, max: usize) -> Result<Vec<QueueMessage>, QueueError> {
-        self.0.receive(max).await
-    }
-    async fn delete(&self, _: &[QueueMessage]) -> Result<usize, QueueError> {
-        std::future::pending().await
-    }
-    async fn release(&self, m: &[QueueMessage]) -> Result<(), QueueError> {
-        self.0.release(m).await
-    }
-    async fn extend(&self, m: &[QueueMessage], by: Duration) -> Result<(), QueueError> {
-        self.0.extend(m, by).await
-    }
 }
 
 #[tokio::test(start_paused = true)]
