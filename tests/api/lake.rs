@@ -163,13 +163,8 @@ async fn a_query_over_its_time_limit_is_interrupted_with_timeout() {
 #[tokio::test]
 async fn engine_errors_come_back_as_query_errors_with_the_engine_message() {
     let engine = sample_engine();
-    let v = validate(
-        "SELECT abs(event_id) AS x FROM cloudtrail",
-        &Catalog::embedded().unwrap(),
-        engine.binding(),
-        10,
-    )
-    .unwrap();
+    let v = validate("SELECT abs(event_id) AS x FROM cloudtrail", &Catalog::embedded().unwrap(), engine.binding(), 10)
+        .unwrap();
     match engine.dry_run(&v).await.unwrap_err() {
         EngineError::Query { message } => assert!(message.contains("abs"), "{message}"),
         other => panic!("{other:?}"),
