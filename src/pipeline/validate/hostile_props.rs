@@ -1,18 +1,20 @@
 //! Property tests: hostile queries made by mutating the AST of valid ones never pass validation, and whatever passes
 //! sends the engine only allowed functions and relations. Each property prints how many cases it tried.
 
-use std::ops::ControlFlow;
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use sqlparser::ast::{
-    Expr, Query, Select, SetExpr, TableFactor, Visit, VisitMut, Visitor, VisitorMut, visit_expressions_mut,
-};
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
+use sqlparser::ast::{Query, Select, SetExpr, VisitMut};
 
 use super::*;
+
+mod ast;
+
+use ast::{
+    EditSelect, SwapTable, calls_and_relations, count_selects, cte_names, first_relation, parse, table_count,
+    user_part, wrap_nth_expression,
+};
 
 fn catalog() -> &'static Catalog {
     static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::embedded().unwrap());
@@ -61,85 +63,19 @@ const EXTRA_SEEDS: &[&str] = &[
 ];
 
 /// DuckDB and Trino functions that are not on the allow-list: files, settings, catalogs, generators, blow-ups.
+#[rustfmt::skip]
 const FORBIDDEN: &[&str] = &[
-    "read_csv",
-    "read_csv_auto",
-    "read_json",
-    "read_json_auto",
-    "read_ndjson",
-    "read_parquet",
-    "read_text",
-    "read_blob",
-    "parquet_scan",
-    "parquet_metadata",
-    "parquet_schema",
-    "glob",
-    "query",
-    "query_table",
-    "duckdb_settings",
-    "duckdb_databases",
-    "duckdb_tables",
-    "duckdb_columns",
-    "duckdb_functions",
-    "duckdb_extensions",
-    "duckdb_secrets",
-    "duckdb_temporary_files",
-    "current_setting",
-    "getenv",
-    "pragma_version",
-    "pragma_database_size",
-    "range",
-    "generate_series",
-    "sequence",
-    "repeat",
-    "lpad",
-    "rpad",
-    "array_repeat",
-    "unnest",
-    "sniff_csv",
-    "iceberg_scan",
-    "delta_scan",
-    "sqlite_scan",
-    "postgres_scan",
-    "http_get",
-    "which_secret",
-    "current_database",
-    "current_schema",
-    "version",
-    "enum_range",
-    "struct_pack",
-    "json_execute_serialized_sql",
-    "json_serialize_sql",
-    "json_deserialize_sql",
-    "printf",
-    "format",
-    "typeof",
-    "hash",
-    "md5",
-    "sha256",
-    "random",
-    "uuid",
-    "gen_random_uuid",
-    "setseed",
-    "nextval",
-    "currval",
-    "pg_typeof",
-    "from_base64",
-    "url_decode",
-    "list_value",
-    "string_agg",
-    "system_runtime",
-    "load_extension",
-    "csv_scan",
-    "to_json",
-    "list_reduce",
-    "array_agg_distinct",
-    "map_from_entries",
-    "zip_with",
-    "reduce",
-    "strptime_tz",
-    "icu_sort_key",
-    "arrow_scan",
+    "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson", "read_parquet", "read_text",
+    "read_blob", "parquet_scan", "parquet_metadata", "parquet_schema", "glob", "query", "query_table",
+    "duckdb_settings", "duckdb_databases", "duckdb_tables", "duckdb_columns", "duckdb_functions", "duckdb_extensions",
+    "duckdb_secrets", "duckdb_temporary_files", "current_setting", "getenv", "pragma_version", "pragma_database_size",
+    "range", "generate_series", "sequence", "repeat", "lpad", "rpad", "array_repeat", "unnest", "sniff_csv",
+    "iceberg_scan", "delta_scan", "sqlite_scan", "postgres_scan", "http_get", "which_secret", "current_database",
+    "current_schema", "version", "enum_range", "struct_pack", "json_execute_serialized_sql", "json_serialize_sql",
+    "json_deserialize_sql", "printf", "format", "typeof", "hash", "md5", "sha256", "random", "uuid",
+    "gen_random_uuid", "setseed", "nextval", "currval", "pg_typeof", "from_base64", "url_decode", "list_value",
+    "string_agg", "system_runtime", "load_extension", "csv_scan", "to_json", "list_reduce", "array_agg_distinct",
+    "map_from_entries", "zip_with", "reduce", "strptime_tz", "icu_sort_key", "arrow_scan",
 ];
 
 fn forbidden_name() -> impl Strategy<Value = String> {
@@ -151,13 +87,6 @@ fn forbidden_name() -> impl Strategy<Value = String> {
 
 fn config(cases: u32) -> Config {
     Config { cases, failure_persistence: None, ..Config::default() }
-}
-
-fn parse(sql: &str) -> Option<Box<Query>> {
-    match Parser::parse_sql(&GenericDialect {}, sql).ok()?.pop()? {
-        sqlparser::ast::Statement::Query(q) => Some(q),
-        _ => None,
-    }
 }
 
 fn seed(i: usize) -> Box<Query> {
@@ -190,28 +119,6 @@ fn refusal(sql: &str, binding: &Binding) -> Result<ValidationError, TestCaseErro
     }
 }
 
-/// Replaces the `n`th expression (mod their count) with `name(<expression>)`; false if that does not parse.
-fn wrap_nth_expression(query: &mut Query, n: usize, name: &str) -> bool {
-    let mut count = 0;
-    let _ = visit_expressions_mut(query, |_| {
-        count += 1;
-        ControlFlow::<()>::Continue(())
-    });
-    let (target, mut i, mut ok) = (n % count.max(1), 0, false);
-    let _ = visit_expressions_mut(query, |e| {
-        if i == target
-            && let Ok(call) =
-                Parser::new(&GenericDialect {}).try_with_sql(&format!("{name}({e})")).and_then(|mut p| p.parse_expr())
-        {
-            *e = call;
-            ok = true;
-        }
-        i += 1;
-        ControlFlow::<()>::Continue(())
-    });
-    ok
-}
-
 #[test]
 fn a_forbidden_function_call_anywhere_in_a_valid_query_is_refused() {
     let tried = run(768, (forbidden_name(), any::<usize>()), |mut q, b, (name, n)| {
@@ -229,26 +136,6 @@ fn a_forbidden_function_call_anywhere_in_a_valid_query_is_refused() {
     });
     eprintln!("forbidden calls: {tried} hostile queries refused");
     assert!(tried > 600, "only {tried} cases ran");
-}
-
-/// Replaces the `n`th named table with `replacement` (parsed as a relation: a path, a qualified name, a call).
-struct SwapTable {
-    target: usize,
-    seen: usize,
-    replacement: TableFactor,
-}
-
-impl VisitorMut for SwapTable {
-    type Break = ();
-    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
-        if matches!(factor, TableFactor::Table { .. }) {
-            if self.seen == self.target {
-                *factor = self.replacement.clone();
-            }
-            self.seen += 1;
-        }
-        ControlFlow::Continue(())
-    }
 }
 
 fn hostile_relation() -> impl Strategy<Value = String> {
@@ -285,45 +172,6 @@ fn a_table_replaced_by_a_path_an_unknown_name_or_a_table_function_is_refused() {
     });
     eprintln!("hostile relations: {tried} hostile queries refused");
     assert!(tried > 300, "only {tried} cases ran");
-}
-
-fn first_relation(q: &Query) -> Option<TableFactor> {
-    match q.body.as_ref() {
-        SetExpr::Select(s) => s.from.first().map(|t| t.relation.clone()),
-        _ => None,
-    }
-}
-
-fn table_count(q: &Query) -> usize {
-    struct Count(usize);
-    impl Visitor for Count {
-        type Break = ();
-        fn pre_visit_table_factor(&mut self, f: &TableFactor) -> ControlFlow<()> {
-            self.0 += usize::from(matches!(f, TableFactor::Table { .. }));
-            ControlFlow::Continue(())
-        }
-    }
-    let mut c = Count(0);
-    let _ = Visit::visit(q, &mut c);
-    c.0
-}
-
-/// Applies `edit` to the `n`th SELECT of a query.
-struct EditSelect<F: FnMut(&mut Select)> {
-    target: usize,
-    seen: usize,
-    edit: F,
-}
-
-impl<F: FnMut(&mut Select)> VisitorMut for EditSelect<F> {
-    type Break = ();
-    fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
-        if self.seen == self.target {
-            (self.edit)(select);
-        }
-        self.seen += 1;
-        ControlFlow::Continue(())
-    }
 }
 
 fn wildcard_option() -> impl Strategy<Value = String> {
@@ -368,20 +216,6 @@ fn wildcard_options_spliced_into_any_select_are_refused() {
     });
     eprintln!("wildcard options: {tried} hostile queries refused");
     assert!(tried > 200, "only {tried} cases ran");
-}
-
-fn count_selects(q: &Query) -> usize {
-    struct Count(usize);
-    impl Visitor for Count {
-        type Break = ();
-        fn pre_visit_select(&mut self, _: &Select) -> ControlFlow<()> {
-            self.0 += 1;
-            ControlFlow::Continue(())
-        }
-    }
-    let mut c = Count(0);
-    let _ = Visit::visit(q, &mut c);
-    c.0.max(1)
 }
 
 #[test]
@@ -440,45 +274,6 @@ fn recursive_ctes_and_cartesian_products_added_to_any_query_are_refused() {
     assert!(tried > 200 && joined > 150, "only {tried} / {joined} cases ran");
 }
 
-/// The user part of executable SQL: the binding's CTEs (in DuckDB or Trino syntax) cut off the front.
-fn user_part(v: &ValidatedSql, binding: &Binding) -> String {
-    let prelude: Vec<String> = v.tables().iter().map(|t| binding.cte(catalog(), t).unwrap()).collect();
-    if prelude.is_empty() {
-        return v.executable().to_owned();
-    }
-    let prefix = format!("WITH {}", prelude.join(",\n"));
-    let rest = v.executable().strip_prefix(&prefix).expect("the executable SQL starts with the binding's CTEs");
-    match rest.strip_prefix(",\n") {
-        Some(user_ctes) => format!("WITH {user_ctes}"),
-        None => rest.to_owned(),
-    }
-}
-
-/// Every function name and relation in `sql`.
-fn calls_and_relations(sql: &str) -> (Vec<String>, Vec<String>) {
-    struct Collect(Vec<String>, Vec<String>);
-    impl Visitor for Collect {
-        type Break = ();
-        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if let Expr::Function(f) = e {
-                self.0.push(f.name.to_string().to_ascii_lowercase());
-            }
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_table_factor(&mut self, f: &TableFactor) -> ControlFlow<()> {
-            match f {
-                TableFactor::Table { name, args: None, .. } => self.1.push(name.to_string().to_ascii_lowercase()),
-                TableFactor::Derived { .. } | TableFactor::UNNEST { .. } | TableFactor::NestedJoin { .. } => {}
-                other => self.1.push(format!("<{other}>")),
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut c = Collect(Vec::new(), Vec::new());
-    let _ = Visit::visit(&*parse(sql).expect("the user part parses"), &mut c);
-    (c.0, c.1)
-}
-
 #[test]
 fn whatever_passes_calls_only_allowed_functions_and_reads_only_tables_and_ctes() {
     let any_name =
@@ -502,18 +297,4 @@ fn whatever_passes_calls_only_allowed_functions_and_reads_only_tables_and_ctes()
     });
     eprintln!("accepted queries checked: {checked}");
     assert!(checked > 200, "only {checked} accepted cases were checked");
-}
-
-fn cte_names(sql: &str) -> Vec<String> {
-    struct Ctes(Vec<String>);
-    impl Visitor for Ctes {
-        type Break = ();
-        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
-            self.0.extend(q.with.iter().flat_map(|w| &w.cte_tables).map(|c| c.alias.name.value.to_ascii_lowercase()));
-            ControlFlow::Continue(())
-        }
-    }
-    let mut c = Ctes(Vec::new());
-    let _ = Visit::visit(&*parse(sql).expect("parses"), &mut c);
-    c.0
 }

@@ -158,10 +158,10 @@ fn wildcard_options(options: &WildcardAdditionalOptions) -> Result<(), Validatio
         || opt_rename.is_some()
         || opt_alias.is_some()
     {
-        return refuse(format!(
-            "the wildcard options in {options}; Athena has no SELECT * REPLACE/EXCLUDE/EXCEPT/RENAME: list the columns \
-             you want and write any changed one as `<expression> AS <name>`"
-        ));
+        return refuse(
+            "wildcard options (SELECT * REPLACE, EXCLUDE, EXCEPT, RENAME or ILIKE; Athena has none); list the columns \
+             you want and write any changed one as `<expression> AS <name>`",
+        );
     }
     Ok(())
 }
