@@ -41,6 +41,9 @@ pub enum Binding {
 pub struct ColumnExprs {
     /// Over the Security Lake v2 (OCSF 1.1.0) table, Trino syntax.
     pub v2: String,
+    /// Over the Security Lake source v1 (OCSF 1.0.0-rc.2) table, Trino syntax; `None` if v1 cannot provide it.
+    #[serde(default)]
+    pub v1: Option<String>,
     /// Over the sample lake in DuckDB, where DuckDB needs different syntax than `v2`.
     #[serde(default)]
     pub duckdb: Option<String>,
@@ -87,6 +90,9 @@ pub struct LogicalTable {
     /// Suffix of the real Security Lake v2 table (`cloud_trail_mgmt_2_0`), also the sample lake's table name.
     #[serde(default, skip_serializing)]
     pub v2_table: String,
+    /// Suffix of the Security Lake source v1 table (`cloud_trail_mgmt_1_0`), if v1 has this source.
+    #[serde(default, skip_serializing)]
+    pub v1_table: Option<String>,
 }
 
 impl LogicalTable {
