@@ -42,9 +42,11 @@ mod findings_bg;
 mod flow;
 mod flow_row;
 mod incidents;
+mod ips;
 mod load;
 pub mod manifest;
 mod ocsf;
+mod ops;
 mod raw;
 mod rng;
 pub mod schema;
@@ -139,8 +141,8 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
     let (found, queries) = findings_and_dns(&world, &clock, &hosts, seed, rows, &mut planted);
     let ct_target = (rows as f64 * CLOUDTRAIL_SHARE) as usize;
     let flow_target = rows - ct_target;
-    let mut events =
-        background::Background::new(&world, &clock, seed).events(ct_target.saturating_sub(planted.events.len()));
+    let mut events = background::Background::new(&world, &clock, seed, ips::pool_size(rows))
+        .events(ct_target.saturating_sub(planted.events.len()));
     scrub(&mut events, &planted.incidents);
     events.extend(planted.events);
     events.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
