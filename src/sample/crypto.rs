@@ -43,8 +43,10 @@ struct Miner {
 pub fn plant(p: &mut Planted, rng: &mut Rng, world: &World, clock: &Clock, hosts: &[Host], seed: u64) {
     let mut who = world.user("yuna.han").clone();
     who.ips = vec![MINER_IP.into()];
-    who.agent = "aws-cli/2.13.25 Python/3.11.6 Linux/6.5.0-1014-aws exe/x86_64.ubuntu.22 prompt/off command/ec2.run-instances";
-    let host = hosts.iter().find(|h| h.account == who.account && h.region == SEOUL).expect("dev has Seoul hosts").clone();
+    who.agent =
+        "aws-cli/2.13.25 Python/3.11.6 Linux/6.5.0-1014-aws exe/x86_64.ubuntu.22 prompt/off command/ec2.run-instances";
+    let host =
+        hosts.iter().find(|h| h.account == who.account && h.region == SEOUL).expect("dev has Seoul hosts").clone();
     let miner = Miner {
         account: who.account.clone(),
         instance: format!("i-0{}", rng.hex(16)),

@@ -70,6 +70,8 @@ pub struct Query {
     pub answers: Vec<(&'static str, String)>,
     /// UDP or TCP.
     pub tcp: bool,
+    /// What a DNS Firewall rule did (`Blocked`, `Alert`), if one matched.
+    pub firewall: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -136,6 +138,11 @@ struct Connection<'a> {
 }
 
 #[derive(Serialize)]
+struct Uid<'a> {
+    uid: &'a str,
+}
+
+#[derive(Serialize)]
 struct Row<'a> {
     metadata: Metadata<'a>,
     cloud: Cloud<'a>,
@@ -157,6 +164,10 @@ struct Row<'a> {
     type_name: &'a str,
     rcode_id: i32,
     rcode: &'a str,
+    firewall_rule: Option<Uid<'a>>,
+    disposition: Option<&'a str>,
+    action: Option<&'a str>,
+    action_id: Option<i32>,
     unmapped: std::collections::BTreeMap<&'a str, &'a str>,
     accountid: &'a str,
     region: &'a str,
@@ -172,11 +183,15 @@ pub fn write_row(out: &mut impl std::io::Write, q: &Query) -> std::io::Result<()
         "NXDomain" => 3,
         _ => 99,
     };
-    let mut observables =
-        vec![Observable { name: "query.hostname", value: &q.name, kind: "Hostname", type_id: 1 }];
+    let mut observables = vec![Observable { name: "query.hostname", value: &q.name, kind: "Hostname", type_id: 1 }];
     observables.push(Observable { name: "src_endpoint.ip", value: &q.src_ip, kind: "IP Address", type_id: 2 });
     if let Some(instance) = q.instance.as_deref() {
-        observables.push(Observable { name: "src_endpoint.instance_uid", value: instance, kind: "Resource UID", type_id: 10 });
+        observables.push(Observable {
+            name: "src_endpoint.instance_uid",
+            value: instance,
+            kind: "Resource UID",
+            type_id: 10,
+        });
     }
     let mut unmapped = std::collections::BTreeMap::new();
     unmapped.insert("version", "1.100000");
@@ -197,7 +212,11 @@ pub fn write_row(out: &mut impl std::io::Write, q: &Query) -> std::io::Result<()
         time_dt: timestamp_text(q.time),
         query: QueryRow { hostname: &q.name, kind: q.qtype, class: "IN" },
         answers: q.answers.iter().map(|(kind, rdata)| Answer { kind, rdata, class: "IN" }).collect(),
-        connection_info: Connection { protocol_name: if q.tcp { "TCP" } else { "UDP" }, direction: "Outbound", direction_id: 2 },
+        connection_info: Connection {
+            protocol_name: if q.tcp { "TCP" } else { "UDP" },
+            direction: "Outbound",
+            direction_id: 2,
+        },
         severity_id: 1,
         severity: "Informational",
         class_name: "DNS Activity",
@@ -210,6 +229,10 @@ pub fn write_row(out: &mut impl std::io::Write, q: &Query) -> std::io::Result<()
         type_name: "DNS Activity: Response",
         rcode_id,
         rcode: q.rcode,
+        firewall_rule: q.firewall.map(|_| Uid { uid: "rslvr-frg-0c5a1b2d3e4f5a6b7" }),
+        disposition: q.firewall,
+        action: q.firewall.map(|f| if f == "Blocked" { "Denied" } else { "Allowed" }),
+        action_id: q.firewall.map(|f| if f == "Blocked" { 2 } else { 1 }),
         unmapped,
         accountid: &q.account,
         region: q.region,

@@ -83,6 +83,10 @@ const MISSES: [&str; 5] = [
     "old-billing-api.acme-internal.net",
 ];
 
+/// Names the organisation's DNS Firewall blocks (file sharing and tunnels), and names it only alerts on.
+const BLOCKED: [&str; 3] = ["pastebin.com", "transfer.sh", "tunnel.ngrok-free.app"];
+const ALERTED: [&str; 2] = ["paste.ee", "webhook.site"];
+
 /// A source of DNS queries: an instance itself, or a pod on a node.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -95,7 +99,10 @@ pub struct Source {
 /// Every instance plus `pods` container IPs spread over the first four hosts of each VPC (the EKS nodes).
 pub fn sources(hosts: &[Host], pods: usize, rng: &mut Rng) -> Vec<Source> {
     let mut out: Vec<Source> = hosts.iter().map(|h| Source { host: h.clone(), ip: h.ip.clone() }).collect();
-    let nodes: Vec<&Host> = hosts.iter().filter(|h| h.ip.ends_with(".10") || h.ip.ends_with(".17") || h.ip.ends_with(".24") || h.ip.ends_with(".31")).collect();
+    let nodes: Vec<&Host> = hosts
+        .iter()
+        .filter(|h| h.ip.ends_with(".10") || h.ip.ends_with(".17") || h.ip.ends_with(".24") || h.ip.ends_with(".31"))
+        .collect();
     let mut seen = std::collections::BTreeSet::new();
     while seen.len() < pods && !nodes.is_empty() {
         let node = *rng.pick(&nodes);
@@ -117,7 +124,11 @@ pub fn incident_ip(host: &Host, n: u8) -> String {
 /// A fixed public address for `name` (the same name always resolves to the same addresses).
 fn address(name: &str, i: u64) -> String {
     let mut r = Rng::fork(i, name);
-    let first = if name.contains("amazonaws") { *r.pick(&[3u8, 13, 52, 54]) } else { *r.pick(&[104u8, 140, 142, 151, 172, 185, 199]) };
+    let first = if name.contains("amazonaws") {
+        *r.pick(&[3u8, 13, 52, 54])
+    } else {
+        *r.pick(&[104u8, 140, 142, 151, 172, 185, 199])
+    };
     format!("{first}.{}.{}.{}", r.range(1, 254), r.range(0, 255), r.range(1, 254))
 }
 
@@ -130,7 +141,15 @@ pub fn background(rng: &mut Rng, clock: &Clock, sources: &[Source], count: usize
         let region = src.host.region;
         let time = clock.sample(rng, Rhythm::Machine);
         let roll = rng.below(1000);
-        let (name, qtype, rcode, answers) = if roll < 25 {
+        let mut firewall = None;
+        let (name, qtype, rcode, answers) = if roll < 3 {
+            firewall = Some("Blocked");
+            (format!("{}.", rng.pick(&BLOCKED)), "A", "NXDomain", Vec::new())
+        } else if roll < 5 {
+            firewall = Some("Alert");
+            let name = *rng.pick(&ALERTED);
+            (format!("{name}."), "A", "NoError", answers(name, "A"))
+        } else if roll < 25 {
             let name = rng.pick(&MISSES).replace("{r}", region);
             (format!("{name}."), "A", "NXDomain", Vec::new())
         } else if roll < 40 {
@@ -158,6 +177,7 @@ pub fn background(rng: &mut Rng, clock: &Clock, sources: &[Source], count: usize
             rcode,
             answers,
             tcp: rng.chance(0.01),
+            firewall,
         });
     }
     out
@@ -182,7 +202,14 @@ fn answers(name: &str, qtype: &'static str) -> Vec<(&'static str, String)> {
 }
 
 /// Queries of `name` (answered with `ip`) from `src`, tagged with `instance`, at each of `times` (a beacon).
-pub fn beacon(src: &Source, instance: &str, name: &str, ip: &str, times: &[DateTime<Utc>], rng: &mut Rng) -> Vec<Query> {
+pub fn beacon(
+    src: &Source,
+    instance: &str,
+    name: &str,
+    ip: &str,
+    times: &[DateTime<Utc>],
+    rng: &mut Rng,
+) -> Vec<Query> {
     times
         .iter()
         .map(|time| Query {
@@ -198,6 +225,7 @@ pub fn beacon(src: &Source, instance: &str, name: &str, ip: &str, times: &[DateT
             rcode: "NoError",
             answers: vec![("A", ip.to_string())],
             tcp: false,
+            firewall: None,
         })
         .collect()
 }

@@ -238,7 +238,8 @@ pub fn write_row(out: &mut impl std::io::Write, f: &Finding) -> std::io::Result<
     let mut unmapped = std::collections::BTreeMap::new();
     unmapped.insert("Severity.Normalized", (f.severity_id * 20 - 10).max(0).to_string());
     unmapped.insert("RecordState", if f.status == "Resolved" { "ARCHIVED" } else { "ACTIVE" }.to_string());
-    let mut observables = vec![Observable { name: "resources[0].uid", value: &f.resource_id, kind: "Resource UID", type_id: 10 }];
+    let mut observables =
+        vec![Observable { name: "resources[0].uid", value: &f.resource_id, kind: "Resource UID", type_id: 10 }];
     if f.resource_type == "AwsEc2Instance" {
         observables.push(Observable { name: "resources[0].type", value: f.resource_type, kind: "Other", type_id: 99 });
     }
@@ -247,7 +248,11 @@ pub fn write_row(out: &mut impl std::io::Write, f: &Finding) -> std::io::Result<
             log_version: "2018-10-08",
             product: Product {
                 feature: Feature { uid: &f.generator, name: f.product },
-                uid: format!("arn:aws:securityhub:{}::product/aws/{}", f.region, f.product.to_lowercase().replace(' ', "")),
+                uid: format!(
+                    "arn:aws:securityhub:{}::product/aws/{}",
+                    f.region,
+                    f.product.to_lowercase().replace(' ', "")
+                ),
                 name: "Security Hub",
                 vendor_name: "AWS",
                 version: "2018-10-08",

@@ -50,7 +50,15 @@ const fn k(
 }
 
 const fn c(weight: u32, control: &'static str, title: &'static str, severity: i32, target: Target) -> Kind {
-    let mut kind = k(weight, "Security Hub", Class::Compliance, "Software and Configuration Checks/Industry and Regulatory Standards/AWS-Foundational-Security-Best-Practices", title, severity, target);
+    let mut kind = k(
+        weight,
+        "Security Hub",
+        Class::Compliance,
+        "Software and Configuration Checks/Industry and Regulatory Standards/AWS-Foundational-Security-Best-Practices",
+        title,
+        severity,
+        target,
+    );
     kind.control = control;
     kind.fix = "Follow the control's remediation steps in the Security Hub documentation.";
     kind
@@ -64,16 +72,72 @@ const INSP: &str = "Inspector";
 const CVE: &str = "Software and Configuration Checks/Vulnerabilities/CVE";
 
 const KINDS: [Kind; 34] = [
-    k(110, GD, Detection, "Recon:EC2/PortProbeUnprotectedPort", "Unprotected port on EC2 instance {r} is being probed.", 2, Instance),
+    k(
+        110,
+        GD,
+        Detection,
+        "Recon:EC2/PortProbeUnprotectedPort",
+        "Unprotected port on EC2 instance {r} is being probed.",
+        2,
+        Instance,
+    ),
     k(70, GD, Detection, "UnauthorizedAccess:EC2/SSHBruteForce", "SSH brute force attacks against {r}.", 2, Instance),
     k(12, GD, Detection, "UnauthorizedAccess:EC2/RDPBruteForce", "RDP brute force attacks against {r}.", 2, Instance),
-    k(10, GD, Detection, "Recon:EC2/PortProbeEMRUnprotectedPort", "Unprotected EMR-related port on EC2 instance {r} is being probed.", 2, Instance),
-    k(8, GD, Detection, "Behavior:EC2/NetworkPortUnusual", "EC2 instance {r} is communicating on an unusual server port 8088.", 3, Instance),
-    k(6, GD, Detection, "UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B", "Multiple worldwide successful console logins were observed for {r}.", 3, User),
-    k(5, GD, Detection, "Stealth:IAMUser/PasswordPolicyChange", "Password policy was weakened in account {r}.", 2, Account),
+    k(
+        10,
+        GD,
+        Detection,
+        "Recon:EC2/PortProbeEMRUnprotectedPort",
+        "Unprotected EMR-related port on EC2 instance {r} is being probed.",
+        2,
+        Instance,
+    ),
+    k(
+        8,
+        GD,
+        Detection,
+        "Behavior:EC2/NetworkPortUnusual",
+        "EC2 instance {r} is communicating on an unusual server port 8088.",
+        3,
+        Instance,
+    ),
+    k(
+        6,
+        GD,
+        Detection,
+        "UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B",
+        "Multiple worldwide successful console logins were observed for {r}.",
+        3,
+        User,
+    ),
+    k(
+        5,
+        GD,
+        Detection,
+        "Stealth:IAMUser/PasswordPolicyChange",
+        "Password policy was weakened in account {r}.",
+        2,
+        Account,
+    ),
     k(4, GD, Detection, "Impact:EC2/WinRMBruteForce", "WinRM brute force attacks against {r}.", 2, Instance),
-    k(4, GD, Detection, "Discovery:S3/AnomalousBehavior", "The API GetBucketAcl was invoked on {r} in an unusual way.", 2, Bucket),
-    k(3, GD, Detection, "Recon:IAMUser/MaliciousIPCaller.Custom", "Reconnaissance API calls were made by {r} from an IP on a custom threat list.", 3, User),
+    k(
+        4,
+        GD,
+        Detection,
+        "Discovery:S3/AnomalousBehavior",
+        "The API GetBucketAcl was invoked on {r} in an unusual way.",
+        2,
+        Bucket,
+    ),
+    k(
+        3,
+        GD,
+        Detection,
+        "Recon:IAMUser/MaliciousIPCaller.Custom",
+        "Reconnaissance API calls were made by {r} from an IP on a custom threat list.",
+        3,
+        User,
+    ),
     k(45, INSP, Vulnerability, CVE, "CVE-2023-48795 - openssh-client", 3, Instance),
     k(12, INSP, Vulnerability, CVE, "CVE-2024-6387 - openssh-server", 4, Instance),
     k(8, INSP, Vulnerability, CVE, "CVE-2023-4911 - glibc", 4, Instance),
@@ -83,11 +147,43 @@ const KINDS: [Kind; 34] = [
     k(18, INSP, Vulnerability, CVE, "CVE-2022-25883 - semver", 3, Function),
     k(40, INSP, Vulnerability, CVE, "CVE-2023-29383 - shadow-utils", 2, Instance),
     k(2, INSP, Vulnerability, CVE, "CVE-2024-3094 - xz-utils", 5, Instance),
-    k(10, "Macie", Detection, "Sensitive Data Identifications/PII/SensitiveData:S3Object-Personal", "The S3 object contains personal information in {r}.", 3, Bucket),
-    k(6, "Macie", Detection, "Software and Configuration Checks/AWS Security Best Practices/Policy:IAMUser-S3BucketEncryptionDisabled", "Default server-side encryption is disabled for {r}.", 2, Bucket),
-    k(6, "IAM Access Analyzer", Detection, "Software and Configuration Checks/AWS Security Best Practices/External Access Granted", "{r} allows cross-account access", 2, Bucket),
+    k(
+        10,
+        "Macie",
+        Detection,
+        "Sensitive Data Identifications/PII/SensitiveData:S3Object-Personal",
+        "The S3 object contains personal information in {r}.",
+        3,
+        Bucket,
+    ),
+    k(
+        6,
+        "Macie",
+        Detection,
+        "Software and Configuration Checks/AWS Security Best Practices/Policy:IAMUser-S3BucketEncryptionDisabled",
+        "Default server-side encryption is disabled for {r}.",
+        2,
+        Bucket,
+    ),
+    k(
+        6,
+        "IAM Access Analyzer",
+        Detection,
+        "Software and Configuration Checks/AWS Security Best Practices/External Access Granted",
+        "{r} allows cross-account access",
+        2,
+        Bucket,
+    ),
     k(30, "Config", Compliance, "Software and Configuration Checks", "s3-bucket-versioning-enabled", 2, Bucket),
-    k(25, "Config", Compliance, "Software and Configuration Checks", "ec2-instance-managed-by-systems-manager", 2, Instance),
+    k(
+        25,
+        "Config",
+        Compliance,
+        "Software and Configuration Checks",
+        "ec2-instance-managed-by-systems-manager",
+        2,
+        Instance,
+    ),
     k(15, "Config", Compliance, "Software and Configuration Checks", "rds-storage-encrypted", 3, Database),
     c(50, "EC2.8", "EC2.8 EC2 instances should use Instance Metadata Service Version 2 (IMDSv2)", 4, Instance),
     c(100, "S3.9", "S3.9 S3 general purpose bucket server access logging should be enabled", 3, Bucket),
@@ -210,8 +306,12 @@ impl<'a> Background<'a> {
                 ("AwsS3Bucket", format!("arn:aws:s3:::{bucket}"), bucket)
             }
             User => {
-                let users: Vec<_> = self.world.principals.iter().filter(|p| p.account == account && p.user_name.is_some()).collect();
-                let user = users.get(n as usize % users.len().max(1)).and_then(|p| p.user_name.clone()).unwrap_or_else(|| "ci-deploy".into());
+                let users: Vec<_> =
+                    self.world.principals.iter().filter(|p| p.account == account && p.user_name.is_some()).collect();
+                let user = users
+                    .get(n as usize % users.len().max(1))
+                    .and_then(|p| p.user_name.clone())
+                    .unwrap_or_else(|| "ci-deploy".into());
                 ("AwsIamUser", format!("arn:aws:iam::{account}:user/{user}"), user)
             }
             Function => {
@@ -234,13 +334,19 @@ impl<'a> Background<'a> {
 
     /// (finding id, generator id, source URL) in each product's format.
     fn ids(&mut self, kind: &Kind, account: &str, region: &str) -> (String, String, String) {
-        let detector = assets::id(account, &format!("gd-{region}"), 0, "").chars().chain("0123456789abcdef".chars()).take(32).collect::<String>();
+        let detector = assets::id(account, &format!("gd-{region}"), 0, "")
+            .chars()
+            .chain("0123456789abcdef".chars())
+            .take(32)
+            .collect::<String>();
         let uid = self.rng.hex(32);
         match kind.product {
             GD => (
                 format!("arn:aws:guardduty:{region}:{account}:detector/{detector}/finding/{uid}"),
                 format!("arn:aws:guardduty:{region}:{account}:detector/{detector}"),
-                format!("https://{region}.console.aws.amazon.com/guardduty/home?region={region}#/findings?search=id%3D{uid}"),
+                format!(
+                    "https://{region}.console.aws.amazon.com/guardduty/home?region={region}#/findings?search=id%3D{uid}"
+                ),
             ),
             INSP => (
                 format!("arn:aws:inspector2:{region}:{account}:finding/{uid}"),
@@ -248,7 +354,11 @@ impl<'a> Background<'a> {
                 format!("https://nvd.nist.gov/vuln/detail/{}", kind.title.split(' ').next().unwrap_or_default()),
             ),
             "Security Hub" => (
-                format!("arn:aws:securityhub:{region}:{account}:security-control/{}/finding/{}", kind.control, self.rng.uuid()),
+                format!(
+                    "arn:aws:securityhub:{region}:{account}:security-control/{}/finding/{}",
+                    kind.control,
+                    self.rng.uuid()
+                ),
                 format!("security-control/{}", kind.control),
                 format!("https://docs.aws.amazon.com/console/securityhub/{}/remediation", kind.control),
             ),

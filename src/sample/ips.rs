@@ -75,7 +75,8 @@ fn ci_role(world: &World, account: &str, rng: &mut Rng, pool: usize) -> Option<P
     ci.agent = agents::BOTO3;
     let mut ips = std::collections::BTreeSet::new();
     while ips.len() < pool {
-        let ip = format!("{}.{}.{}.{}", rng.pick(&RUNNER_FIRST), rng.range(1, 254), rng.range(0, 255), rng.range(1, 254));
+        let ip =
+            format!("{}.{}.{}.{}", rng.pick(&RUNNER_FIRST), rng.range(1, 254), rng.range(0, 255), rng.range(1, 254));
         if !PLANTED_IPS.contains(&ip.as_str()) {
             ips.insert(ip);
         }

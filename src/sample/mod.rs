@@ -260,8 +260,9 @@ pub fn generate(opts: &GenerateOptions) -> anyhow::Result<Manifest> {
         let _ = std::fs::remove_file(&opts.out);
     }
     written?;
-    let extra = load::write_table(&opts.out, &scratch, findings::TABLE, findings::DDL, &lake.findings, findings::write_row)
-        .and_then(|()| load::write_table(&opts.out, &scratch, dns::TABLE, dns::DDL, &lake.dns, dns::write_row));
+    let extra =
+        load::write_table(&opts.out, &scratch, findings::TABLE, findings::DDL, &lake.findings, findings::write_row)
+            .and_then(|()| load::write_table(&opts.out, &scratch, dns::TABLE, dns::DDL, &lake.dns, dns::write_row));
     if extra.is_err() {
         let _ = std::fs::remove_dir_all(&scratch);
         let _ = std::fs::remove_file(&opts.out);

@@ -12,30 +12,96 @@ use super::rng::Rng;
 
 /// Operations by service, most used first within each service; services are listed most used first.
 const BY_SERVICE: [(&str, &str); 24] = [
-    ("ec2", "DescribeImages DescribeSnapshots DescribeTags DescribeRouteTables DescribeAddresses DescribeKeyPairs DescribeLaunchTemplates DescribeLaunchTemplateVersions DescribeAvailabilityZones DescribeRegions DescribeNatGateways DescribeInternetGateways DescribeVpcEndpoints DescribeNetworkAcls DescribeInstanceTypes DescribeSpotPriceHistory DescribeVolumeStatus DescribeAccountAttributes DescribeImageAttribute DescribeInstanceAttribute DescribeSecurityGroupRules DescribeTransitGateways DescribeVpcPeeringConnections DescribeFlowLogs DescribePrefixLists DescribeManagedPrefixLists DescribeCapacityReservations DescribeHosts GetConsoleOutput GetEbsEncryptionByDefault GetLaunchTemplateData RunInstances TerminateInstances CreateSnapshot DeleteSnapshot CreateVolume AttachVolume DetachVolume DeleteVolume ModifyInstanceAttribute CreateLaunchTemplateVersion ModifyLaunchTemplate AssociateAddress DisassociateAddress ReleaseAddress RebootInstances CreateImage DeregisterImage CopySnapshot ModifyVolume DeleteTags CreateNetworkInterface DeleteNetworkInterface MonitorInstances ModifyInstanceMetadataOptions"),
-    ("s3", "HeadBucket GetBucketVersioning GetBucketLogging GetBucketTagging GetBucketLifecycle GetBucketReplication GetBucketCors GetBucketWebsite GetBucketNotification GetBucketOwnershipControls GetBucketObjectLockConfiguration GetAccelerateConfiguration GetBucketRequestPayment GetBucketPublicAccessBlock GetBucketPolicyStatus ListObjectVersions CreateBucket PutBucketVersioning PutBucketLifecycle PutBucketEncryption PutBucketNotification PutBucketLogging DeleteBucket DeleteBucketLifecycle PutBucketCors"),
-    ("iam", "GetUser GetPolicy GetPolicyVersion ListPolicies ListGroups ListGroupsForUser ListAttachedUserPolicies ListUserPolicies ListRolePolicies ListInstanceProfiles ListInstanceProfilesForRole ListAccessKeys ListMFADevices ListVirtualMFADevices GetAccountAuthorizationDetails GetLoginProfile GetInstanceProfile ListOpenIDConnectProviders ListSAMLProviders ListServerCertificates GetServiceLastAccessedDetails GenerateServiceLastAccessedDetails GenerateCredentialReport GetCredentialReport ListEntitiesForPolicy SimulatePrincipalPolicy CreateUser DeleteUser CreateRole DeleteRole UpdateRole UpdateAssumeRolePolicy CreatePolicy DeletePolicyVersion DeleteRolePolicy DetachRolePolicy CreateInstanceProfile AddRoleToInstanceProfile RemoveRoleFromInstanceProfile DeleteInstanceProfile TagUser UntagRole CreateServiceLinkedRole UploadServerCertificate"),
+    (
+        "ec2",
+        "DescribeImages DescribeSnapshots DescribeTags DescribeRouteTables DescribeAddresses DescribeKeyPairs DescribeLaunchTemplates DescribeLaunchTemplateVersions DescribeAvailabilityZones DescribeRegions DescribeNatGateways DescribeInternetGateways DescribeVpcEndpoints DescribeNetworkAcls DescribeInstanceTypes DescribeSpotPriceHistory DescribeVolumeStatus DescribeAccountAttributes DescribeImageAttribute DescribeInstanceAttribute DescribeSecurityGroupRules DescribeTransitGateways DescribeVpcPeeringConnections DescribeFlowLogs DescribePrefixLists DescribeManagedPrefixLists DescribeCapacityReservations DescribeHosts GetConsoleOutput GetEbsEncryptionByDefault GetLaunchTemplateData RunInstances TerminateInstances CreateSnapshot DeleteSnapshot CreateVolume AttachVolume DetachVolume DeleteVolume ModifyInstanceAttribute CreateLaunchTemplateVersion ModifyLaunchTemplate AssociateAddress DisassociateAddress ReleaseAddress RebootInstances CreateImage DeregisterImage CopySnapshot ModifyVolume DeleteTags CreateNetworkInterface DeleteNetworkInterface MonitorInstances ModifyInstanceMetadataOptions",
+    ),
+    (
+        "s3",
+        "HeadBucket GetBucketVersioning GetBucketLogging GetBucketTagging GetBucketLifecycle GetBucketReplication GetBucketCors GetBucketWebsite GetBucketNotification GetBucketOwnershipControls GetBucketObjectLockConfiguration GetAccelerateConfiguration GetBucketRequestPayment GetBucketPublicAccessBlock GetBucketPolicyStatus ListObjectVersions CreateBucket PutBucketVersioning PutBucketLifecycle PutBucketEncryption PutBucketNotification PutBucketLogging DeleteBucket DeleteBucketLifecycle PutBucketCors",
+    ),
+    (
+        "iam",
+        "GetUser GetPolicy GetPolicyVersion ListPolicies ListGroups ListGroupsForUser ListAttachedUserPolicies ListUserPolicies ListRolePolicies ListInstanceProfiles ListInstanceProfilesForRole ListAccessKeys ListMFADevices ListVirtualMFADevices GetAccountAuthorizationDetails GetLoginProfile GetInstanceProfile ListOpenIDConnectProviders ListSAMLProviders ListServerCertificates GetServiceLastAccessedDetails GenerateServiceLastAccessedDetails GenerateCredentialReport GetCredentialReport ListEntitiesForPolicy SimulatePrincipalPolicy CreateUser DeleteUser CreateRole DeleteRole UpdateRole UpdateAssumeRolePolicy CreatePolicy DeletePolicyVersion DeleteRolePolicy DetachRolePolicy CreateInstanceProfile AddRoleToInstanceProfile RemoveRoleFromInstanceProfile DeleteInstanceProfile TagUser UntagRole CreateServiceLinkedRole UploadServerCertificate",
+    ),
     ("sts", "GetSessionToken AssumeRoleWithWebIdentity GetAccessKeyInfo DecodeAuthorizationMessage"),
-    ("kms", "Encrypt DescribeKey ListAliases ListKeys GetKeyPolicy GetKeyRotationStatus ListResourceTags ListGrants ReEncrypt GenerateDataKeyWithoutPlaintext CreateGrant RetireGrant CreateAlias CreateKey TagResource"),
-    ("logs", "GetLogEvents FilterLogEvents DescribeMetricFilters DescribeSubscriptionFilters DescribeQueries StartQuery GetQueryResults StopQuery DescribeResourcePolicies ListTagsLogGroup CreateLogStream PutSubscriptionFilter PutMetricFilter CreateExportTask"),
-    ("monitoring", "GetMetricData GetMetricStatistics ListMetrics DescribeAlarmHistory ListDashboards GetDashboard PutMetricAlarm PutDashboard DeleteAlarms SetAlarmState DisableAlarmActions EnableAlarmActions"),
-    ("lambda", "GetFunction GetFunctionConfiguration20150331v2 ListVersionsByFunction20150331 ListAliases20150331 GetPolicy20150331v2 ListEventSourceMappings20150331 ListLayers20181031 GetAccountSettings20160819 ListTags20170331 UpdateFunctionConfiguration20150331v2 PublishVersion20150331 CreateFunction20150331 DeleteFunction20150331 AddPermission20150331v2 CreateAlias20150331 UpdateAlias20150331 TagResource20170331v2"),
-    ("rds", "DescribeDBClusters DescribeDBClusterSnapshots DescribeDBParameterGroups DescribeDBSubnetGroups DescribeEvents DescribeDBEngineVersions DescribeOrderableDBInstanceOptions DescribeDBLogFiles DescribePendingMaintenanceActions ListTagsForResource DescribeDBClusterParameters ModifyDBInstance StartDBInstance StopDBInstance RebootDBInstance CreateDBInstance DeleteDBInstance CopyDBSnapshot DeleteDBSnapshot AddTagsToResource ModifyDBClusterParameterGroup"),
-    ("ecr", "GetAuthorizationToken BatchGetImage GetDownloadUrlForLayer BatchCheckLayerAvailability DescribeRepositories DescribeImages ListImages DescribeImageScanFindings GetLifecyclePolicy GetRepositoryPolicy InitiateLayerUpload UploadLayerPart CompleteLayerUpload PutImage BatchDeleteImage CreateRepository PutLifecyclePolicy"),
-    ("eks", "ListClusters ListNodegroups DescribeNodegroup ListAddons DescribeAddon DescribeAddonVersions ListFargateProfiles ListUpdates DescribeUpdate ListAccessEntries ListIdentityProviderConfigs UpdateNodegroupConfig UpdateNodegroupVersion CreateAddon UpdateAddon CreateAccessEntry AssociateAccessPolicy"),
-    ("ecs", "ListClusters DescribeClusters ListServices DescribeServices ListTasks DescribeTasks DescribeTaskDefinition ListTaskDefinitions ListContainerInstances DescribeContainerInstances UpdateService RunTask StopTask RegisterTaskDefinition DeregisterTaskDefinition"),
-    ("ssm", "GetParameter GetParameters GetParametersByPath DescribeParameters ListCommands ListCommandInvocations GetCommandInvocation DescribeInstancePatchStates DescribeAssociation ListAssociations GetInventory DescribeSessions UpdateInstanceInformation SendCommand StartSession TerminateSession DeleteParameter CreateAssociation"),
-    ("secretsmanager", "GetSecretValue DescribeSecret ListSecrets ListSecretVersionIds GetResourcePolicy RotateSecret PutSecretValue UpdateSecret CreateSecret TagResource"),
-    ("dynamodb", "DescribeTable ListTables DescribeContinuousBackups DescribeTimeToLive DescribeGlobalTableSettings ListBackups ListTagsOfResource DescribeKinesisStreamingDestination UpdateTable CreateBackup UpdateContinuousBackups CreateTable DeleteTable"),
-    ("sqs", "ListQueues GetQueueAttributes ListQueueTags GetQueueUrl SetQueueAttributes CreateQueue PurgeQueue DeleteQueue"),
-    ("sns", "ListTopics GetTopicAttributes ListSubscriptions ListSubscriptionsByTopic Publish Subscribe Unsubscribe SetTopicAttributes CreateTopic"),
-    ("elasticloadbalancing", "DescribeTargetGroups DescribeListeners DescribeRules DescribeLoadBalancerAttributes DescribeTargetGroupAttributes DescribeTags DescribeSSLPolicies RegisterTargets DeregisterTargets ModifyListener ModifyRule CreateRule DeleteRule"),
-    ("autoscaling", "DescribeAutoScalingGroups DescribeScalingActivities DescribeLaunchConfigurations DescribeLifecycleHooks DescribePolicies DescribeWarmPool SetDesiredCapacity UpdateAutoScalingGroup CompleteLifecycleAction PutScalingPolicy"),
-    ("cloudformation", "DescribeStacks ListStacks DescribeStackEvents DescribeStackResources ListStackResources GetTemplate GetTemplateSummary ValidateTemplate DescribeChangeSet ListChangeSets CreateChangeSet ExecuteChangeSet UpdateStack CreateStack DeleteStack"),
-    ("route53", "ListHostedZones GetHostedZone ListResourceRecordSets GetChange ListHealthChecks GetHealthCheckStatus ChangeResourceRecordSets ChangeTagsForResource"),
+    (
+        "kms",
+        "Encrypt DescribeKey ListAliases ListKeys GetKeyPolicy GetKeyRotationStatus ListResourceTags ListGrants ReEncrypt GenerateDataKeyWithoutPlaintext CreateGrant RetireGrant CreateAlias CreateKey TagResource",
+    ),
+    (
+        "logs",
+        "GetLogEvents FilterLogEvents DescribeMetricFilters DescribeSubscriptionFilters DescribeQueries StartQuery GetQueryResults StopQuery DescribeResourcePolicies ListTagsLogGroup CreateLogStream PutSubscriptionFilter PutMetricFilter CreateExportTask",
+    ),
+    (
+        "monitoring",
+        "GetMetricData GetMetricStatistics ListMetrics DescribeAlarmHistory ListDashboards GetDashboard PutMetricAlarm PutDashboard DeleteAlarms SetAlarmState DisableAlarmActions EnableAlarmActions",
+    ),
+    (
+        "lambda",
+        "GetFunction GetFunctionConfiguration20150331v2 ListVersionsByFunction20150331 ListAliases20150331 GetPolicy20150331v2 ListEventSourceMappings20150331 ListLayers20181031 GetAccountSettings20160819 ListTags20170331 UpdateFunctionConfiguration20150331v2 PublishVersion20150331 CreateFunction20150331 DeleteFunction20150331 AddPermission20150331v2 CreateAlias20150331 UpdateAlias20150331 TagResource20170331v2",
+    ),
+    (
+        "rds",
+        "DescribeDBClusters DescribeDBClusterSnapshots DescribeDBParameterGroups DescribeDBSubnetGroups DescribeEvents DescribeDBEngineVersions DescribeOrderableDBInstanceOptions DescribeDBLogFiles DescribePendingMaintenanceActions ListTagsForResource DescribeDBClusterParameters ModifyDBInstance StartDBInstance StopDBInstance RebootDBInstance CreateDBInstance DeleteDBInstance CopyDBSnapshot DeleteDBSnapshot AddTagsToResource ModifyDBClusterParameterGroup",
+    ),
+    (
+        "ecr",
+        "GetAuthorizationToken BatchGetImage GetDownloadUrlForLayer BatchCheckLayerAvailability DescribeRepositories DescribeImages ListImages DescribeImageScanFindings GetLifecyclePolicy GetRepositoryPolicy InitiateLayerUpload UploadLayerPart CompleteLayerUpload PutImage BatchDeleteImage CreateRepository PutLifecyclePolicy",
+    ),
+    (
+        "eks",
+        "ListClusters ListNodegroups DescribeNodegroup ListAddons DescribeAddon DescribeAddonVersions ListFargateProfiles ListUpdates DescribeUpdate ListAccessEntries ListIdentityProviderConfigs UpdateNodegroupConfig UpdateNodegroupVersion CreateAddon UpdateAddon CreateAccessEntry AssociateAccessPolicy",
+    ),
+    (
+        "ecs",
+        "ListClusters DescribeClusters ListServices DescribeServices ListTasks DescribeTasks DescribeTaskDefinition ListTaskDefinitions ListContainerInstances DescribeContainerInstances UpdateService RunTask StopTask RegisterTaskDefinition DeregisterTaskDefinition",
+    ),
+    (
+        "ssm",
+        "GetParameter GetParameters GetParametersByPath DescribeParameters ListCommands ListCommandInvocations GetCommandInvocation DescribeInstancePatchStates DescribeAssociation ListAssociations GetInventory DescribeSessions UpdateInstanceInformation SendCommand StartSession TerminateSession DeleteParameter CreateAssociation",
+    ),
+    (
+        "secretsmanager",
+        "GetSecretValue DescribeSecret ListSecrets ListSecretVersionIds GetResourcePolicy RotateSecret PutSecretValue UpdateSecret CreateSecret TagResource",
+    ),
+    (
+        "dynamodb",
+        "DescribeTable ListTables DescribeContinuousBackups DescribeTimeToLive DescribeGlobalTableSettings ListBackups ListTagsOfResource DescribeKinesisStreamingDestination UpdateTable CreateBackup UpdateContinuousBackups CreateTable DeleteTable",
+    ),
+    (
+        "sqs",
+        "ListQueues GetQueueAttributes ListQueueTags GetQueueUrl SetQueueAttributes CreateQueue PurgeQueue DeleteQueue",
+    ),
+    (
+        "sns",
+        "ListTopics GetTopicAttributes ListSubscriptions ListSubscriptionsByTopic Publish Subscribe Unsubscribe SetTopicAttributes CreateTopic",
+    ),
+    (
+        "elasticloadbalancing",
+        "DescribeTargetGroups DescribeListeners DescribeRules DescribeLoadBalancerAttributes DescribeTargetGroupAttributes DescribeTags DescribeSSLPolicies RegisterTargets DeregisterTargets ModifyListener ModifyRule CreateRule DeleteRule",
+    ),
+    (
+        "autoscaling",
+        "DescribeAutoScalingGroups DescribeScalingActivities DescribeLaunchConfigurations DescribeLifecycleHooks DescribePolicies DescribeWarmPool SetDesiredCapacity UpdateAutoScalingGroup CompleteLifecycleAction PutScalingPolicy",
+    ),
+    (
+        "cloudformation",
+        "DescribeStacks ListStacks DescribeStackEvents DescribeStackResources ListStackResources GetTemplate GetTemplateSummary ValidateTemplate DescribeChangeSet ListChangeSets CreateChangeSet ExecuteChangeSet UpdateStack CreateStack DeleteStack",
+    ),
+    (
+        "route53",
+        "ListHostedZones GetHostedZone ListResourceRecordSets GetChange ListHealthChecks GetHealthCheckStatus ChangeResourceRecordSets ChangeTagsForResource",
+    ),
     ("guardduty", "ListDetectors GetDetector ListFindings GetFindings GetFindingsStatistics ListMembers"),
-    ("securityhub", "GetFindings DescribeHub GetEnabledStandards DescribeStandardsControls BatchUpdateFindings BatchImportFindings"),
-    ("organizations", "DescribeOrganization ListAccounts DescribeAccount ListRoots ListOrganizationalUnitsForParent ListPolicies ListTagsForResource DescribePolicy"),
+    (
+        "securityhub",
+        "GetFindings DescribeHub GetEnabledStandards DescribeStandardsControls BatchUpdateFindings BatchImportFindings",
+    ),
+    (
+        "organizations",
+        "DescribeOrganization ListAccounts DescribeAccount ListRoots ListOrganizationalUnitsForParent ListPolicies ListTagsForResource DescribePolicy",
+    ),
 ];
 
 /// One operation of the long tail.
@@ -66,9 +132,23 @@ fn table() -> &'static (Vec<Op>, Vec<u32>) {
 }
 
 fn is_read(name: &str) -> bool {
-    ["Describe", "Get", "List", "Head", "BatchGet", "BatchCheck", "Lookup", "Search", "Filter", "Validate", "Simulate", "Decode", "Generate"]
-        .iter()
-        .any(|p| name.starts_with(p))
+    [
+        "Describe",
+        "Get",
+        "List",
+        "Head",
+        "BatchGet",
+        "BatchCheck",
+        "Lookup",
+        "Search",
+        "Filter",
+        "Validate",
+        "Simulate",
+        "Decode",
+        "Generate",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
         && !name.starts_with("GenerateServiceLastAccessedDetails")
 }
 
@@ -106,7 +186,12 @@ pub fn request(op: &Op, account: &str, n: u64) -> Value {
             json!({ "instancesSet": { "items": [{ "instanceId": instance }] } })
         }
         "CreateUser" | "DeleteUser" | "GetUser" | "TagUser" => json!({ "userName": format!("svc-batch-{}", n % 7) }),
-        "CreateRole" | "DeleteRole" | "UpdateRole" | "UpdateAssumeRolePolicy" | "DeleteRolePolicy" | "DetachRolePolicy" => {
+        "CreateRole"
+        | "DeleteRole"
+        | "UpdateRole"
+        | "UpdateAssumeRolePolicy"
+        | "DeleteRolePolicy"
+        | "DetachRolePolicy" => {
             json!({ "roleName": super::assets::app_role(n) })
         }
         "CreateBucket" | "DeleteBucket" => json!({ "bucketName": format!("acme-tmp-{n}"), "Host": "s3.amazonaws.com" }),
@@ -126,7 +211,9 @@ mod tests {
         for name in ["RunInstances", "CreateUser", "TerminateInstances", "CreateRole", "DeleteBucket"] {
             assert!(names.contains(name), "{name} missing");
         }
-        for planted in ["CreateAccessKey", "StopLogging", "AttachUserPolicy", "CreateKeyPair", "ImportKeyPair", "PutBucketPolicy"] {
+        for planted in
+            ["CreateAccessKey", "StopLogging", "AttachUserPolicy", "CreateKeyPair", "ImportKeyPair", "PutBucketPolicy"]
+        {
             assert!(!names.contains(planted), "{planted} is an incident's pattern");
         }
     }
