@@ -88,3 +88,24 @@ fn with_ctes_puts_binding_ctes_before_user_ctes() {
     assert!(sql.starts_with("WITH ") && ct < x && sql.ends_with("SELECT * FROM x"), "{sql}");
     assert!(sql.contains("FROM \"cloud_trail_mgmt_2_0\" AS src"));
 }
+
+#[test]
+fn findings_and_dns_have_v1_and_v2_sources_join_keys_and_no_raw_binding() {
+    let c = Catalog::embedded().unwrap();
+    for (name, v2, v1) in [("findings", "sh_findings_2_0", "sh_findings_1_0"), ("dns", "route53_2_0", "route53_1_0")] {
+        let t = c.table(name).unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!((t.v2_table.as_str(), t.v1_table.as_deref()), (v2, Some(v1)));
+        for col in &t.columns {
+            assert!(col.expr.v1.is_some(), "{name}.{} has no v1 expression", col.name);
+            assert!(!col.synonyms_ko.is_empty() && !col.examples.is_empty(), "{name}.{}", col.name);
+        }
+        for key in ["instance_id", "account_id", "event_time"] {
+            assert!(t.column(key).is_some(), "{name} lacks join key {key}");
+        }
+        assert!(t.description.contains("instance_id"), "{name} documents its join keys");
+        assert!(!t.available_in_raw_files());
+    }
+    let b = Binding::AthenaSecurityLake { database: "db".into(), lake_region: "us_east_1".into() };
+    assert!(b.cte(&c, "findings").unwrap().contains("\"amazon_security_lake_table_us_east_1_sh_findings_2_0\""));
+    assert!(b.cte(&c, "dns").unwrap().contains("query.hostname AS query_name"));
+}
