@@ -15,7 +15,7 @@
 //!   [`settle`]: what happens to each queue message after a step;
 //!   [`park`]: channels Slack refuses for good, retried slowly, the admin told once;
 //!   [`http`]: `POST /events`; [`sns`]: `POST /sns`.
-//! - [`cli`]: `asklake alerts drain|preview|dead-letters`; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
+//! - [`cli`]: `asklake alerts drain|preview|eval|dead-letters`; [`eval`]: rules measured on a labelled corpus; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
 
 pub mod batch;
 pub mod build;
@@ -24,6 +24,7 @@ pub mod cli;
 pub mod console;
 pub mod deliver;
 pub mod envelope;
+pub mod eval;
 pub mod eventtime;
 pub mod group;
 pub mod http;
