@@ -1,4 +1,4 @@
-//! `asklake alerts drain|preview|dead-letters`.
+//! `asklake alerts drain|preview|eval|dead-letters`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,6 +34,7 @@ pub async fn run(config: &Config, cmd: AlertsCommand) -> anyhow::Result<ExitCode
             println!("{}", shown.json);
             Ok(ExitCode::SUCCESS)
         }
+        AlertsCommand::Eval { corpus } => eval(config, &corpus),
         AlertsCommand::Drain { once } => drain(config, once).await,
         AlertsCommand::DeadLetters { replay } => dead_letters(config, replay),
     }
@@ -128,6 +129,18 @@ fn problem_lines(problems: &[String]) -> Vec<String> {
         lines.push(format!("  … and {} more", problems.len() - MAX_LISTED));
     }
     lines
+}
+
+/// `asklake alerts eval CORPUS`: the configured rules on a labelled corpus; fails below target.
+fn eval(config: &Config, corpus: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(corpus).with_context(|| format!("could not read corpus {}", corpus.display()))?;
+    let cases =
+        super::eval::load_corpus(&text).with_context(|| format!("could not read corpus {}", corpus.display()))?;
+    let rules = Rules::load(&config.alerts.rules_file)?;
+    let report = super::eval::evaluate(&rules, &cases);
+    print!("{}", report.render());
+    Ok(if report.passes() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 async fn drain(config: &Config, once: bool) -> anyhow::Result<ExitCode> {

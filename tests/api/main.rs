@@ -3,6 +3,7 @@
 mod support;
 
 mod alerts;
+mod alerts_eval;
 mod cross_source;
 mod deploy;
 mod doctor;
