@@ -4,6 +4,7 @@ mod support;
 
 mod alerts;
 mod alerts_eval;
+mod alerts_preview;
 mod deploy;
 mod doctor;
 mod engine_limits;
