@@ -15,7 +15,8 @@
 //!   [`settle`]: what happens to each queue message after a step;
 //!   [`park`]: channels Slack refuses for good, retried slowly, the admin told once;
 //!   [`http`]: `POST /events`; [`sns`]: `POST /sns`.
-//! - [`cli`]: `asklake alerts drain|preview|eval|dead-letters`; [`eval`]: rules measured on a labelled corpus; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
+//! - [`cli`]: `asklake alerts drain|preview|eval|dead-letters`; [`eval`]: rules measured on a labelled corpus;
+//!   [`preview`]: the worker's path with a Slack sink that keeps the posts; [`build`]: wiring from config; [`service`]: the feed inside `serve`.
 
 pub mod batch;
 pub mod build;
@@ -33,6 +34,7 @@ pub mod link;
 pub mod narrative;
 pub mod neutral;
 pub mod park;
+pub mod preview;
 pub mod queue;
 pub mod rawjson;
 pub mod record;
