@@ -23,15 +23,21 @@ pub async fn run(config: &Config, cmd: AlertsCommand) -> anyhow::Result<ExitCode
         AlertsCommand::Preview { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("could not read event file {}", file.display()))?;
-            let shown =
-                super::preview::preview(config, &text).await.with_context(|| format!("could not preview {}", file.display()))?;
+            let shown = super::preview::preview(config, &text)
+                .await
+                .with_context(|| format!("could not preview {}", file.display()))?;
             for line in problem_lines(&shown.problems) {
                 eprintln!("{line}");
             }
             let o = &shown.outcome;
             eprintln!(
                 "{} event(s) read: {} posted, {} duplicate(s), {} ignored, {} not watched; {} Slack post(s) below",
-                o.parsed, o.alerted, o.duplicates, o.ignored, o.unwatched, shown.posts.len()
+                o.parsed,
+                o.alerted,
+                o.duplicates,
+                o.ignored,
+                o.unwatched,
+                shown.posts.len()
             );
             println!("{}", shown.json);
             Ok(ExitCode::SUCCESS)
@@ -56,8 +62,10 @@ fn problem_lines(problems: &[String]) -> Vec<String> {
 
 /// `asklake alerts eval CORPUS`: the configured rules on a labelled corpus; fails below target.
 fn eval(config: &Config, corpus: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(corpus).with_context(|| format!("could not read corpus {}", corpus.display()))?;
-    let cases = super::eval::load_corpus(&text).with_context(|| format!("could not read corpus {}", corpus.display()))?;
+    let text =
+        std::fs::read_to_string(corpus).with_context(|| format!("could not read corpus {}", corpus.display()))?;
+    let cases =
+        super::eval::load_corpus(&text).with_context(|| format!("could not read corpus {}", corpus.display()))?;
     let rules = Rules::load(&config.alerts.rules_file)?;
     let report = super::eval::evaluate(&rules, &cases);
     print!("{}", report.render());

@@ -53,8 +53,9 @@ pub fn load_corpus(text: &str) -> anyhow::Result<Vec<Case>> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let case: Case = serde_json::from_str(line)
-            .map_err(|e| anyhow::anyhow!("corpus line {}: not a case {{event, expect, min_colour, source}}: {e}", i + 1))?;
+        let case: Case = serde_json::from_str(line).map_err(|e| {
+            anyhow::anyhow!("corpus line {}: not a case {{event, expect, min_colour, source}}: {e}", i + 1)
+        })?;
         cases.push(case);
     }
     anyhow::ensure!(!cases.is_empty(), "the corpus has no cases (one JSON object per line)");
@@ -100,17 +101,29 @@ impl Report {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let pct = |x: f64| x * 100.0;
-        let _ = writeln!(out, "{} labelled events: {} must fire, {} must not", self.must_fire + self.must_not, self.must_fire, self.must_not);
+        let _ = writeln!(
+            out,
+            "{} labelled events: {} must fire, {} must not",
+            self.must_fire + self.must_not,
+            self.must_fire,
+            self.must_not
+        );
         let _ = writeln!(
             out,
             "recall (must-fire High/Critical shown red or yellow): {}/{} = {:.1}% (target >= {:.0}%)",
-            self.shown, self.must_fire, pct(self.recall()), pct(TARGET_RECALL)
+            self.shown,
+            self.must_fire,
+            pct(self.recall()),
+            pct(TARGET_RECALL)
         );
         let _ = writeln!(out, "  shown below their minimum colour: {}", self.below_min);
         let _ = writeln!(
             out,
             "false red (must-not-fire shown red): {}/{} = {:.1}% (target <= {:.0}%)",
-            self.false_red, self.must_not, pct(self.false_red_rate()), pct(TARGET_FALSE_RED)
+            self.false_red,
+            self.must_not,
+            pct(self.false_red_rate()),
+            pct(TARGET_FALSE_RED)
         );
         section(&mut out, "misses by event name", &self.misses);
         section(&mut out, "false reds by event name", &self.false_reds);

@@ -76,7 +76,8 @@ async fn thread_overflow_and_the_red_copy_are_printed_per_channel() {
     let main = channels[0]["posts"].as_array().unwrap();
     let replies: Vec<&Value> = main.iter().filter(|p| !p["thread_ts"].is_null()).collect();
     assert!(!replies.is_empty(), "45 digest events overflow into the thread: {main:?}");
-    let parents: Vec<&str> = main.iter().filter(|p| p["thread_ts"].is_null()).map(|p| p["ts"].as_str().unwrap()).collect();
+    let parents: Vec<&str> =
+        main.iter().filter(|p| p["thread_ts"].is_null()).map(|p| p["ts"].as_str().unwrap()).collect();
     assert!(replies.iter().all(|r| parents.contains(&r["thread_ts"].as_str().unwrap())), "replies name a parent");
     for i in 0..45 {
         assert!(shown.json.contains(&format!("user-e{i:02}")), "e{i:02} is shown");

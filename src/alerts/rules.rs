@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::classify::Actor;
 use super::envelope::CtEvent;
-pub use super::rules_cond::{Condition, Principal};
 use super::rules_cond::text_at;
+pub use super::rules_cond::{Condition, Principal};
 pub use super::rules_match::{EventKey, EventPattern, glob, normalise_action};
 
 /// The shipped default rules.
@@ -226,9 +226,16 @@ impl Rules {
     pub fn parse(text: &str, origin: &str) -> Result<Self, RulesError> {
         let file: RulesFile =
             toml::from_str(text).map_err(|e| RulesError::Invalid { origin: origin.into(), message: e.to_string() })?;
-        let mut rules =
-            Self { watch_all: file.watch_all, failed_red: file.failed_red, ignore: file.ignore, rules: Vec::new(),
-                exact: HashMap::new(), service: HashMap::new(), any: Vec::new(), korean: false };
+        let mut rules = Self {
+            watch_all: file.watch_all,
+            failed_red: file.failed_red,
+            ignore: file.ignore,
+            rules: Vec::new(),
+            exact: HashMap::new(),
+            service: HashMap::new(),
+            any: Vec::new(),
+            korean: false,
+        };
         for ig in &rules.ignore {
             if let Some(e) = ig.event.as_deref().filter(|e| *e != "*" && !e.contains(':')) {
                 let message = format!("ignore event {e:?} names no service: write \"<service>:{e}\"");

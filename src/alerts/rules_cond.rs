@@ -92,8 +92,7 @@ impl Condition {
             Self::LoginFailed => ev.name == "ConsoleLogin" && ev.failed,
             Self::MfaUsed => {
                 ev.str_at("additionalEventData.MFAUsed").is_some_and(|m| m.eq_ignore_ascii_case("yes"))
-                    || text_at(ev, "userIdentity.sessionContext.attributes.mfaAuthenticated").as_deref()
-                        == Some("true")
+                    || text_at(ev, "userIdentity.sessionContext.attributes.mfaAuthenticated").as_deref() == Some("true")
             }
             Self::FederatedSignIn => is_federated_sign_in(ev),
             Self::InvokedByService => !ev.identity.invoked_by.is_empty() || ev.event_type == "AwsServiceEvent",
@@ -133,7 +132,8 @@ fn is_egress(v: &Value) -> bool {
 
 fn is_federated_sign_in(ev: &CtEvent) -> bool {
     let saml = ev.value_at("additionalEventData.SamlProviderArn").is_some();
-    let federated_type = matches!(ev.identity.kind.as_str(), "AssumedRole" | "FederatedUser" | "SAMLUser" | "WebIdentityUser");
+    let federated_type =
+        matches!(ev.identity.kind.as_str(), "AssumedRole" | "FederatedUser" | "SAMLUser" | "WebIdentityUser");
     saml || federated_type
 }
 
@@ -169,7 +169,8 @@ fn is_public_grant(req: &Value) -> bool {
             && (principal.as_str() == Some("*") || principal.get("AWS").is_some_and(|a| any_string(a, &|x| x == "*")))
             && s.get("Condition").is_none_or(|c| c.as_object().is_some_and(|m| m.is_empty()))
     };
-    let policy_public = POLICY_KEYS.iter().filter_map(|k| req.get(*k)).any(|p| statements(p).iter().any(open_statement));
+    let policy_public =
+        POLICY_KEYS.iter().filter_map(|k| req.get(*k)).any(|p| statements(p).iter().any(open_statement));
     let all = |v: &Value| any_string(v, &|s| s == "all");
     policy_public
         || any_string(req, &|s| s.ends_with("/global/AllUsers") || s.ends_with("/global/AuthenticatedUsers"))

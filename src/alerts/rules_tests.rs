@@ -31,7 +31,13 @@ fn severity_of(ev: &CtEvent) -> Severity {
 
 #[test]
 fn logging_tampering_is_red() {
-    for name in ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "guardduty:DeleteDetector", "ec2:DeleteFlowLogs", "config:StopConfigurationRecorder"] {
+    for name in [
+        "cloudtrail:StopLogging",
+        "cloudtrail:DeleteTrail",
+        "guardduty:DeleteDetector",
+        "ec2:DeleteFlowLogs",
+        "config:StopConfigurationRecorder",
+    ] {
         assert_eq!(severity_of(&fixture(name, alice(), json!({}))), Severity::Red, "{name}");
     }
 }
@@ -157,9 +163,11 @@ fn ignore_rules_run_before_severity_even_for_red_events() {
 
 #[test]
 fn a_rules_file_with_a_typo_names_the_file_and_the_key() {
-    let err = Rules::parse("[[rule]]\nevent = [\"iam:X\"]\nseverity = \"red\"\n", "my-rules.toml").unwrap_err().to_string();
+    let err =
+        Rules::parse("[[rule]]\nevent = [\"iam:X\"]\nseverity = \"red\"\n", "my-rules.toml").unwrap_err().to_string();
     assert!(err.contains("my-rules.toml") && err.contains("event"), "{err}");
-    let err = Rules::parse("[[rule]]\nevents = [\"iam:X\"]\nwhen = [\"open_door\"]\nseverity = \"red\"\n", "x").unwrap_err();
+    let err =
+        Rules::parse("[[rule]]\nevents = [\"iam:X\"]\nwhen = [\"open_door\"]\nseverity = \"red\"\n", "x").unwrap_err();
     assert!(err.to_string().contains("open_door"), "{err}");
 }
 
@@ -179,9 +187,11 @@ fn a_rule_must_name_its_service_and_a_same_named_call_of_another_service_does_no
 
 #[test]
 fn lambda_calls_with_version_suffixes_match_their_rules() {
-    let code = fixture("lambda:UpdateFunctionCode20150331v2", alice(), json!({"requestParameters": {"functionName": "f"}}));
+    let code =
+        fixture("lambda:UpdateFunctionCode20150331v2", alice(), json!({"requestParameters": {"functionName": "f"}}));
     assert_eq!(severity_of(&code), Severity::Yellow);
-    let public = json!({"requestParameters": {"functionName": "f", "principal": "*", "action": "lambda:InvokeFunction"}});
+    let public =
+        json!({"requestParameters": {"functionName": "f", "principal": "*", "action": "lambda:InvokeFunction"}});
     assert_eq!(severity_of(&fixture("lambda:AddPermission20150331v2", alice(), public)), Severity::Red);
     let own = json!({"requestParameters": {"functionName": "f", "principal": "s3.amazonaws.com"}});
     assert_eq!(severity_of(&fixture("lambda:AddPermission20150331v2", alice(), own)), Severity::Yellow);

@@ -44,8 +44,11 @@ fn rules_that_miss_the_targets_fail_the_command_and_name_the_misses() {
     let dir = tempfile::tempdir().unwrap();
     // Name-only thinking: every CloudTrail stop is red, nothing else is watched.
     let rules = dir.path().join("narrow.toml");
-    std::fs::write(&rules, "[[rule]]\nevents = [\"cloudtrail:StopLogging\", \"ec2:CreateNetworkAclEntry\"]\nseverity = \"red\"\n")
-        .unwrap();
+    std::fs::write(
+        &rules,
+        "[[rule]]\nevents = [\"cloudtrail:StopLogging\", \"ec2:CreateNetworkAclEntry\"]\nseverity = \"red\"\n",
+    )
+    .unwrap();
     let (ok, report) = eval(&[("ASKLAKE_ALERTS__RULES_FILE", rules.display().to_string())]);
     assert!(!ok, "{report}");
     assert!(report.contains("misses by event name:") && report.contains("rds:StartExportTask"), "{report}");

@@ -56,8 +56,8 @@ async fn preview_prints_exactly_what_the_worker_posts_and_a_duplicate_once() {
     let store = Store::in_memory().unwrap();
     let queue = EmbeddedQueue::new(store.clone(), Duration::from_secs(60));
     queue.push(&lines()).unwrap();
-    let worker = asklake::alerts::build::worker(&config(), Arc::new(queue), client, store, Templates::embedded(), None)
-        .unwrap();
+    let worker =
+        asklake::alerts::build::worker(&config(), Arc::new(queue), client, store, Templates::embedded(), None).unwrap();
     worker.drain_once().await.unwrap();
     let posted = slack.posts();
 
