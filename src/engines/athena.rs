@@ -74,6 +74,7 @@ impl AthenaEngine {
             binding: Binding::AthenaSecurityLake {
                 database: config.athena_database(),
                 lake_region: config.lake_region(),
+                source_version: config.athena.source_version,
             },
             scan_limit_bytes: config.athena.scan_limit_bytes,
             limits,

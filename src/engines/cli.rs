@@ -25,6 +25,7 @@ pub async fn sql(config: &Config, args: &SqlArgs) -> anyhow::Result<ExitCode> {
         let binding = Binding::from_config(config);
         return Ok(match validate(&args.sql, &catalog, &binding, row_limit) {
             Ok(v) => {
+                eprintln!("-- bound to {}", binding.describe());
                 println!("{};", v.executable());
                 ExitCode::SUCCESS
             }

@@ -62,7 +62,7 @@ impl Pipeline {
                 question: &run.question,
                 now,
                 tz: self.tz,
-                catalog: &self.parts.catalog,
+                catalog: &self.shown_catalog,
                 dialect: self.parts.engine.dialect(),
                 window_days: self.parts.config.default_window_days,
                 row_limit: self.parts.config.row_limit,

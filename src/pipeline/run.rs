@@ -46,6 +46,8 @@ pub struct PipelineParts {
 /// The question pipeline.
 pub struct Pipeline {
     pub(super) parts: PipelineParts,
+    /// The catalog as the engine's binding provides it: what the prompt shows.
+    pub(super) shown_catalog: Arc<Catalog>,
     pub(super) tz: chrono_tz::Tz,
     pub(super) clock: Clock,
 }
@@ -109,7 +111,8 @@ impl Pipeline {
     /// Builds a pipeline; the time zone comes from `[pipeline] timezone` (Asia/Seoul if unparseable).
     pub fn new(parts: PipelineParts) -> Self {
         let tz = parts.config.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
-        Self { parts, tz, clock: Arc::new(Utc::now) }
+        let shown_catalog = Arc::new(parts.engine.binding().bound_catalog(&parts.catalog));
+        Self { parts, shown_catalog, tz, clock: Arc::new(Utc::now) }
     }
 
     /// Pins "now" (tests, benchmarks).

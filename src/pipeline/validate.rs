@@ -107,8 +107,9 @@ pub fn validate(
     let mut query = parse_one_query(sql)?;
     let dialect = dialect_of(binding);
     safety::check(&query, catalog, dialect)?;
-    let mut resolver = resolve::Resolver::new(catalog, dialect);
-    resolver.query(&query)?;
+    let view = binding.column_view(catalog);
+    let mut resolver = resolve::Resolver::new(&view, dialect);
+    let resolved = resolver.query(&query);
     let tables: Vec<String> =
         catalog.tables.iter().filter(|t| resolver.used.contains(&t.name)).map(|t| t.name.clone()).collect();
     for name in &tables {
@@ -120,6 +121,7 @@ pub fn validate(
             });
         }
     }
+    resolved.map_err(|e| unavailable_column(e, catalog, binding, &tables))?;
     let limit = apply_limit(&mut query, row_limit);
     let logical = query.to_string();
     if dialect == Dialect::DuckDb {
@@ -134,6 +136,21 @@ pub fn validate(
         ValidationError::UnknownTable { table: e.to_string(), available: binding.available_tables(catalog) }
     })?;
     Ok(ValidatedSql { logical, executable, tables, limit })
+}
+
+/// An unknown column that the catalog has but the binding cannot provide, said as such (with what it has).
+fn unavailable_column(
+    err: ValidationError,
+    catalog: &Catalog,
+    binding: &Binding,
+    tables: &[String],
+) -> ValidationError {
+    let ValidationError::UnknownColumn { column, .. } = &err else { return err };
+    let name = column.rsplit('.').next().unwrap_or(column);
+    tables
+        .iter()
+        .find_map(|t| binding.column_error(catalog, t, name))
+        .map_or(err, |e| ValidationError::NotAllowed(e.to_string()))
 }
 
 fn parse_one_query(sql: &str) -> Result<Box<Query>, ValidationError> {
