@@ -64,6 +64,7 @@ pub async fn sql(config: &Config, args: &SqlArgs) -> anyhow::Result<ExitCode> {
         row_cap: usize::try_from(row_limit).context("[pipeline] row_limit is too large")?,
         timeout: Duration::from_secs(config.pipeline.question_timeout_secs.max(1)),
         cancel,
+        reuse: false,
     };
     match engine.execute(&validated, &opts).await {
         Ok(result) => {
