@@ -1,5 +1,8 @@
 //! Bindings: the real source of each logical table per engine, and the CTEs that map it to flat columns.
 
+use std::collections::BTreeMap;
+
+use super::partition::Pushdown;
 use super::{Binding, Catalog, LogicalColumn, LogicalTable};
 
 /// Security Lake source version the Athena binding reads.
@@ -211,6 +214,11 @@ impl Binding {
 
     /// `name AS (SELECT <expr> AS <col>, … FROM <source> AS src)` for one logical table.
     pub fn cte(&self, catalog: &Catalog, table: &str) -> Result<String, BindingError> {
+        self.pruned_cte(catalog, table, &Pushdown::default())
+    }
+
+    /// [`Binding::cte`] with the partition predicates of `pushdown` in a `WHERE` on the source.
+    pub fn pruned_cte(&self, catalog: &Catalog, table: &str, pushdown: &Pushdown) -> Result<String, BindingError> {
         let t = catalog.table(table).ok_or_else(|| BindingError::UnknownTable(table.to_owned()))?;
         if !self.provides(t) {
             return Err(BindingError::NotAvailable {
@@ -221,22 +229,30 @@ impl Binding {
         }
         let columns: Vec<String> =
             t.columns.iter().filter_map(|c| self.expr(c).map(|e| format!("{e} AS {}", c.name))).collect();
-        Ok(format!("{} AS (SELECT {} FROM {} AS src)", t.name, columns.join(", "), self.source(t)))
+        let predicates = self.partition_predicates(t, pushdown);
+        let filter = if predicates.is_empty() { String::new() } else { format!(" WHERE {}", predicates.join(" AND ")) };
+        Ok(format!("{} AS (SELECT {} FROM {} AS src{filter})", t.name, columns.join(", "), self.source(t)))
     }
 
     /// Prepends CTEs for `tables` to a query over logical tables.
     ///
     /// `user_ctes` are the query's own CTEs (already rendered as `name AS (…)`), kept after the binding's so
-    /// they can read the logical tables; `body` is the rest of the query without its `WITH`.
+    /// they can read the logical tables; `body` is the rest of the query without its `WITH`. `pushdowns` holds,
+    /// per table, what every use of it in the query restricts it to; it becomes partition predicates.
     pub fn with_ctes(
         &self,
         catalog: &Catalog,
         tables: &[String],
+        pushdowns: &BTreeMap<String, Pushdown>,
         recursive: bool,
         user_ctes: &[String],
         body: &str,
     ) -> Result<String, BindingError> {
-        let mut ctes = tables.iter().map(|t| self.cte(catalog, t)).collect::<Result<Vec<_>, _>>()?;
+        let none = Pushdown::default();
+        let mut ctes = tables
+            .iter()
+            .map(|t| self.pruned_cte(catalog, t, pushdowns.get(t).unwrap_or(&none)))
+            .collect::<Result<Vec<_>, _>>()?;
         ctes.extend(user_ctes.iter().cloned());
         if ctes.is_empty() {
             return Ok(body.to_owned());

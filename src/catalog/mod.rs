@@ -5,11 +5,14 @@
 //! tables into one over the real source by prepending a `WITH <table> AS (SELECT <expr> AS <column>, …)`.
 
 mod binding;
+mod partition;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+
+pub use partition::{Pushdown, TimeBound};
 
 pub use binding::{
     BindingError, SourceVersion, quote_ident as binding_quote_ident, quote_literal as binding_quote_literal,

@@ -82,7 +82,14 @@ fn raw_files_bind_cloudtrail_to_read_json_and_refuse_vpcflow() {
 fn with_ctes_puts_binding_ctes_before_user_ctes() {
     let c = Catalog::embedded().unwrap();
     let sql = Binding::DuckDbSampleLake
-        .with_ctes(&c, &["cloudtrail".into()], false, &["x AS (SELECT 1)".into()], "SELECT * FROM x")
+        .with_ctes(
+            &c,
+            &["cloudtrail".into()],
+            &Default::default(),
+            false,
+            &["x AS (SELECT 1)".into()],
+            "SELECT * FROM x",
+        )
         .unwrap();
     let ct = sql.find("cloudtrail AS (").unwrap();
     let x = sql.find("x AS (SELECT 1)").unwrap();

@@ -103,6 +103,7 @@ impl Run {
             row_cap: usize::try_from(row_limit).unwrap_or(usize::MAX),
             timeout: remaining.max(Duration::from_secs(1)),
             cancel: cancel.clone(),
+            reuse: true,
         }
     }
 }
@@ -165,7 +166,8 @@ impl Pipeline {
         progress.update(Progress::Running { attempt: 1, engine: engine.name(), bytes_scanned: None }).await;
         let started = Instant::now();
         let opts = run.exec_options(self.parts.config.row_limit, cancel);
-        match execute::run(engine, &self.parts.catalog, &example.sql, self.parts.config.row_limit, &opts).await {
+        let (catalog, limit) = (&self.parts.catalog, self.parts.config.row_limit);
+        match execute::run(engine, catalog, &example.sql, limit, &opts, execute::Origin::Verified).await {
             Ok((validated, result)) => {
                 run.record(Some(validated.logical()), None, Some(result.rows.len()), started, Usage::default());
                 let (outcome, text) = if result.rows.is_empty() {
