@@ -14,12 +14,12 @@ use super::ocsf;
 use super::schema::{CLOUDTRAIL_DDL, CLOUDTRAIL_TABLE, VPCFLOW_DDL, VPCFLOW_TABLE};
 
 /// A SQL string literal.
-fn literal(s: &str) -> String {
+pub(super) fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
 /// The `columns = {…}` argument of `read_json` for `table`, from its DDL, in column order.
-fn columns_of(conn: &Connection, table: &str) -> anyhow::Result<String> {
+pub(super) fn columns_of(conn: &Connection, table: &str) -> anyhow::Result<String> {
     let mut stmt = conn.prepare(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
     )?;
@@ -37,7 +37,7 @@ fn columns_of(conn: &Connection, table: &str) -> anyhow::Result<String> {
 const BATCH: usize = 16_384;
 
 /// Writes JSON lines with `write` for each item into `path`, serialising in parallel but keeping item order.
-fn write_lines<T: Sync>(
+pub(super) fn write_lines<T: Sync>(
     path: &Path,
     items: &[T],
     write: fn(&mut Vec<u8>, &T) -> std::io::Result<()>,
@@ -102,7 +102,7 @@ pub fn export_parquet(db: &Path, dir: &Path) -> anyhow::Result<()> {
     let _span = tracing::info_span!("sample_parquet", dir = %dir.display()).entered();
     fs::create_dir_all(dir).with_context(|| format!("creating Parquet folder {}", dir.display()))?;
     let conn = Connection::open(db).with_context(|| format!("opening DuckDB file {}", db.display()))?;
-    for table in [CLOUDTRAIL_TABLE, VPCFLOW_TABLE] {
+    for table in [CLOUDTRAIL_TABLE, VPCFLOW_TABLE].into_iter().chain(super::sources::TABLES) {
         let file = dir.join(format!("{table}.parquet"));
         let sql = format!(
             "COPY (SELECT * FROM {table} ORDER BY time) TO {} (FORMAT parquet)",

@@ -25,6 +25,14 @@ pub enum IncidentKind {
     StopLogging,
     /// Terraform-driven bulk changes (Terraform user agent).
     TerraformBulkChange,
+    /// A bucket made public (`PutBucketPolicy`) and then downloaded in a burst from a new address (S3 data events).
+    S3Exfiltration,
+    /// `UpdateFunctionCode` from an odd address, then invocations by a role that never invoked the function.
+    LambdaBackdoor,
+    /// Anonymous requests to an EKS API server, then `pods/exec` by a service account from the same address.
+    EksPodExec,
+    /// WAF SQL-injection blocks from an address that also reached an instance in VPC Flow.
+    WafSqlInjection,
 }
 
 /// One planted incident and the facts a correct answer contains.
@@ -72,6 +80,9 @@ pub struct Manifest {
     pub cloudtrail_rows: usize,
     /// Rows written to the VPC Flow table.
     pub vpcflow_rows: usize,
+    /// Rows written to each other source table (`s3_data_2_0`, `lambda_execution_2_0`, `eks_audit_2_0`, `waf_2_0`).
+    #[serde(default)]
+    pub source_rows: BTreeMap<String, usize>,
     /// Accounts present.
     pub accounts: Vec<SampleAccount>,
     /// Regions present.

@@ -18,27 +18,46 @@
 //! - `StopLogging` (acme-prod): `trail_arn`.
 //! - `TerraformBulkChange` (acme-shared-services): `write_count`, `user_agent` (`event_ids` = the write calls).
 //!
+//! Cross-source incidents (`incidents_b`; the S3, Lambda, EKS and WAF rows live in `sources`):
+//! - `S3Exfiltration` (acme-prod): `bucket`, `policy_event_id`, `public_access_block_event_id`, `get_count`,
+//!   `distinct_keys`, `bytes_out`, `downloader`, `policy_source_ip` (`source_ip` = the downloader).
+//! - `LambdaBackdoor` (acme-prod): `function_name`, `function_arn`, `update_event_id`, `invoker_role`,
+//!   `invoker_arn`, `usual_invoker_role`, `invocation_count`.
+//! - `EksPodExec` (acme-prod, cluster prod-apne2): `cluster`, `namespace`, `pods`, `exec_count`, `exec_audit_ids`,
+//!   `anonymous_count`, `secret` (`event_ids` is empty).
+//! - `WafSqlInjection` (acme-prod): `web_acl`, `rule_id`, `blocked_count`, `request_count`, `country`, `host`,
+//!   `user_agent`, `vpcflow_count`, `target_ip`, `instance_id` (`event_ids` is empty).
+//!
 //! Background data never repeats an incident's pattern (no other root sign-in without MFA, no other 0.0.0.0/0
-//! rule, admin grant, `StopLogging` or `CreateAccessKey`), so tests can expect exact answers.
+//! rule, admin grant, `StopLogging` or `CreateAccessKey`; no bucket policy or public-access-block change, no
+//! anonymous S3 or Kubernetes request, no `pods/exec`, no SQL-injection block, no planted address), so tests can
+//! expect exact answers.
 
 mod assets;
 mod background;
 mod call;
 mod classify;
 pub mod cli;
+mod data_events;
+mod eks;
+mod eks_row;
 mod event;
 mod flow;
 mod flow_row;
 mod incidents;
+mod incidents_b;
 mod load;
 pub mod manifest;
 mod ocsf;
 mod raw;
 mod rng;
 pub mod schema;
+mod sources;
 #[cfg(test)]
 mod tests;
 mod timing;
+mod waf;
+mod waf_row;
 mod world;
 
 use std::path::PathBuf;
@@ -53,7 +72,7 @@ pub struct GenerateArgs {
     /// DuckDB file to write (default: `[duckdb] path`).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Approximate total rows (CloudTrail + VPC Flow).
+    /// Approximate total rows (all tables).
     #[arg(long, default_value_t = 200_000)]
     pub rows: usize,
     /// Random seed; the same seed and `--now` give the same lake.
@@ -113,6 +132,7 @@ pub enum SampleError {
 struct Lake {
     events: Vec<event::CtEvent>,
     flows: Vec<flow::Flow>,
+    sources: sources::Sources,
     manifest: Manifest,
 }
 
@@ -121,9 +141,14 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
     let clock = timing::Clock::new(now);
     let world = world::World::new(seed);
     let hosts = flow::hosts(&world);
-    let planted = incidents::plant(&world, &clock, &hosts, seed);
-    let ct_target = (rows as f64 * CLOUDTRAIL_SHARE) as usize;
-    let flow_target = rows - ct_target;
+    let mut planted = incidents::plant(&world, &clock, &hosts, seed);
+    let mut sources = sources::build(&world, &clock, &hosts, seed, rows);
+    planted.incidents.append(&mut sources.incidents);
+    planted.events.append(&mut sources.ct_events);
+    planted.flows.append(&mut sources.flows);
+    let base = rows - sources::budget(rows);
+    let ct_target = (base as f64 * CLOUDTRAIL_SHARE) as usize;
+    let flow_target = base - ct_target;
     let mut events =
         background::Background::new(&world, &clock, seed).events(ct_target.saturating_sub(planted.events.len()));
     scrub(&mut events, &planted.incidents);
@@ -152,11 +177,12 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
         now: clock.now(),
         cloudtrail_rows: events.len(),
         vpcflow_rows: flows.len(),
+        source_rows: sources.rows(),
         accounts: world.accounts.clone(),
         regions: world::REGIONS.iter().map(|r| r.to_string()).collect(),
         incidents: planted.incidents,
     };
-    Lake { events, flows, manifest }
+    Lake { events, flows, sources, manifest }
 }
 
 /// Drops background events by an incident's actor close to the incident, so its window holds only planted events.
@@ -182,6 +208,7 @@ fn prepare_outputs(opts: &GenerateOptions) -> anyhow::Result<()> {
     if let Some(dir) = &opts.parquet_dir {
         existing.push(dir.join(format!("{}.parquet", schema::CLOUDTRAIL_TABLE)));
         existing.push(dir.join(format!("{}.parquet", schema::VPCFLOW_TABLE)));
+        existing.extend(sources::TABLES.iter().map(|t| dir.join(format!("{t}.parquet"))));
     }
     if let Some(dir) = &opts.cloudtrail_dir {
         existing.push(dir.join("AWSLogs"));
@@ -212,7 +239,8 @@ pub fn generate(opts: &GenerateOptions) -> anyhow::Result<Manifest> {
     std::fs::create_dir_all(&scratch).with_context(|| {
         format!("creating scratch folder {}; check the path and its permissions", scratch.display())
     })?;
-    let written = load::write_lake(&opts.out, &scratch, &lake.events, &lake.flows);
+    let written = load::write_lake(&opts.out, &scratch, &lake.events, &lake.flows)
+        .and_then(|()| sources::write(&opts.out, &scratch, &lake.sources));
     let cleaned = std::fs::remove_dir_all(&scratch);
     if written.is_err() {
         let _ = std::fs::remove_file(&opts.out);
