@@ -22,8 +22,14 @@ pub const S3_TABLE: &str = "s3_data_2_0";
 pub const LAMBDA_TABLE: &str = "lambda_execution_2_0";
 
 /// S3 object operations with their weights (reads dominate, as in real buckets).
-const S3_OPS: [(&str, u32); 6] =
-    [("GetObject", 55), ("PutObject", 20), ("HeadObject", 12), ("ListObjects", 6), ("DeleteObject", 4), ("CopyObject", 3)];
+const S3_OPS: [(&str, u32); 6] = [
+    ("GetObject", 55),
+    ("PutObject", 20),
+    ("HeadObject", 12),
+    ("ListObjects", 6),
+    ("DeleteObject", 4),
+    ("CopyObject", 3),
+];
 
 /// Lambda functions of every account and who invokes them: (name, invoking role or `""`, triggering service).
 pub const FUNCTIONS: [(&str, &str, &str); 5] = [
@@ -52,7 +58,13 @@ pub fn s3_background(world: &World, clock: &Clock, seed: u64, count: usize) -> V
         let key = object_key(&mut rng, n, at);
         let size = object_size(&mut rng);
         let region = if rng.chance(0.8) { SEOUL } else { VIRGINIA };
-        out.push(s3_call(&mut rng, seed, &who, at, region, &bucket, op, &key, size));
+        let mut e = s3_call(&mut rng, seed, &who, at, region, &bucket, op, &key, size);
+        if rng.chance(0.01) {
+            e = super::call::fail(e, "AccessDenied", "Access Denied");
+        } else if op == "GetObject" && rng.chance(0.01) {
+            e = super::call::fail(e, "NoSuchKey", "The specified key does not exist.");
+        }
+        out.push(e);
     }
     out
 }

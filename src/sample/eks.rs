@@ -237,7 +237,13 @@ pub fn background(world: &World, clock: &Clock, seed: u64, count: usize) -> Vec<
             issuer,
             source_ip: ip,
             user_agent: caller.agent.to_string(),
-            code: if missing { 404 } else if verb == "create" { 201 } else { 200 },
+            code: if missing {
+                404
+            } else if verb == "create" {
+                201
+            } else {
+                200
+            },
             allowed: true,
             reason: rbac_reason(caller.user),
         });

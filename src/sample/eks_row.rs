@@ -236,8 +236,17 @@ pub fn write_row(out: &mut Vec<u8>, e: &K8sEvent) -> std::io::Result<()> {
         message: "ResponseComplete",
         http_request: Http { url: Path { path: &uri }, user_agent: &e.user_agent },
         actor: Actor {
-            user: User { name: &e.user, uid: None, groups: e.groups.iter().map(|g| Name { name: g }).collect(), type_id: 0 },
-            session: e.issuer.as_deref().map(|issuer| Session { credential_uid: None, issuer: Some(issuer), uid: None }),
+            user: User {
+                name: &e.user,
+                uid: None,
+                groups: e.groups.iter().map(|g| Name { name: g }).collect(),
+                type_id: 0,
+            },
+            session: e.issuer.as_deref().map(|issuer| Session {
+                credential_uid: None,
+                issuer: Some(issuer),
+                uid: None,
+            }),
         },
         cloud: Cloud { account: Account { uid: &e.account }, provider: "AWS" },
         src_endpoint: Src { ip: &e.source_ip, intermediate_ips: None },

@@ -109,8 +109,11 @@ fn s3_exfiltration(p: &mut PlantedB, rng: &mut Rng, world: &World, clock: &Clock
         let call = Call { who: &user, at: at + Duration::seconds(i as i64 * 47), region: SEOUL, service: "s3", name };
         let mut e = call.build(rng, seed, request, Value::Null, false);
         e.source_ip = home.clone();
-        e.resources =
-            vec![Resource { arn: format!("arn:aws:s3:::{bucket}"), account_id: user.account.clone(), kind: "AWS::S3::Bucket".into() }];
+        e.resources = vec![Resource {
+            arn: format!("arn:aws:s3:::{bucket}"),
+            account_id: user.account.clone(),
+            kind: "AWS::S3::Bucket".into(),
+        }];
         changes.push(e);
     }
     let mut reader = user.clone();
@@ -197,7 +200,8 @@ fn lambda_backdoor(p: &mut PlantedB, rng: &mut Rng, world: &World, clock: &Clock
     };
     let response = json!({ "functionName": name, "functionArn": arn, "version": "$LATEST", "codeSha256": rng.hex(43),
         "lastUpdateStatus": "InProgress", "runtime": "python3.12" });
-    let update = update.build(rng, seed, json!({ "functionName": name, "publish": false, "dryRun": false }), response, false);
+    let update =
+        update.build(rng, seed, json!({ "functionName": name, "publish": false, "dryRun": false }), response, false);
     let role = "batch-jobs-role";
     let issuer = Issuer {
         arn: format!("arn:aws:iam::{account}:role/{role}"),
@@ -254,7 +258,12 @@ fn lambda_backdoor(p: &mut PlantedB, rng: &mut Rng, world: &World, clock: &Clock
     p.lambda.extend(invocations);
 }
 
-fn k8s(rng: &mut Rng, account: &str, at: DateTime<Utc>, call: (&'static str, &'static str, Option<&'static str>)) -> K8sEvent {
+fn k8s(
+    rng: &mut Rng,
+    account: &str,
+    at: DateTime<Utc>,
+    call: (&'static str, &'static str, Option<&'static str>),
+) -> K8sEvent {
     let (verb, resource, sub) = call;
     K8sEvent {
         time: at,
@@ -313,7 +322,8 @@ fn eks_exec(p: &mut PlantedB, rng: &mut Rng, world: &World, clock: &Clock) {
         e.namespace = Some("payments".into());
         e.name = name.map(str::to_string);
         e.user = CI_USER.into();
-        e.groups = ["system:serviceaccounts", "system:serviceaccounts:ci", "system:authenticated"].map(String::from).to_vec();
+        e.groups =
+            ["system:serviceaccounts", "system:serviceaccounts:ci", "system:authenticated"].map(String::from).to_vec();
         e.user_agent = "kubectl/v1.28.4 (linux/amd64) kubernetes/bae2c62".into();
         e.code = if sub == Some("exec") { 101 } else { 200 };
         e.allowed = true;
@@ -322,7 +332,11 @@ fn eks_exec(p: &mut PlantedB, rng: &mut Rng, world: &World, clock: &Clock) {
     }
     let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.time).collect();
     let ids = |sub: Option<&str>| {
-        events.iter().filter(|e| e.subresource == sub && e.user == CI_USER).map(|e| e.audit_id.clone()).collect::<Vec<_>>()
+        events
+            .iter()
+            .filter(|e| e.subresource == sub && e.user == CI_USER)
+            .map(|e| e.audit_id.clone())
+            .collect::<Vec<_>>()
     };
     let exec_ids = ids(Some("exec"));
     let facts = Facts {
@@ -385,7 +399,13 @@ fn waf_sqli(p: &mut PlantedB, rng: &mut Rng, world: &World, clock: &Clock, hosts
             args,
             user_agent: agent.into(),
             request_id: request_id(rng),
-            status: if blocked { 403 } else if uri == "/robots.txt" { 404 } else { 200 },
+            status: if blocked {
+                403
+            } else if uri == "/robots.txt" {
+                404
+            } else {
+                200
+            },
             rule_id: if blocked { "AWS-AWSManagedRulesSQLiRuleSet" } else { "Default_Action" },
             rule_type: if blocked { "MANAGED_RULE_GROUP" } else { "REGULAR" },
             condition: blocked.then_some("SQL_INJECTION"),
@@ -395,7 +415,8 @@ fn waf_sqli(p: &mut PlantedB, rng: &mut Rng, world: &World, clock: &Clock, hosts
             blocked,
         });
     }
-    let target = hosts.iter().find(|h| h.account == account && h.region == SEOUL).expect("prod has Seoul hosts").clone();
+    let target =
+        hosts.iter().find(|h| h.account == account && h.region == SEOUL).expect("prod has Seoul hosts").clone();
     let ports: [(i32, bool); 14] = [
         (443, true),
         (443, true),

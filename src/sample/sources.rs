@@ -17,17 +17,13 @@ use super::world::World;
 use super::{data_events, eks, eks_row, waf, waf_row};
 
 /// Share of all rows per table: (table, share). Together 18 %; the rest is CloudTrail management and VPC Flow.
-const SHARES: [(&str, f64); 4] = [
-    (data_events::S3_TABLE, 0.06),
-    (data_events::LAMBDA_TABLE, 0.03),
-    (eks::TABLE, 0.05),
-    (waf::TABLE, 0.04),
-];
+const SHARES: [(&str, f64); 4] =
+    [(data_events::S3_TABLE, 0.06), (data_events::LAMBDA_TABLE, 0.03), (eks::TABLE, 0.05), (waf::TABLE, 0.04)];
 
 /// The tables this module writes, in load order.
 pub const TABLES: [&str; 4] = [data_events::S3_TABLE, data_events::LAMBDA_TABLE, eks::TABLE, waf::TABLE];
 
-/// Rows the four tables take out of a lake of `rows` rows (background only; incidents come on top).
+/// Rows the four tables take out of a lake of `rows` rows (their planted rows included).
 pub fn budget(rows: usize) -> usize {
     SHARES.iter().map(|(_, share)| (rows as f64 * share) as usize).sum()
 }
@@ -75,13 +71,15 @@ pub fn build(world: &World, clock: &Clock, hosts: &[Host], seed: u64, rows: usiz
     let PlantedB { incidents, events, s3, lambda, eks: k8s, waf: web, flows } =
         incidents_b::plant(world, clock, hosts, seed);
     let mut out = Sources { ct_events: events, flows, incidents, ..Sources::default() };
-    out.s3 = data_events::s3_background(world, clock, seed, share(rows, data_events::S3_TABLE));
+    out.s3 =
+        data_events::s3_background(world, clock, seed, share(rows, data_events::S3_TABLE).saturating_sub(s3.len()));
     out.s3.extend(s3);
-    out.lambda = data_events::lambda_background(world, clock, seed, share(rows, data_events::LAMBDA_TABLE));
+    let lambda_rows = share(rows, data_events::LAMBDA_TABLE).saturating_sub(lambda.len());
+    out.lambda = data_events::lambda_background(world, clock, seed, lambda_rows);
     out.lambda.extend(lambda);
-    out.eks = eks::background(world, clock, seed, share(rows, eks::TABLE));
+    out.eks = eks::background(world, clock, seed, share(rows, eks::TABLE).saturating_sub(k8s.len()));
     out.eks.extend(k8s);
-    out.waf = waf::background(world, clock, seed, share(rows, waf::TABLE));
+    out.waf = waf::background(world, clock, seed, share(rows, waf::TABLE).saturating_sub(web.len()));
     out.waf.extend(web);
     for list in [&mut out.s3, &mut out.lambda] {
         list.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
@@ -90,6 +88,10 @@ pub fn build(world: &World, clock: &Clock, hosts: &[Host], seed: u64, rows: usiz
     out.waf.sort_by(|a, b| (a.time, &a.request_id).cmp(&(b.time, &b.request_id)));
     out
 }
+
+#[cfg(test)]
+#[path = "sources_tests.rs"]
+mod tests;
 
 /// Creates the four tables in the lake at `db` and loads them through JSON lines in `scratch`.
 pub fn write(db: &Path, scratch: &Path, s: &Sources) -> anyhow::Result<()> {

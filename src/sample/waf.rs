@@ -207,7 +207,11 @@ pub fn background(world: &World, clock: &Clock, seed: u64, count: usize) -> Vec<
             method,
             host: *rng.pick(acl.hosts),
             uri: uri.to_string(),
-            args: if uri == "/search" { format!("q={}", rng.pick(&["shoes", "bag", "coat", "gift"])) } else { String::new() },
+            args: if uri == "/search" {
+                format!("q={}", rng.pick(&["shoes", "bag", "coat", "gift"]))
+            } else {
+                String::new()
+            },
             user_agent: rng.pick(&BROWSERS).to_string(),
             request_id: request_id(&mut rng),
             status: 200,

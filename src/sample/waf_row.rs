@@ -171,7 +171,12 @@ pub fn write_row(out: &mut Vec<u8>, e: &WafEvent) -> std::io::Result<()> {
     unmapped.retain(|_, v| !v.is_empty());
     let row = Row {
         metadata: Metadata {
-            product: Product { feature: Feature { uid: &e.acl_arn }, version: "1", vendor_name: "AWS", name: "AWS WAF" },
+            product: Product {
+                feature: Feature { uid: &e.acl_arn },
+                version: "1",
+                vendor_name: "AWS",
+                name: "AWS WAF",
+            },
             labels: &e.labels,
             profiles: ["cloud", "security_control", "datetime"],
             version: "1.1.0",
@@ -190,7 +195,10 @@ pub fn write_row(out: &mut Vec<u8>, e: &WafEvent) -> std::io::Result<()> {
             args: &e.args,
             http_headers: vec![
                 Header { name: "accept", value: "*/*" },
-                Header { name: "accept-language", value: if e.country == "KR" { "ko-KR,ko;q=0.9" } else { "en-US,en;q=0.8" } },
+                Header {
+                    name: "accept-language",
+                    value: if e.country == "KR" { "ko-KR,ko;q=0.9" } else { "en-US,en;q=0.8" },
+                },
             ],
             user_agent: &e.user_agent,
             x_forwarded_for: None,
