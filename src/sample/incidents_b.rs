@@ -287,10 +287,13 @@ fn k8s(
     }
 }
 
+/// An anonymous probe: (verb, resource, subresource, namespace or "", object name).
+type Probe = (&'static str, &'static str, Option<&'static str>, &'static str, Option<&'static str>);
+
 fn eks_exec(p: &mut PlantedB, rng: &mut Rng, world: &World, clock: &Clock) {
     let account = world.account(CLUSTERS[0].0).to_string();
     let at = clock.seoul(5, 23, 2) + Duration::seconds(rng.range(0, 40));
-    let probes: [(&str, &str, Option<&str>, &str, Option<&str>); 5] = [
+    let probes: [Probe; 5] = [
         ("list", "secrets", None, "kube-system", None),
         ("list", "pods", None, "", None),
         ("get", "configmaps", None, "kube-system", Some("aws-auth")),

@@ -205,7 +205,10 @@ pub fn background(world: &World, clock: &Clock, seed: u64, count: usize) -> Vec<
             client_ip: String::new(),
             country: "KR",
             method,
-            host: *rng.pick(acl.hosts),
+            host: {
+                let hosts: &[&'static str] = acl.hosts;
+                hosts[rng.below(hosts.len() as u64) as usize]
+            },
             uri: uri.to_string(),
             args: if uri == "/search" {
                 format!("q={}", rng.pick(&["shoes", "bag", "coat", "gift"]))
@@ -224,9 +227,15 @@ pub fn background(world: &World, clock: &Clock, seed: u64, count: usize) -> Vec<
             blocked: false,
         };
         (e.client_ip, e.country) = client(&mut rng, seed);
+        if super::incidents_b::PLANTED_IPS.contains(&e.client_ip.as_str()) {
+            continue;
+        }
         if rng.chance(0.05) {
             let (rule, kind, condition, labels, agent) = *rng.pick(&BLOCKS);
             (e.client_ip, e.country) = client(&mut rng, seed ^ 0xB10C);
+            if super::incidents_b::PLANTED_IPS.contains(&e.client_ip.as_str()) {
+                continue;
+            }
             e.rule_id = rule;
             e.rule_type = kind;
             e.condition = condition;
