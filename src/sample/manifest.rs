@@ -25,6 +25,8 @@ pub enum IncidentKind {
     StopLogging,
     /// Terraform-driven bulk changes (Terraform user agent).
     TerraformBulkChange,
+    /// A new key pair, an instance launched with it, its DNS queries to a mining pool and GuardDuty's finding.
+    CryptoMining,
     /// A bucket made public (`PutBucketPolicy`) and then downloaded in a burst from a new address (S3 data events).
     S3Exfiltration,
     /// `UpdateFunctionCode` from an odd address, then invocations by a role that never invoked the function.
@@ -80,6 +82,12 @@ pub struct Manifest {
     pub cloudtrail_rows: usize,
     /// Rows written to the VPC Flow table.
     pub vpcflow_rows: usize,
+    /// Rows written to the Security Hub findings table.
+    #[serde(default)]
+    pub findings_rows: usize,
+    /// Rows written to the Route 53 Resolver query log table.
+    #[serde(default)]
+    pub dns_rows: usize,
     /// Rows written to each other source table (`s3_data_2_0`, `lambda_execution_2_0`, `eks_audit_2_0`, `waf_2_0`).
     #[serde(default)]
     pub source_rows: BTreeMap<String, usize>,

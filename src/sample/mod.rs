@@ -17,6 +17,12 @@
 //! - `AccessDeniedBurst` (acme-shared-services, ci-deploy): `count`, `error_code`, `user_name`.
 //! - `StopLogging` (acme-prod): `trail_arn`.
 //! - `TerraformBulkChange` (acme-shared-services): `write_count`, `user_agent` (`event_ids` = the write calls).
+//! - `CryptoMining` (acme-dev, cross-source: CloudTrail + Route 53 + Security Hub): `instance_id`, `private_ip`,
+//!   `instance_type`, `key_name`, `key_pair_id`, `create_event_id`, `run_event_id`, `domain`, `pool_ip`,
+//!   `dns_count`, `finding_id`, `finding_type`, `severity` (`event_ids` = `CreateKeyPair` and `RunInstances`).
+//!
+//! Besides CloudTrail and VPC Flow (`rows` between them), the lake holds Security Hub findings (`findings_bg`,
+//! about `rows / 200`) and Route 53 Resolver queries (`dns_bg`, `rows / 5`) in their v2 tables.
 //!
 //! Cross-source incidents (`incidents_b`; the S3, Lambda, EKS and WAF rows live in `sources`):
 //! - `S3Exfiltration` (acme-prod): `bucket`, `policy_event_id`, `public_access_block_event_id`, `get_count`,
@@ -29,26 +35,34 @@
 //!   `user_agent`, `vpcflow_count`, `target_ip`, `instance_id` (`event_ids` is empty).
 //!
 //! Background data never repeats an incident's pattern (no other root sign-in without MFA, no other 0.0.0.0/0
-//! rule, admin grant, `StopLogging` or `CreateAccessKey`; no bucket policy or public-access-block change, no
-//! anonymous S3 or Kubernetes request, no `pods/exec`, no SQL-injection block, no planted address), so tests can
-//! expect exact answers.
+//! rule, admin grant, `StopLogging`, `CreateAccessKey`, `CreateKeyPair`/`ImportKeyPair`, crypto-currency finding,
+//! High GuardDuty finding or mining-pool lookup; no bucket policy or public-access-block change, no anonymous S3 or
+//! Kubernetes request, no `pods/exec`, no SQL-injection block, no planted address), so tests can expect exact
+//! answers.
 
 mod assets;
 mod background;
 mod call;
 mod classify;
 pub mod cli;
+mod crypto;
 mod data_events;
+mod dns;
+mod dns_bg;
 mod eks;
 mod eks_row;
 mod event;
+mod findings;
+mod findings_bg;
 mod flow;
 mod flow_row;
 mod incidents;
 mod incidents_b;
+mod ips;
 mod load;
 pub mod manifest;
 mod ocsf;
+mod ops;
 mod raw;
 mod rng;
 pub mod schema;
@@ -133,6 +147,8 @@ struct Lake {
     events: Vec<event::CtEvent>,
     flows: Vec<flow::Flow>,
     sources: sources::Sources,
+    findings: Vec<findings::Finding>,
+    dns: Vec<dns::Query>,
     manifest: Manifest,
 }
 
@@ -142,6 +158,7 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
     let world = world::World::new(seed);
     let hosts = flow::hosts(&world);
     let mut planted = incidents::plant(&world, &clock, &hosts, seed);
+    let (found, queries) = findings_and_dns(&world, &clock, &hosts, seed, rows, &mut planted);
     let mut sources = sources::build(&world, &clock, &hosts, seed, rows);
     planted.incidents.append(&mut sources.incidents);
     planted.events.append(&mut sources.ct_events);
@@ -149,8 +166,8 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
     let base = rows - sources::budget(rows);
     let ct_target = (base as f64 * CLOUDTRAIL_SHARE) as usize;
     let flow_target = base - ct_target;
-    let mut events =
-        background::Background::new(&world, &clock, seed).events(ct_target.saturating_sub(planted.events.len()));
+    let mut events = background::Background::new(&world, &clock, seed, ips::pool_size(rows))
+        .events(ct_target.saturating_sub(planted.events.len()));
     scrub(&mut events, &planted.incidents);
     events.extend(planted.events);
     events.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
@@ -178,11 +195,34 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
         cloudtrail_rows: events.len(),
         vpcflow_rows: flows.len(),
         source_rows: sources.rows(),
+        findings_rows: found.len(),
+        dns_rows: queries.len(),
         accounts: world.accounts.clone(),
         regions: world::REGIONS.iter().map(|r| r.to_string()).collect(),
         incidents: planted.incidents,
     };
-    Lake { events, flows, sources, manifest }
+    Lake { events, flows, sources, findings: found, dns: queries, manifest }
+}
+
+/// Background findings and DNS queries with the planted ones moved in, each sorted by time.
+fn findings_and_dns(
+    world: &world::World,
+    clock: &timing::Clock,
+    hosts: &[flow::Host],
+    seed: u64,
+    rows: usize,
+    planted: &mut incidents::Planted,
+) -> (Vec<findings::Finding>, Vec<dns::Query>) {
+    let mut found = findings_bg::Background::new(world, clock, hosts, seed).findings((rows / 200).clamp(100, 5_000));
+    found.append(&mut planted.findings);
+    found.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+    let mut rng = rng::Rng::fork(seed, "dns-background");
+    let dns_rows = rows / 5;
+    let sources = dns_bg::sources(hosts, (dns_rows / 12).clamp(50, 4_000), &mut rng);
+    let mut queries = dns_bg::background(&mut rng, clock, &sources, dns_rows.saturating_sub(planted.dns.len()));
+    queries.append(&mut planted.dns);
+    queries.sort_by(|a, b| (a.time, &a.src_ip, &a.name).cmp(&(b.time, &b.src_ip, &b.name)));
+    (found, queries)
 }
 
 /// Drops background events by an incident's actor close to the incident, so its window holds only planted events.
@@ -209,6 +249,8 @@ fn prepare_outputs(opts: &GenerateOptions) -> anyhow::Result<()> {
         existing.push(dir.join(format!("{}.parquet", schema::CLOUDTRAIL_TABLE)));
         existing.push(dir.join(format!("{}.parquet", schema::VPCFLOW_TABLE)));
         existing.extend(sources::TABLES.iter().map(|t| dir.join(format!("{t}.parquet"))));
+        existing.push(dir.join(format!("{}.parquet", findings::TABLE)));
+        existing.push(dir.join(format!("{}.parquet", dns::TABLE)));
     }
     if let Some(dir) = &opts.cloudtrail_dir {
         existing.push(dir.join("AWSLogs"));
@@ -239,13 +281,27 @@ pub fn generate(opts: &GenerateOptions) -> anyhow::Result<Manifest> {
     std::fs::create_dir_all(&scratch).with_context(|| {
         format!("creating scratch folder {}; check the path and its permissions", scratch.display())
     })?;
-    let written = load::write_lake(&opts.out, &scratch, &lake.events, &lake.flows)
-        .and_then(|()| sources::write(&opts.out, &scratch, &lake.sources));
-    let cleaned = std::fs::remove_dir_all(&scratch);
+    let written = load::write_lake(&opts.out, &scratch, &lake.events, &lake.flows);
+    let sourced = sources::write(&opts.out, &scratch, &lake.sources);
+    if sourced.is_err() {
+        let _ = std::fs::remove_dir_all(&scratch);
+        let _ = std::fs::remove_file(&opts.out);
+    }
+    sourced?;
     if written.is_err() {
+        let _ = std::fs::remove_dir_all(&scratch);
         let _ = std::fs::remove_file(&opts.out);
     }
     written?;
+    let extra =
+        load::write_table(&opts.out, &scratch, findings::TABLE, findings::DDL, &lake.findings, findings::write_row)
+            .and_then(|()| load::write_table(&opts.out, &scratch, dns::TABLE, dns::DDL, &lake.dns, dns::write_row));
+    if extra.is_err() {
+        let _ = std::fs::remove_dir_all(&scratch);
+        let _ = std::fs::remove_file(&opts.out);
+    }
+    extra?;
+    let cleaned = std::fs::remove_dir_all(&scratch);
     cleaned.with_context(|| format!("removing scratch folder {}", scratch.display()))?;
     if let Some(dir) = &opts.parquet_dir {
         load::export_parquet(&opts.out, dir)?;
