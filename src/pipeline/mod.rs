@@ -9,6 +9,7 @@ pub mod normalise;
 pub mod prompt;
 mod retry;
 pub mod run;
+pub mod slice;
 pub mod validate;
 
 pub use run::{Clock, Pipeline, PipelineParts};
