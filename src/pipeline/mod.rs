@@ -10,6 +10,7 @@ pub mod prompt;
 mod retry;
 pub mod run;
 pub mod slice;
+pub mod sources;
 pub mod validate;
 
 pub use run::{Clock, Pipeline, PipelineParts};

@@ -177,7 +177,9 @@ impl Pipeline {
             }
             Err(RunError::Validation(err)) => {
                 let mut diagnosis = diagnose::from_validation(&err);
-                if let Some(text) = slice::after_refusal(&err, &self.parts.catalog, selection, &mut spent.widen) {
+                if let Some(text) =
+                    slice::after_refusal(&err, &diagnosis.text, &self.parts.catalog, selection, &mut spent.widen)
+                {
                     diagnosis.text = text;
                 }
                 tracing::info!(error = %err, "candidate refused by validation");

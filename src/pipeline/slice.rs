@@ -9,7 +9,7 @@
 
 mod score;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod widen;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -135,6 +135,14 @@ pub fn select(catalog: &Catalog, inputs: &SliceInputs<'_>) -> Selection {
         wanted.entry(name.clone()).or_default();
     }
     build(catalog, &wanted, &whole, broad)
+}
+
+/// The one table the question names most clearly (by name, synonyms or distinctive columns), if any.
+pub fn best_named_table<'c>(catalog: &'c Catalog, question: &str) -> Option<&'c LogicalTable> {
+    let (scores, _) = score::table_scores(&QueryText::new(question), catalog);
+    let best = (0..scores.len()).max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))?;
+    let unique = scores.iter().enumerate().all(|(i, s)| i == best || *s < scores[best]);
+    (scores[best] >= CHOSEN && unique).then(|| &catalog.tables[best])
 }
 
 /// Assembles the selection: wanted columns plus core columns and join keys, in catalog order.

@@ -15,4 +15,5 @@ mod sample;
 mod serve;
 mod slack;
 mod slack_client;
+mod sources;
 mod trino;

@@ -115,7 +115,7 @@ fn the_validator_given_the_slice_refuses_an_unshown_column_and_the_retry_shows_i
     let err = validate(sql, &shown_only, &Binding::DuckDbSampleLake, 100).unwrap_err();
     assert!(matches!(err, ValidationError::UnknownColumn { .. }), "{err}");
     let mut widen = Widen::default();
-    let text = after_refusal(&err, &catalog, &s, &mut widen).expect("a slice refusal");
+    let text = after_refusal(&err, "", &catalog, &s, &mut widen).expect("a slice refusal");
     assert!(text.contains("not among the columns shown") && text.contains("severity"), "{text}");
     assert!(widen.columns.contains(&("findings".to_owned(), "remediation".to_owned())));
     let next = select(
@@ -132,7 +132,7 @@ fn an_unshown_table_is_refused_then_shown_whole() {
     let sql = "SELECT query_name FROM dns WHERE event_time > current_timestamp - INTERVAL '1' DAY";
     let err = validate(sql, &s.shown, &Binding::DuckDbSampleLake, 100).unwrap_err();
     let mut widen = Widen::default();
-    let text = after_refusal(&err, &catalog, &s, &mut widen).expect("a slice refusal");
+    let text = after_refusal(&err, "", &catalog, &s, &mut widen).expect("a slice refusal");
     assert!(text.contains("`dns` was not shown"), "{text}");
     let next = select(
         &catalog,
@@ -146,5 +146,5 @@ fn a_name_in_no_table_is_left_to_the_ordinary_diagnosis() {
     let catalog = eight_tables();
     let s = pick(&catalog, "GuardDuty high findings");
     let err = ValidationError::UnknownTable { table: "payroll".into(), available: String::new() };
-    assert_eq!(after_refusal(&err, &catalog, &s, &mut Widen::default()), None);
+    assert_eq!(after_refusal(&err, "", &catalog, &s, &mut Widen::default()), None);
 }

@@ -8,10 +8,12 @@ use crate::pipeline::validate::ValidationError;
 /// Columns added at most when a misspelt column is refused.
 const NEAREST: usize = 3;
 
-/// Widens `widen` for a refusal by the sliced validator; returns the diagnosis text, or `None` when the refusal
-/// has nothing to do with the slice (the name is in no table of `catalog`, the tables this lake has).
+/// Widens `widen` for a refusal by the sliced validator; returns the diagnosis text (`base`, the ordinary one, is
+/// kept when the column exists nowhere), or `None` when the refusal has nothing to do with the slice (the name is in
+/// no table of `catalog`, the tables this lake has).
 pub fn after_refusal(
     err: &ValidationError,
+    base: &str,
     catalog: &Catalog,
     selection: &Selection,
     widen: &mut Widen,
@@ -35,6 +37,7 @@ pub fn after_refusal(
             let shown =
                 tables.iter().map(|t| format!("{t}: {}", selection.shown_columns(t))).collect::<Vec<_>>().join("; ");
             let mut added = Vec::new();
+            let exists = tables.iter().filter_map(|t| catalog.table(t)).any(|t| t.column(&name).is_some());
             for t in tables.iter().filter_map(|t| catalog.table(t)) {
                 if t.column(&name).is_some() {
                     added.push(format!("{}.{name}", t.name));
@@ -61,9 +64,13 @@ pub fn after_refusal(
             } else {
                 format!("Now also listed below: {}.", added.join(", "))
             };
-            Some(format!(
-                "Column `{column}` is not among the columns shown to you, so it was refused. Shown: {shown}. {more}"
-            ))
+            Some(if exists {
+                format!(
+                    "Column `{column}` is not among the columns shown to you, so it was refused. Shown: {shown}. {more}"
+                )
+            } else {
+                format!("{base} Columns shown: {shown}. {more}")
+            })
         }
         _ => None,
     }
