@@ -188,6 +188,26 @@ mod tests {
     }
 
     #[test]
+    fn time_of_day_phrases_are_hour_filters_and_the_window_precedence_is_stated() {
+        let catalog = everything();
+        let system = build(&Templates::embedded(), &inputs(&catalog, &[], &[], &[])).unwrap().system;
+        let periods = system.lines().find(|l| l.contains("Turn relative periods")).unwrap();
+        assert!(!periods.contains("새벽") && !periods.contains("dawn"), "{periods}");
+        assert!(system.contains("Time-of-day phrases are not periods"));
+        assert!(system.contains("`hour(event_time + INTERVAL '9' HOUR)`"), "the Seoul wall clock");
+        assert!(system.contains("(1) a period the question names; (2) otherwise the window of the earlier question"));
+        assert!(system.contains("(4) otherwise the last 7 days"));
+    }
+
+    #[test]
+    fn the_local_hour_follows_the_asker_zone_offset() {
+        let now = Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).unwrap();
+        assert_eq!(local_time_expr(now, chrono_tz::Asia::Kolkata), "event_time + INTERVAL '330' MINUTE");
+        assert_eq!(local_time_expr(now, chrono_tz::America::New_York), "event_time - INTERVAL '4' HOUR");
+        assert_eq!(local_time_expr(now, chrono_tz::UTC), "event_time");
+    }
+
+    #[test]
     fn the_duckdb_prompt_lists_the_functions_duckdb_lacks() {
         let catalog = everything();
         let mut i = inputs(&catalog, &[], &[], &[]);

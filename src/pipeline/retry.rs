@@ -160,8 +160,14 @@ impl Pipeline {
             Ok((validated, result)) => {
                 progress.update(Progress::Answering).await;
                 let logical = validated.logical().to_owned();
-                let (text, summary_usage) =
+                let (mut text, summary_usage) =
                     answer::summarise(llm, &self.parts.templates, &run.question, &logical, run.language, &result).await;
+                let limit = validated.limit();
+                if let Some(total) =
+                    super::total::total_if_cut(engine, &selection.shown, &logical, limit, &result, &opts).await
+                {
+                    text = format!("{text}\n{}", super::total::note(run.language, result.rows.len(), total));
+                }
                 let total = Usage {
                     input_tokens: usage.input_tokens + summary_usage.input_tokens,
                     output_tokens: usage.output_tokens + summary_usage.output_tokens,
