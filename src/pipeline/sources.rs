@@ -31,6 +31,9 @@ impl Sources {
     }
 }
 
+/// Whether a table is present: `Some(false)` missing, `None` unknown (kept on).
+type Presence<'a> = Box<dyn Fn(&LogicalTable) -> Option<bool> + 'a>;
+
 /// Lists the sources present for `binding` (the Athena or DuckDB tables the catalog's logical tables read).
 /// A listing that fails for another reason than "not found" keeps the table on (and logs why).
 pub async fn discover(config: &Config, catalog: &Catalog, binding: &Binding) -> Sources {
@@ -51,7 +54,7 @@ pub async fn discover_with(
     binding: &Binding,
 ) -> Sources {
     let mut sources = Sources::default();
-    let present: Box<dyn Fn(&LogicalTable) -> Option<bool>> = match (binding, athena) {
+    let present: Presence<'_> = match (binding, athena) {
         (Binding::AthenaSecurityLake { .. }, None) => Box::new(|_: &LogicalTable| None),
         (Binding::AthenaSecurityLake { database, .. }, Some(client)) => {
             let mut found = Vec::new();
