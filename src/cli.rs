@@ -145,7 +145,11 @@ pub enum ConfigCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Config(ConfigCommand::Check) => Ok(config_check(&config)),
+        Command::Config(ConfigCommand::Check) => {
+            let code = config_check(&config);
+            print_sources(&config).await;
+            Ok(code)
+        }
         Command::Sample(SampleCommand::Generate(args)) => crate::sample::cli::generate(&config, &args).await,
         Command::Sql(args) => crate::engines::cli::sql(&config, &args).await,
         Command::Ask(args) => crate::pipeline::cli::ask(&config, &args.question.join(" ")).await,
@@ -177,6 +181,17 @@ fn config_check(config: &Config) -> ExitCode {
     } else {
         println!("\nall settings needed by the configured features are present.");
         ExitCode::SUCCESS
+    }
+}
+
+/// Which Security Lake sources are on for the configured engine, region and database.
+async fn print_sources(config: &Config) {
+    let Ok(catalog) = crate::catalog::Catalog::embedded() else { return };
+    let binding = crate::catalog::Binding::from_config(config);
+    let sources = crate::pipeline::sources::discover(config, &catalog, &binding).await;
+    println!("\nsources over {}:", binding.describe());
+    for line in sources.lines() {
+        println!("{line}");
     }
 }
 

@@ -49,17 +49,21 @@ pub async fn build(config: &Config) -> anyhow::Result<Pipeline> {
 
 /// Like [`build`] with the model already built (so `serve` shares one client with the change feed).
 pub async fn build_with(config: &Config, llm: Option<Arc<dyn crate::llm::Llm>>) -> anyhow::Result<Pipeline> {
-    let engine = crate::engines::from_config(config).context("could not set up the SQL engine")?;
     let catalog = Catalog::embedded().context("could not load the table catalog")?;
+    let binding = crate::catalog::Binding::from_config(config);
+    let sources = super::sources::discover(config, &catalog, &binding).await;
+    tracing::info!(on = ?sources.on, off = ?sources.off.iter().map(|(t, _)| t).collect::<Vec<_>>(), "lake sources");
+    let engine = crate::engines::from_config(config).context("could not set up the SQL engine")?;
     Ok(Pipeline::new(PipelineParts {
         config: config.pipeline.clone(),
-        catalog: Arc::new(catalog),
+        catalog: Arc::new(catalog.clone()),
         engine,
         llm,
         retriever: crate::library::retriever_from_config(config).await?,
         templates: Templates::embedded(),
         llm_timeout: Duration::from_secs(config.llm.timeout_secs.max(1)),
-    }))
+    })
+    .with_sources(catalog, sources, &config.lake_region().replace('_', "-")))
 }
 
 /// Generates the sample lake with default options when DuckDB is bound to a missing sample lake file.

@@ -20,4 +20,5 @@ mod serve;
 mod slack;
 mod slack_client;
 mod sources;
+mod sources_on;
 mod trino;
