@@ -5,8 +5,8 @@
 //! tables into one over the real source by prepending a `WITH <table> AS (SELECT <expr> AS <column>, …)`.
 
 mod binding;
-mod partition;
 mod joins;
+mod partition;
 
 use std::path::{Path, PathBuf};
 

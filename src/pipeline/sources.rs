@@ -59,7 +59,13 @@ pub async fn discover_with(
         (Binding::AthenaSecurityLake { database, .. }, Some(client)) => {
             let mut found = Vec::new();
             for t in &catalog.tables {
-                found.push(athena_has(client, &config.athena.catalog, database, &real_name(binding, t)).await);
+                // A table the bound source version lacks (no `v1_table`) is off without a lookup.
+                let has = if binding.provides(t) {
+                    athena_has(client, &config.athena.catalog, database, &real_name(binding, t)).await
+                } else {
+                    Some(false)
+                };
+                found.push(has);
             }
             Box::new(move |t: &LogicalTable| {
                 catalog.tables.iter().position(|c| c.name == t.name).and_then(|i| found[i])
@@ -87,6 +93,9 @@ pub async fn discover_with(
 /// The real table behind `t` in messages: the Security Lake table name, or the sample lake's table.
 fn real_name(binding: &Binding, t: &LogicalTable) -> String {
     match binding {
+        Binding::AthenaSecurityLake { lake_region, source_version: crate::catalog::SourceVersion::V1, .. } => {
+            format!("amazon_security_lake_table_{lake_region}_{}", t.v1_table.as_deref().unwrap_or(&t.v2_table))
+        }
         Binding::AthenaSecurityLake { lake_region, .. } => {
             format!("amazon_security_lake_table_{lake_region}_{}", t.v2_table)
         }
@@ -143,8 +152,12 @@ pub fn missing_source_answer(
 fn enable_text(table: &LogicalTable, real: &str, language: Language, binding: &Binding, region: &str) -> String {
     let name = &table.name;
     let source = table.v2_table.trim_end_matches("_2_0").trim_end_matches("_1_0").to_ascii_uppercase();
+    let version = match binding {
+        Binding::AthenaSecurityLake { source_version: crate::catalog::SourceVersion::V1, .. } => "1.0",
+        _ => "2.0",
+    };
     let cli = format!(
-        "aws securitylake create-aws-log-source --sources sourceName={source},sourceVersion=2.0,regions={region}"
+        "aws securitylake create-aws-log-source --sources sourceName={source},sourceVersion={version},regions={region}"
     );
     match (binding, language) {
         (Binding::AthenaSecurityLake { .. }, Language::En) => format!(
@@ -202,7 +215,11 @@ mod tests {
     fn only_a_question_naming_an_off_source_gets_the_enable_answer() {
         let catalog = eight();
         let sources = off(&catalog, &["cloudtrail", "vpcflow"]);
-        let athena = Binding::AthenaSecurityLake { database: "db".into(), lake_region: "ap_northeast_2".into() };
+        let athena = Binding::AthenaSecurityLake {
+            database: "db".into(),
+            lake_region: "ap_northeast_2".into(),
+            source_version: crate::catalog::SourceVersion::V2,
+        };
         let ask = |q: &str, l: Language| missing_source_answer(q, l, &catalog, &sources, &athena, "ap-northeast-2");
         let en = ask("which instance resolved a crypto-mining domain in DNS?", Language::En).expect("dns is off");
         assert!(en.contains("sourceName=ROUTE53") && en.contains("regions=ap-northeast-2"), "{en}");
