@@ -3,6 +3,7 @@
 mod support;
 
 mod alerts;
+mod athena;
 mod deploy;
 mod doctor;
 mod engine_limits;
