@@ -159,3 +159,28 @@ fn a_table_without_v1_table_is_not_available_on_source_version_1() {
     assert_eq!(v1.bound_catalog(&c).table_names(), "dns");
     assert!(athena(SourceVersion::V2).cte(&c, "waf").is_ok());
 }
+
+#[test]
+fn findings_and_dns_have_v1_and_v2_sources_join_keys_and_no_raw_binding() {
+    let c = Catalog::embedded().unwrap();
+    for (name, v2, v1) in [("findings", "sh_findings_2_0", "sh_findings_1_0"), ("dns", "route53_2_0", "route53_1_0")] {
+        let t = c.table(name).unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!((t.v2_table.as_str(), t.v1_table.as_deref()), (v2, Some(v1)));
+        for col in &t.columns {
+            assert!(col.expr.v1.is_some(), "{name}.{} has no v1 expression", col.name);
+            assert!(!col.synonyms_ko.is_empty() && !col.examples.is_empty(), "{name}.{}", col.name);
+        }
+        for key in ["instance_id", "account_id", "event_time"] {
+            assert!(t.column(key).is_some(), "{name} lacks join key {key}");
+        }
+        assert!(t.description.contains("instance_id"), "{name} documents its join keys");
+        assert!(!t.available_in_raw_files());
+    }
+    let v2 = athena(SourceVersion::V2);
+    assert!(v2.cte(&c, "findings").unwrap().contains("\"amazon_security_lake_table_us_east_1_sh_findings_2_0\""));
+    assert!(v2.cte(&c, "dns").unwrap().contains("query.hostname AS query_name"));
+    let v1 = athena(SourceVersion::V1);
+    let findings = v1.cte(&c, "findings").unwrap();
+    assert!(findings.contains("_sh_findings_1_0\"") && findings.contains("finding.title AS title"), "{findings}");
+    assert!(v1.cte(&c, "dns").unwrap().contains("_route53_1_0\""));
+}
