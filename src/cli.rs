@@ -59,6 +59,10 @@ pub struct AskArgs {
     /// The question, in Korean or English.
     #[arg(required = true, num_args = 1..)]
     pub question: Vec<String>,
+    /// Pretend "now" is this RFC 3339 time: the prompt, time windows, verified queries and DuckDB's
+    /// `current_timestamp` all use it, so the same model gives the same answer tomorrow.
+    #[arg(long)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Output format of result tables.
@@ -142,7 +146,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(ConfigCommand::Check) => Ok(config_check(&config)),
         Command::Sample(SampleCommand::Generate(args)) => crate::sample::cli::generate(&config, &args).await,
         Command::Sql(args) => crate::engines::cli::sql(&config, &args).await,
-        Command::Ask(args) => crate::pipeline::cli::ask(&config, &args.question.join(" ")).await,
+        Command::Ask(args) => crate::pipeline::cli::ask(&config, &args.question.join(" "), args.now).await,
         Command::Library(cmd) => crate::library::cli::run(&config, cmd).await,
         Command::Alerts(cmd) => crate::alerts::cli::run(&config, cmd).await,
         Command::Serve => crate::startup::serve(config).await,

@@ -48,6 +48,8 @@ pub struct Pipeline {
     pub(super) parts: PipelineParts,
     pub(super) tz: chrono_tz::Tz,
     pub(super) clock: Clock,
+    /// Whether an empty result is sent back to the model once for a check (on by default).
+    pub(super) empty_check: bool,
 }
 
 /// How a question ended, before timing and attempts are attached.
@@ -109,7 +111,14 @@ impl Pipeline {
     /// Builds a pipeline; the time zone comes from `[pipeline] timezone` (Asia/Seoul if unparseable).
     pub fn new(parts: PipelineParts) -> Self {
         let tz = parts.config.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
-        Self { parts, tz, clock: Arc::new(Utc::now) }
+        Self { parts, tz, clock: Arc::new(Utc::now), empty_check: true }
+    }
+
+    /// Turns the empty-result check off (the `--no-empty-check` ablation of `asklake eval`): a query that
+    /// returns no rows is then the answer at once.
+    pub fn with_empty_check(mut self, on: bool) -> Self {
+        self.empty_check = on;
+        self
     }
 
     /// Pins "now" (tests, benchmarks).
