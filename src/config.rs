@@ -187,6 +187,8 @@ pub enum LlmProvider {
     Bedrock,
     /// An OpenAI-compatible `/chat/completions` endpoint (e.g. a local model server).
     Openai,
+    /// Replies recorded earlier with `--record DIR`, read from `[llm] replay_dir` (reproducible evals).
+    Replay,
 }
 
 /// `[llm]`
@@ -213,6 +215,8 @@ pub struct LlmConfig {
     pub openai_api_key: Option<SecretString>,
     /// Bedrock embedding model for library retrieval, used with `provider = "bedrock"` (empty = lexical only).
     pub embedding_model_id: String,
+    /// Recording folder answered from with `provider = "replay"` (written by `--record DIR`).
+    pub replay_dir: PathBuf,
 }
 
 impl Default for LlmConfig {
@@ -228,6 +232,7 @@ impl Default for LlmConfig {
             openai_base_url: String::new(),
             openai_api_key: None,
             embedding_model_id: String::new(),
+            replay_dir: PathBuf::from("eval/recordings/baseline"),
         }
     }
 }
