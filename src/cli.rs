@@ -33,6 +33,8 @@ pub enum Command {
     Serve,
     /// Ask a question in the terminal and print the answer, table and SQL.
     Ask(AskArgs),
+    /// Measure answer accuracy on the golden dev set (frozen clock, live, recorded or replayed model).
+    Eval(crate::eval::cli::EvalArgs),
     /// Run SQL written over the logical tables (cloudtrail, vpcflow) on the configured engine.
     Sql(SqlArgs),
     /// Synthetic Security Lake data.
@@ -147,6 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sample(SampleCommand::Generate(args)) => crate::sample::cli::generate(&config, &args).await,
         Command::Sql(args) => crate::engines::cli::sql(&config, &args).await,
         Command::Ask(args) => crate::pipeline::cli::ask(&config, &args.question.join(" "), args.now).await,
+        Command::Eval(args) => crate::eval::cli::run(&config, &args).await,
         Command::Library(cmd) => crate::library::cli::run(&config, cmd).await,
         Command::Alerts(cmd) => crate::alerts::cli::run(&config, cmd).await,
         Command::Serve => crate::startup::serve(config).await,

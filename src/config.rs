@@ -45,6 +45,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// CloudTrail change feed settings.
     pub alerts: AlertsConfig,
+    /// `asklake eval` settings (dev set, model prices).
+    pub eval: crate::eval::EvalConfig,
 }
 
 /// Which engine runs the SQL.
