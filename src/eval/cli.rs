@@ -118,7 +118,9 @@ pub async fn run(config: &Config, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     } else {
         match args.format {
             ReportFormat::Md => reports[0].markdown(),
-            ReportFormat::Json => serde_json::to_string_pretty(&reports[0]).context("could not serialise the report")?,
+            ReportFormat::Json => {
+                serde_json::to_string_pretty(&reports[0]).context("could not serialise the report")?
+            }
         }
     };
     println!("{text}");
@@ -139,7 +141,8 @@ async fn harness(
 ) -> anyhow::Result<Harness> {
     let label = CallLabel::default();
     let replay_dir = args.replay.clone().or_else(|| {
-        (config.llm.provider == LlmProvider::Replay && args.scripted_replies.is_none()).then(|| config.llm.replay_dir.clone())
+        (config.llm.provider == LlmProvider::Replay && args.scripted_replies.is_none())
+            .then(|| config.llm.replay_dir.clone())
     });
     let mut replay = None;
     let mut llm: Option<Arc<dyn Llm>> = if let Some(dir) = &replay_dir {

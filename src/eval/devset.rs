@@ -77,7 +77,8 @@ impl DevSet {
     /// rows question has no gold SQL.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
-        let set: DevSet = toml::from_str(&text).with_context(|| format!("{} is not a valid dev set", path.display()))?;
+        let set: DevSet =
+            toml::from_str(&text).with_context(|| format!("{} is not a valid dev set", path.display()))?;
         set.check().with_context(|| format!("{} is inconsistent", path.display()))?;
         Ok(set)
     }
@@ -89,7 +90,11 @@ impl DevSet {
                 anyhow::ensure!(seen.contains(parent.as_str()), "{}: follows {parent}, which is not before it", c.id);
             }
             anyhow::ensure!(seen.insert(c.id.as_str()), "{}: id used twice", c.id);
-            anyhow::ensure!(c.expect == Expect::Decline || c.gold.is_some(), "{}: a rows question needs gold SQL", c.id);
+            anyhow::ensure!(
+                c.expect == Expect::Decline || c.gold.is_some(),
+                "{}: a rows question needs gold SQL",
+                c.id
+            );
         }
         Ok(())
     }

@@ -103,9 +103,9 @@ impl Report {
     /// Markdown for people.
     pub fn markdown(&self) -> String {
         let mut out = format!("# asklake eval: {}\n\nnow = {}\n\n", self.configuration, self.now);
-        out.push_str(&stats_table(std::iter::once(("**overall**", &self.overall)).chain(
-            self.categories.iter().map(|(k, v)| (k.as_str(), v)),
-        )));
+        out.push_str(&stats_table(
+            std::iter::once(("**overall**", &self.overall)).chain(self.categories.iter().map(|(k, v)| (k.as_str(), v))),
+        ));
         let _ = writeln!(out, "\nchanged requests: {}", self.overall.changed_requests);
         let broken: Vec<&CaseResult> = self.cases.iter().filter(|c| c.gold_error.is_some()).collect();
         if !broken.is_empty() {
@@ -168,7 +168,11 @@ fn attempts(s: &Stats) -> String {
 
 fn failure(c: &CaseResult) -> String {
     let mut out = format!("### `{}` ({}) — {}\n\n", c.id, c.category, c.question);
-    let _ = writeln!(out, "outcome: {}, attempts: {}, rows gold/predicted: {:?}/{:?}\n", c.outcome, c.attempts, c.rows.0, c.rows.1);
+    let _ = writeln!(
+        out,
+        "outcome: {}, attempts: {}, rows gold/predicted: {:?}/{:?}\n",
+        c.outcome, c.attempts, c.rows.0, c.rows.1
+    );
     if let Some(g) = &c.gold_sql {
         let _ = writeln!(out, "gold:\n```sql\n{}\n```", g.trim());
     }
@@ -198,8 +202,7 @@ pub fn ablation_table(reports: &[Report]) -> String {
     let base = reports.first().map_or(0.0, |r| r.overall.accuracy);
     for r in reports {
         let s = &r.overall;
-        let mean_attempts =
-            s.attempts.iter().map(|(k, v)| (*k * *v) as f64).sum::<f64>() / s.questions.max(1) as f64;
+        let mean_attempts = s.attempts.iter().map(|(k, v)| (*k * *v) as f64).sum::<f64>() / s.questions.max(1) as f64;
         let _ = writeln!(
             out,
             "| {} | {:.1}% | {:+.1} pt | {:.2} | {} | {} | {} | {:.0} | {} |",

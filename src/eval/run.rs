@@ -147,7 +147,11 @@ impl Harness {
             self.label.set(format!("{} (turn {})", case.id, history.len() + 1));
             let answer = self
                 .pipeline
-                .ask(Question { text: case.question.clone(), history: history.clone() }, &NoProgress, CancellationToken::new())
+                .ask(
+                    Question { text: case.question.clone(), history: history.clone() },
+                    &NoProgress,
+                    CancellationToken::new(),
+                )
                 .await;
             let misses = self.replay.as_ref().map(|r| r.take_misses()).unwrap_or_default();
             let mut thread = history;
@@ -181,7 +185,8 @@ impl Harness {
             }
         }
         let declined = answer.outcome == Outcome::Declined;
-        let predicted = answer.result.as_ref().filter(|_| matches!(answer.outcome, Outcome::Answered | Outcome::NoRows));
+        let predicted =
+            answer.result.as_ref().filter(|_| matches!(answer.outcome, Outcome::Answered | Outcome::NoRows));
         let passed = match case.expect {
             Expect::Decline => declined,
             Expect::Rows => predicted.is_some_and(|p| golds.iter().any(|g| matches(g, p, case.spec))),
@@ -200,7 +205,7 @@ impl Harness {
             passed,
             outcome: outcome_name(&answer.outcome).into(),
             attempts: model_attempts,
-            rescued: passed && model_attempts > 1,
+            rescued: passed && rescued(answer),
             declined,
             verified: answer.verified.clone(),
             input_tokens,
@@ -217,6 +222,12 @@ impl Harness {
             gold_error,
         }
     }
+}
+
+/// A retry rescued the answer: an earlier attempt failed, or came back empty and the final one found rows.
+fn rescued(answer: &Answer) -> bool {
+    let Some((last, earlier)) = answer.attempts.split_last() else { return false };
+    earlier.iter().any(|a| a.error.is_some() || (a.rows == Some(0) && last.rows.is_some_and(|n| n > 0)))
 }
 
 fn turn_of(answer: &Answer) -> Turn {

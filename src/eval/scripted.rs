@@ -117,7 +117,8 @@ impl Llm for ScriptedLlm {
             *n += 1;
             *n - 1
         };
-        let replies = self.replies.get(&id).ok_or_else(|| LlmError::Invalid(format!("no scripted reply for {id:?}")))?;
+        let replies =
+            self.replies.get(&id).ok_or_else(|| LlmError::Invalid(format!("no scripted reply for {id:?}")))?;
         let reply = replies.get(n).or(replies.last()).cloned().ok_or_else(|| LlmError::Invalid(id.clone()))?;
         let output = match &reply {
             Reply::Sql { sql, .. } => sql.len() / 4 + 20,

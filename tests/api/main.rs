@@ -6,6 +6,7 @@ mod alerts;
 mod deploy;
 mod doctor;
 mod engine_limits;
+mod eval;
 mod feed_clock;
 mod lake;
 mod library;
