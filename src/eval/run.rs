@@ -168,8 +168,9 @@ impl Harness {
             row_cap: usize::try_from(self.row_limit).unwrap_or(usize::MAX),
             timeout: Duration::from_secs(120),
             cancel: CancellationToken::new(),
+            reuse: false,
         };
-        execute::run(self.engine.as_ref(), &self.catalog, sql, self.row_limit, &opts)
+        execute::run(self.engine.as_ref(), &self.catalog, sql, self.row_limit, &opts, execute::Origin::Verified)
             .await
             .map(|(_, r)| r)
             .map_err(|e| e.to_string())
