@@ -21,7 +21,8 @@ fn lake() -> &'static Path {
             let out = std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
                 .args(["sample", "generate", "--now", NOW, "--out"])
                 .arg(&path)
-                .env("ASKLAKE_CONFIG", "/nonexistent-asklake.toml")
+                .env_remove("ASKLAKE_CONFIG")
+                .current_dir(dir.path())
                 .output()
                 .unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -37,6 +38,7 @@ fn eval(recording: &Path, extra: &[&str]) -> Output {
         .arg(recording)
         .args(extra)
         .env("ASKLAKE_DUCKDB__PATH", lake())
+        .env_remove("ASKLAKE_CONFIG")
         .env("ASKLAKE_ENGINE__KIND", "duckdb")
         .env("ASKLAKE_LLM__PROVIDER", "none")
         .output()
