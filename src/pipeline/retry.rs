@@ -150,7 +150,7 @@ impl Pipeline {
             Ok((validated, result)) if result.rows.is_empty() => {
                 run.record(Some(validated.logical()), None, Some(0), started, usage);
                 let logical = validated.logical().to_owned();
-                if spent.empty.is_some() || last {
+                if spent.empty.is_some() || last || !self.empty_check {
                     return Step::End(no_rows(run.language, logical, result));
                 }
                 spent.empty = Some(EmptyCheck { sql: logical.clone(), result });

@@ -53,6 +53,8 @@ pub struct Pipeline {
     pub(super) clock: Clock,
     /// Sources that are off, with the whole catalog, for the "not enabled" answer.
     pub(super) off: Option<OffSources>,
+    /// Whether an empty result is sent back to the model once for a check (on by default).
+    pub(super) empty_check: bool,
 }
 
 /// What a question about a missing source is checked against.
@@ -123,7 +125,7 @@ impl Pipeline {
     pub fn new(parts: PipelineParts) -> Self {
         let tz = parts.config.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
         let shown_catalog = Arc::new(parts.engine.binding().bound_catalog(&parts.catalog));
-        Self { parts, shown_catalog, tz, clock: Arc::new(Utc::now), off: None }
+        Self { parts, shown_catalog, tz, clock: Arc::new(Utc::now), off: None, empty_check: true }
     }
 
     /// Offers the model only the sources that are on (`all` is the whole catalog) and answers a question about a
@@ -132,6 +134,13 @@ impl Pipeline {
         self.parts.catalog = Arc::new(all.only_tables(&sources.on));
         self.shown_catalog = Arc::new(self.parts.engine.binding().bound_catalog(&self.parts.catalog));
         self.off = (!sources.off.is_empty()).then(|| OffSources { all, sources, region: region.to_owned() });
+        self
+    }
+
+    /// Turns the empty-result check off (the `--no-empty-check` ablation of `asklake eval`): a query that
+    /// returns no rows is then the answer at once.
+    pub fn with_empty_check(mut self, on: bool) -> Self {
+        self.empty_check = on;
         self
     }
 

@@ -10,6 +10,7 @@ mod cross_source;
 mod deploy;
 mod doctor;
 mod engine_limits;
+mod eval;
 mod feed_clock;
 mod hunts;
 mod lake;
