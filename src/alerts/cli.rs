@@ -68,7 +68,7 @@ pub fn preview(config: &Config, text: &str) -> anyhow::Result<Preview> {
         .collect();
     let renderer = super::build::renderer(config, Templates::embedded());
     let mut out = Vec::new();
-    for g in group(alerted, &Routing::from_config(&config.alerts)) {
+    for g in group(alerted, &Routing::for_config(config)) {
         let story = summary_sentence(&g, &config.alerts.language);
         let r = renderer.render(&g, MessageKind::Digest, Some(&story))?;
         let thread: Vec<_> = r.thread.iter().map(|t| t.json.clone()).collect();

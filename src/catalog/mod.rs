@@ -4,6 +4,7 @@
 //! Each column carries one SQL expression per binding; [`Binding::with_ctes`] turns a query over the logical
 //! tables into one over the real source by prepending a `WITH <table> AS (SELECT <expr> AS <column>, …)`.
 
+mod accounts;
 mod binding;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{ACCOUNT_ID, ACCOUNT_NAME};
 pub use binding::{BindingError, quote_ident as binding_quote_ident, quote_literal as binding_quote_literal};
 
 /// Path of the shipped catalog, relative to the repository root.
@@ -112,6 +114,8 @@ impl LogicalTable {
 pub struct Catalog {
     /// Tables in catalog order.
     pub tables: Vec<LogicalTable>,
+    /// Named accounts behind `account_name` (see [`Catalog::with_accounts`]), listed in the prompt.
+    pub accounts: Vec<crate::accounts::AccountConfig>,
 }
 
 #[derive(Deserialize)]
@@ -140,9 +144,9 @@ impl Catalog {
     /// Parses catalog TOML text and checks it.
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let file: CatalogFile = toml::from_str(text).context("not valid catalog TOML")?;
-        let catalog = Catalog { tables: file.tables };
+        let catalog = Catalog { tables: file.tables, accounts: Vec::new() };
         catalog.check()?;
-        Ok(catalog)
+        Ok(catalog.with_accounts(&crate::accounts::Accounts::default()))
     }
 
     fn check(&self) -> anyhow::Result<()> {
@@ -153,6 +157,11 @@ impl Catalog {
             anyhow::ensure!(seen.insert(table.name.to_ascii_lowercase()), "table {} is listed twice", table.name);
             anyhow::ensure!(!table.v2_table.is_empty(), "table {} has no v2_table", table.name);
             anyhow::ensure!(!table.columns.is_empty(), "table {} has no columns", table.name);
+            anyhow::ensure!(
+                !accounts::declares_account_name(table),
+                "table {} declares account_name; remove it: asklake derives it from account_id and [[accounts]]",
+                table.name
+            );
             let mut cols = std::collections::BTreeSet::new();
             for col in &table.columns {
                 anyhow::ensure!(

@@ -50,7 +50,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Pipeline> {
 /// Like [`build`] with the model already built (so `serve` shares one client with the change feed).
 pub async fn build_with(config: &Config, llm: Option<Arc<dyn crate::llm::Llm>>) -> anyhow::Result<Pipeline> {
     let engine = crate::engines::from_config(config).context("could not set up the SQL engine")?;
-    let catalog = Catalog::embedded().context("could not load the table catalog")?;
+    let catalog = Catalog::embedded().context("could not load the table catalog")?.with_accounts(&config.accounts());
     Ok(Pipeline::new(PipelineParts {
         config: config.pipeline.clone(),
         catalog: Arc::new(catalog),

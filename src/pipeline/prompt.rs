@@ -72,6 +72,7 @@ pub fn build(templates: &Templates, inputs: &PromptInputs<'_>) -> anyhow::Result
         "examples": &inputs.examples[..inputs.examples.len().min(MAX_EXAMPLES)],
         "history": &inputs.history[history_start..],
         "feedback": inputs.feedback,
+        "accounts": inputs.catalog.accounts,
     });
     let system = templates.render(SYSTEM_TEMPLATE, &ctx)?;
     let user = templates.render(USER_TEMPLATE, &ctx)?;
@@ -98,7 +99,7 @@ mod tests {
             ],
         }))
         .unwrap();
-        Catalog { tables: vec![table] }
+        Catalog { tables: vec![table], ..Catalog::default() }
     }
 
     fn inputs<'a>(

@@ -352,7 +352,7 @@ fn fixture_catalog() -> Catalog {
         ],
     }))
     .unwrap();
-    Catalog { tables: vec![table] }
+    Catalog { tables: vec![table], ..Catalog::default() }
 }
 
 fn catalog() -> Catalog {
