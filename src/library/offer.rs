@@ -98,6 +98,44 @@ impl OfferParams {
     }
 }
 
+impl OfferParams {
+    /// The `--param NAME=VALUE` arguments of `asklake ask --run` that carry these parameters.
+    pub fn to_cli_args(&self) -> Vec<String> {
+        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut out = Vec::new();
+        out.extend(self.start.map(|t| format!("start={}", time(t))));
+        out.extend(self.end.map(|t| format!("end={}", time(t))));
+        out.extend(self.values.iter().map(|(k, v)| format!("{k}={v}")));
+        out.extend(self.account_scope.as_ref().map(|a| format!("scope={a}")));
+        out
+    }
+
+    /// Parses `--param NAME=VALUE` arguments (values are checked against the entry later).
+    ///
+    /// # Errors
+    /// An argument without `=`, or a time that is not RFC 3339.
+    pub fn from_cli_args(args: &[String]) -> Result<Self, OfferError> {
+        let mut out = Self::default();
+        for arg in args {
+            let (name, value) = arg.split_once('=').ok_or_else(|| OfferError::BadParam(arg.clone()))?;
+            let time = || {
+                DateTime::parse_from_rfc3339(value)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| OfferError::BadParam(name.to_owned()))
+            };
+            match name {
+                "start" => out.start = Some(time()?),
+                "end" => out.end = Some(time()?),
+                "scope" => out.account_scope = Some(value.to_owned()),
+                _ => {
+                    out.values.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Renders `entry` with `values`, then scopes it to `account_scope` over `scoped_tables` (logical tables with
 /// `account_id`). The one way an entry's SQL is made from parameters, for questions and offers alike.
 ///
@@ -178,5 +216,20 @@ mod tests {
         bad.account_scope = Some("x".into());
         assert_eq!(bad.checked_values(entry), Err(OfferError::BadParam("account".into())));
         assert!(render_entry(entry, &Values::default(), None, &scoped()).is_err());
+    }
+
+    #[test]
+    fn cli_arguments_round_trip() {
+        let t = |d: u32| Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0).unwrap();
+        let params = OfferParams {
+            start: Some(t(1)),
+            end: Some(t(2)),
+            values: [("ip".to_string(), "203.0.113.9".to_string())].into(),
+            account_scope: Some("318205947761".into()),
+        };
+        let args = params.to_cli_args();
+        assert_eq!(args[0], "start=2026-11-01T00:00:00Z");
+        assert_eq!(OfferParams::from_cli_args(&args).unwrap(), params);
+        assert!(OfferParams::from_cli_args(&["start=yesterday".into()]).is_err());
     }
 }

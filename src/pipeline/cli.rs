@@ -41,6 +41,17 @@ pub async fn ask(config: &Config, question: &str) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Runs `asklake ask --run ENTRY --param …`: one verified entry with the given parameters, no model.
+pub async fn run_offer(config: &Config, entry: &str, params: &[String]) -> anyhow::Result<ExitCode> {
+    let params = crate::library::OfferParams::from_cli_args(params).context("bad --param")?;
+    ensure_sample_lake(config).await?;
+    let pipeline = build(config).await?;
+    let offer = crate::library::Offer { entry: entry.to_owned(), question: entry.to_owned(), params };
+    let answer = pipeline.run_offer(&offer, &StderrProgress, CancellationToken::new()).await;
+    print!("{}", render(&answer));
+    Ok(if answer.outcome == Outcome::Failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
 /// Builds the pipeline from config: engine, model, catalog, retrieval, templates.
 pub async fn build(config: &Config) -> anyhow::Result<Pipeline> {
     let llm = crate::llm::from_config(config).await.context("could not set up the language model")?;
@@ -121,6 +132,13 @@ pub fn render(answer: &Answer) -> String {
     }
     if let Some(id) = &answer.verified {
         let _ = writeln!(out, "\nverified query: {id}");
+    }
+    if !answer.offers.is_empty() {
+        let _ = writeln!(out, "\nverified questions you can run with the details from yours:");
+        for offer in &answer.offers {
+            let params: String = offer.params.to_cli_args().iter().map(|a| format!(" --param {a}")).collect();
+            let _ = writeln!(out, "  • {}\n    asklake ask --run {}{params}", offer.question, offer.entry);
+        }
     }
     let failed = answer.attempts.iter().filter(|a| a.error.is_some()).count();
     let tokens: u32 = answer.attempts.iter().map(|a| a.input_tokens + a.output_tokens).sum();
