@@ -262,7 +262,7 @@ mod tests {
             format!("{}:1", id.replace('-', "")),
             "SELECT 1:1".to_owned(),
             format!("{id}:-1"),
-            format!("{id}"),
+            id.to_string(),
         ] {
             assert_eq!(parse_offer_value("1", &bad), None, "{bad}");
         }

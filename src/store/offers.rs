@@ -63,7 +63,7 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let offer =
             Offer { entry: "root-usage".into(), question: "Was root used?".into(), params: OfferParams::default() };
-        store.save_offers("a1", &[offer.clone()]).unwrap();
+        store.save_offers("a1", std::slice::from_ref(&offer)).unwrap();
         assert_eq!(store.offer("a1", 0).unwrap(), Some(offer));
         assert_eq!(store.offer("a1", 1).unwrap(), None);
         assert_eq!(store.offer("a2", 0).unwrap(), None);

@@ -513,6 +513,19 @@ async fn without_a_model_a_free_form_question_needs_a_model_and_gets_three_sugge
 }
 
 #[tokio::test]
+async fn without_a_model_the_runnable_close_entries_are_offered_with_their_parameters() {
+    let offer = |i: usize| asklake::library::Offer {
+        entry: format!("e{i}"),
+        question: format!("question {i}"),
+        params: asklake::library::OfferParams { account_scope: Some("318205947761".into()), ..Default::default() },
+    };
+    let examples = (1..=5).map(|i| example(&format!("e{i}"), &format!("question {i}"), "SELECT 1")).collect();
+    let h = harness(Retrieval { verified: None, examples, offers: (1..=5).map(offer).collect() }, false).await;
+    let answer = ask(&h, "acme-prod 루트 로그인?").await;
+    assert_eq!(answer.offers, (1..=3).map(offer).collect::<Vec<_>>());
+}
+
+#[tokio::test]
 async fn a_wrong_column_is_fed_back_and_the_fixed_query_answers() {
     let h = harness(Retrieval::default(), true).await;
     h.bedrock.script([

@@ -52,7 +52,7 @@ async fn a_suggestion_button_runs_the_verified_query_with_the_questions_paramete
 
     app.post_interaction(&button_body("U5", "C1", "run_offer_0", &value)).await;
 
-    let calls = app.wait_for("the verified answer", |c| answers_posted(&c[..]) >= 2).await;
+    let calls = app.wait_for("the verified answer", |c| answers_posted(c) >= 2).await;
     assert_eq!(app.asker.offers_run(), vec![offer()], "the stored entry and parameters ran, nothing else");
     let reply = posts(&calls).into_iter().skip(before).find(|p| p.text.contains("feedback_up")).unwrap();
     assert_eq!(reply.thread_ts.as_deref(), Some(thread.as_str()));
@@ -77,7 +77,7 @@ async fn forged_garbled_or_foreign_button_values_run_nothing() {
     }
     // The real value pressed from another channel is refused too.
     app.post_interaction(&button_body("U5", "C2", "run_offer_0", &value)).await;
-    let calls = app.wait_for("every refusal", |c| ephemerals(c).len() >= forged.len() + 1).await;
+    let calls = app.wait_for("every refusal", |c| ephemerals(c).len() > forged.len()).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(app.asker.offers_run().is_empty(), "{:?}", app.asker.offers_run());
     assert_eq!(answers_posted(&app.slack.calls()), 1);
