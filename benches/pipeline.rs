@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use asklake::catalog::{Binding, Catalog, LogicalTable};
+use asklake::catalog::{Binding, Catalog, LogicalTable, SourceVersion};
 use asklake::engines::Dialect;
 use asklake::library::Example;
 use asklake::pipeline::prompt::{self, PromptInputs};
@@ -48,6 +48,7 @@ fn main() {
     let binding = Binding::AthenaSecurityLake {
         database: "amazon_security_lake_glue_db_us_east_1".into(),
         lake_region: "us_east_1".into(),
+        source_version: SourceVersion::V2,
     };
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
 

@@ -126,6 +126,12 @@ pub enum AlertsCommand {
         /// Event file.
         file: PathBuf,
     },
+    /// Measure the rules on a labelled corpus (JSON lines: event, expect, min_colour, source): recall on must-fire
+    /// events, false reds on must-not-fire events, misses by event name; exits non-zero below target.
+    Eval {
+        /// Corpus file.
+        corpus: PathBuf,
+    },
     /// List the embedded queue's dead letters (messages that could not be handled), or move them back.
     DeadLetters {
         /// Move every dead letter back into the queue.

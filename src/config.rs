@@ -144,6 +144,13 @@ pub struct AthenaConfig {
     pub scan_limit_bytes: u64,
     /// Athena-only cap in seconds, applied on top of `[engine] query_timeout_secs` (the smaller wins; 0 = none).
     pub query_timeout_secs: u64,
+    /// Security Lake source version of the tables: 1 (`…_1_0`, OCSF 1.0.0-rc.2) or 2 (`…_2_0`, OCSF 1.1.0).
+    pub source_version: crate::catalog::SourceVersion,
+    /// Reuse an identical query's result (same SQL and workgroup) up to this many minutes old for verified
+    /// queries and identical re-asks (Athena query result reuse); 0 = never.
+    pub result_reuse_minutes: u64,
+    /// Price per terabyte scanned, in US dollars, for the cost shown in answers and `/metrics`.
+    pub price_per_tb_usd: f64,
 }
 
 impl Default for AthenaConfig {
@@ -156,6 +163,9 @@ impl Default for AthenaConfig {
             lake_region: String::new(),
             scan_limit_bytes: 10 * 1024 * 1024 * 1024,
             query_timeout_secs: 0,
+            source_version: crate::catalog::SourceVersion::V2,
+            result_reuse_minutes: 15,
+            price_per_tb_usd: 5.0,
         }
     }
 }
@@ -833,6 +843,17 @@ mod tests {
         let shown: String = c.check().iter().map(|l| l.shown.clone()).collect();
         assert!(!shown.contains("xoxb-secret-value"));
         assert!(shown.contains("set (hidden)"));
+    }
+
+    #[test]
+    fn athena_source_version_is_1_or_2_and_defaults_to_2() {
+        let c = Config::load_from(None, &vars(&[])).unwrap();
+        assert_eq!(c.athena.source_version, crate::catalog::SourceVersion::V2);
+        assert_eq!((c.athena.result_reuse_minutes, c.athena.price_per_tb_usd), (15, 5.0));
+        let c = Config::load_from(None, &vars(&[("ASKLAKE_ATHENA__SOURCE_VERSION", "1")])).unwrap();
+        assert_eq!(c.athena.source_version, crate::catalog::SourceVersion::V1);
+        let err = Config::load_from(None, &vars(&[("ASKLAKE_ATHENA__SOURCE_VERSION", "3")])).unwrap_err();
+        assert!(format!("{err:#}").contains("source_version must be 1 or 2"), "{err:#}");
     }
 
     #[test]

@@ -63,7 +63,9 @@ pub fn worker(
     templates: Templates,
     narrator: Option<Arc<dyn Narrator>>,
 ) -> anyhow::Result<Worker> {
-    let rules = Rules::load(&config.alerts.rules_file).context("could not load alert rules")?;
+    let rules = Rules::load(&config.alerts.rules_file)
+        .context("could not load alert rules")?
+        .in_language(&config.alerts.language);
     Ok(Worker::new(
         queue,
         slack,

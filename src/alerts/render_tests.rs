@@ -56,7 +56,13 @@ fn mixed() -> Vec<Alerted> {
             json!({"requestParameters": {"userName": "bob & <eve>"}}),
         ),
         event(3, "CreateRole", tf.clone(), tf_ua, json!({"requestParameters": {"roleName": "app"}})),
-        event(4, "CreateBucket", tf, tf_ua, json!({"requestParameters": {"bucketName": "logs-bucket"}})),
+        event(
+            4,
+            "CreateBucket",
+            tf,
+            tf_ua,
+            json!({"eventSource": "s3.amazonaws.com", "requestParameters": {"bucketName": "logs-bucket"}}),
+        ),
     ]
 }
 

@@ -1,12 +1,15 @@
-//! Rules as data: watched events, ignore rules (evaluated first), base severities and raising conditions.
+//! Rules as data: ignore rules (evaluated first), then rules that name events by `service:Action` and may look at
+//! the caller and the request; the highest matching severity wins, with its reasons.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::classify::Actor;
 use super::envelope::CtEvent;
+use super::rules_cond::text_at;
+pub use super::rules_cond::{Condition, Principal};
+pub use super::rules_match::{EventKey, EventPattern, glob, normalise_action};
 
 /// The shipped default rules.
 pub const DEFAULT_RULES: &str = include_str!("default_rules.toml");
@@ -64,10 +67,10 @@ pub enum RulesError {
         /// Parser message.
         message: String,
     },
-    /// A condition misses its parameters.
+    /// A rule cannot be used as written.
     #[error("rule {name:?}: {message}")]
     Condition {
-        /// Raise rule name.
+        /// The rule's reason, or its position.
         name: String,
         /// What is missing.
         message: String,
@@ -80,7 +83,7 @@ pub enum RulesError {
 pub struct IgnoreRule {
     /// Caller ARN or display name.
     pub principal: Option<String>,
-    /// Event name.
+    /// Event key `service:Action` (version suffix removed), e.g. `signin:ConsoleLogin` or `s3:Delete*`.
     pub event: Option<String>,
     /// Recipient account id.
     pub account: Option<String>,
@@ -91,55 +94,61 @@ pub struct IgnoreRule {
     pub reason: String,
 }
 
-/// Base severity for a list of events.
+/// One rule: the events it watches, what must hold, the severity it gives and why (shown in the message).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EventRule {
-    /// Event names.
+pub struct Rule {
+    /// `service:Action` (the eventSource without `.amazonaws.com`, the eventName without a version suffix),
+    /// `service:*`, or `*`.
     pub events: Vec<String>,
-    /// Severity.
+    /// Severity given when the rule matches.
     pub severity: Severity,
-}
-
-/// A named condition implemented in code, or a field predicate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Condition {
-    /// `userIdentity.type == Root`.
-    RootActor,
-    /// A CIDR of `0.0.0.0/0` or `::/0` in the request.
-    OpenIngress,
-    /// `AdministratorAccess` or a policy allowing `*`.
-    AdminPolicy,
-    /// `CreateAccessKey` naming a user other than the caller.
-    AccessKeyForOtherUser,
-    /// A successful console login without MFA.
-    ConsoleLoginWithoutMfa,
-    /// A grant to everyone (`*`, `AllUsers`, `all`).
-    PublicGrant,
-    /// `field` (dotted path) equals `value` (compared as text).
-    FieldEquals,
-    /// `field` (dotted path) contains `value`.
-    FieldContains,
-}
-
-/// Raises severity when a condition holds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RaiseRule {
-    /// Shown as the reason.
-    pub name: String,
-    /// The condition.
-    pub when: Condition,
-    /// Only for these events (empty = any).
+    /// Why, in English; shown in the message.
     #[serde(default)]
-    pub events: Vec<String>,
-    /// Field path for field predicates.
-    pub field: Option<String>,
-    /// Value for field predicates.
-    pub value: Option<String>,
-    /// Severity raised to.
-    pub severity: Severity,
+    pub reason: String,
+    /// Why, in Korean (the English text is shown when empty).
+    #[serde(default)]
+    pub reason_ko: String,
+    /// Caller types the rule is limited to (empty = any).
+    #[serde(default)]
+    pub principal: Vec<Principal>,
+    /// Named conditions that must all hold.
+    #[serde(default)]
+    pub when: Vec<Condition>,
+    /// Named conditions none of which may hold.
+    #[serde(default)]
+    pub unless: Vec<Condition>,
+    /// Dotted paths whose value (as text) must equal the given text.
+    #[serde(default)]
+    pub field_equals: BTreeMap<String, String>,
+    /// Dotted paths whose value must be absent or differ from the given text.
+    #[serde(default)]
+    pub field_not_equals: BTreeMap<String, String>,
+    /// Dotted paths of which at least one must equal the given text.
+    #[serde(default)]
+    pub any_field_equals: BTreeMap<String, String>,
+    /// Dotted paths whose value (as text) must contain the given text, ignoring ASCII case.
+    #[serde(default)]
+    pub field_contains: BTreeMap<String, String>,
+}
+
+impl Rule {
+    fn holds(&self, ev: &CtEvent) -> bool {
+        let eq = |(path, want): (&String, &String)| text_at(ev, path).as_deref() == Some(want.as_str());
+        (self.principal.is_empty() || Principal::of(ev).is_some_and(|p| self.principal.contains(&p)))
+            && self.field_equals.iter().all(eq)
+            && !self.field_not_equals.iter().any(eq)
+            && (self.any_field_equals.is_empty() || self.any_field_equals.iter().any(eq))
+            && self.field_contains.iter().all(|(path, part)| {
+                text_at(ev, path).is_some_and(|t| t.to_ascii_lowercase().contains(&part.to_ascii_lowercase()))
+            })
+            && self.when.iter().all(|c| c.holds(ev))
+            && !self.unless.iter().any(|c| c.holds(ev))
+    }
+
+    fn reason(&self, korean: bool) -> &str {
+        if korean && !self.reason_ko.is_empty() { &self.reason_ko } else { &self.reason }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -152,9 +161,7 @@ struct RulesFile {
     #[serde(default)]
     ignore: Vec<IgnoreRule>,
     #[serde(default)]
-    rule: Vec<EventRule>,
-    #[serde(default)]
-    raise: Vec<RaiseRule>,
+    rule: Vec<Rule>,
 }
 
 fn default_failed_red() -> Severity {
@@ -168,23 +175,29 @@ pub enum Verdict {
     Ignored,
     /// Not a watched event.
     Unwatched,
-    /// Alert with this severity; `reasons` name the raising conditions.
+    /// Alert with this severity; `reasons` are the reasons of the rules that gave it.
     Alert {
         /// Final severity.
         severity: Severity,
-        /// Why it was raised or lowered.
+        /// Why: the reason texts of the matching rules at the final severity.
         reasons: Vec<String>,
     },
 }
 
-/// Compiled rules.
+/// Compiled rules, indexed by event key.
 #[derive(Debug, Clone)]
 pub struct Rules {
     watch_all: bool,
     failed_red: Severity,
     ignore: Vec<IgnoreRule>,
-    base: HashMap<String, Severity>,
-    raise: Vec<RaiseRule>,
+    rules: Vec<Rule>,
+    /// `service:Action` → rules naming it.
+    exact: HashMap<String, Vec<usize>>,
+    /// service → rules naming `service:*`.
+    service: HashMap<String, Vec<usize>>,
+    /// Rules naming `*`.
+    any: Vec<usize>,
+    korean: bool,
 }
 
 impl Rules {
@@ -203,160 +216,98 @@ impl Rules {
         Ok(Self::parse(&text, path)?)
     }
 
-    /// Parses rules from TOML text.
+    /// These rules with reasons in `language` (`ko` for Korean; anything else English).
+    pub fn in_language(mut self, language: &str) -> Self {
+        self.korean = language == "ko";
+        self
+    }
+
+    /// Parses rules from TOML text. Every event pattern must name its service.
     pub fn parse(text: &str, origin: &str) -> Result<Self, RulesError> {
         let file: RulesFile =
             toml::from_str(text).map_err(|e| RulesError::Invalid { origin: origin.into(), message: e.to_string() })?;
-        for r in &file.raise {
-            let needs_field = matches!(r.when, Condition::FieldEquals | Condition::FieldContains);
-            if needs_field && (r.field.is_none() || r.value.is_none()) {
-                return Err(RulesError::Condition {
-                    name: r.name.clone(),
-                    message: "needs `field` and `value`".into(),
-                });
-            }
-        }
-        let mut base = HashMap::new();
-        for rule in &file.rule {
-            for e in &rule.events {
-                base.entry(e.clone()).or_insert(rule.severity);
-            }
-        }
-        Ok(Self {
+        let mut rules = Self {
             watch_all: file.watch_all,
             failed_red: file.failed_red,
             ignore: file.ignore,
-            base,
-            raise: file.raise,
-        })
+            rules: Vec::new(),
+            exact: HashMap::new(),
+            service: HashMap::new(),
+            any: Vec::new(),
+            korean: false,
+        };
+        for ig in &rules.ignore {
+            if let Some(e) = ig.event.as_deref().filter(|e| *e != "*" && !e.contains(':')) {
+                let message = format!("ignore event {e:?} names no service: write \"<service>:{e}\"");
+                return Err(RulesError::Condition { name: ig.reason.clone(), message });
+            }
+        }
+        for (i, rule) in file.rule.into_iter().enumerate() {
+            let name = if rule.reason.is_empty() { format!("rule {}", i + 1) } else { rule.reason.clone() };
+            if rule.events.is_empty() {
+                return Err(RulesError::Condition { name, message: "lists no `events`".into() });
+            }
+            for e in &rule.events {
+                match EventPattern::parse(e).map_err(|message| RulesError::Condition { name: name.clone(), message })? {
+                    EventPattern::Any => rules.any.push(i),
+                    EventPattern::Service(s) => rules.service.entry(s).or_default().push(i),
+                    EventPattern::Exact(k) => rules.exact.entry(k.to_string()).or_default().push(i),
+                }
+            }
+            rules.rules.push(rule);
+        }
+        Ok(rules)
     }
 
-    /// Evaluates one event: ignore rules first, then the base severity, raises, and the failed-attempt rule.
+    /// Attributes `ev` and evaluates it: the one classification step the worker, `alerts preview` and
+    /// `alerts eval` share.
+    pub fn judge(&self, ev: &CtEvent) -> (Actor, Verdict) {
+        let actor = super::classify::classify(ev);
+        let verdict = self.evaluate(ev, &actor);
+        (actor, verdict)
+    }
+
+    /// Evaluates one event: ignore rules first, then every rule naming its key; the highest severity wins and the
+    /// reasons of the rules that gave it are kept. A failed attempt at a red action is shown as `failed_red`.
     pub fn evaluate(&self, ev: &CtEvent, actor: &Actor) -> Verdict {
-        if self.ignore.iter().any(|r| ignore_matches(r, ev, actor)) {
+        let key = EventKey::new(&ev.source, &ev.name);
+        let key_text = key.to_string();
+        if self.ignore.iter().any(|r| ignore_matches(r, ev, actor, &key_text)) {
             return Verdict::Ignored;
         }
-        let Some(mut severity) = self.base.get(&ev.name).copied().or(self.watch_all.then_some(Severity::Green)) else {
+        let exact = self.exact.get(&key_text).into_iter().flatten();
+        let service = self.service.get(&key.service).into_iter().flatten();
+        let mut matched: Vec<usize> =
+            exact.chain(service).chain(&self.any).copied().filter(|&i| self.rules[i].holds(ev)).collect();
+        matched.sort_unstable();
+        matched.dedup();
+        let Some(mut severity) =
+            matched.iter().map(|&i| self.rules[i].severity).max().or(self.watch_all.then_some(Severity::Green))
+        else {
             return Verdict::Unwatched;
         };
-        let mut reasons = Vec::new();
-        for r in &self.raise {
-            let applies = r.events.is_empty() || r.events.iter().any(|e| e == &ev.name);
-            if applies && holds(r, ev, actor) {
-                severity = severity.max(r.severity);
-                reasons.push(r.name.clone());
+        let mut reasons: Vec<String> = Vec::new();
+        for &i in &matched {
+            let rule = &self.rules[i];
+            let text = rule.reason(self.korean);
+            if rule.severity == severity && !text.is_empty() && !reasons.iter().any(|r| r == text) {
+                reasons.push(text.to_owned());
             }
         }
         if ev.failed && severity == Severity::Red {
             severity = self.failed_red;
-            reasons.push("failed attempt".into());
+            reasons.push(if self.korean { "실패한 시도" } else { "failed attempt" }.into());
         }
         Verdict::Alert { severity, reasons }
     }
 }
 
-fn ignore_matches(r: &IgnoreRule, ev: &CtEvent, actor: &Actor) -> bool {
+fn ignore_matches(r: &IgnoreRule, ev: &CtEvent, actor: &Actor, key: &str) -> bool {
     let principal_ok = r.principal.as_deref().is_none_or(|p| glob(p, &ev.identity.arn) || glob(p, &actor.name));
     principal_ok
-        && r.event.as_deref().is_none_or(|p| glob(p, &ev.name))
+        && r.event.as_deref().is_none_or(|p| glob(p, key))
         && r.account.as_deref().is_none_or(|p| glob(p, &ev.account))
         && r.user_agent.as_deref().is_none_or(|p| glob(p, &ev.user_agent))
-}
-
-/// `*`-glob match over the whole text.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
-fn holds(r: &RaiseRule, ev: &CtEvent, actor: &Actor) -> bool {
-    // Built on demand: most conditions never look at the request.
-    let req = || ev.value_at("requestParameters");
-    match r.when {
-        Condition::RootActor => actor.root,
-        Condition::OpenIngress => req().is_some_and(|v| any_string(v, &|s| s == "0.0.0.0/0" || s == "::/0")),
-        Condition::AdminPolicy => req().is_some_and(is_admin_policy),
-        Condition::AccessKeyForOtherUser => {
-            let target = ev.str_at("requestParameters.userName").unwrap_or_default();
-            let caller = ev.identity.user_name.as_str();
-            !target.is_empty() && (target != caller || ev.identity.kind != "IAMUser")
-        }
-        Condition::ConsoleLoginWithoutMfa => {
-            let ok = ev.str_at("responseElements.ConsoleLogin") == Some("Success");
-            let federated = matches!(ev.identity.kind.as_str(), "AssumedRole" | "FederatedUser" | "SAMLUser");
-            // Read last: `additionalEventData` is outside the typed fields, so reading it builds the tree.
-            ok && !federated && !ev.str_at("additionalEventData.MFAUsed").unwrap_or("No").eq_ignore_ascii_case("yes")
-        }
-        Condition::PublicGrant => req().is_some_and(is_public_grant),
-        Condition::FieldEquals => field_text(ev, r).is_some_and(|t| Some(t.as_str()) == r.value.as_deref()),
-        Condition::FieldContains => {
-            field_text(ev, r).is_some_and(|t| t.contains(r.value.as_deref().unwrap_or_default()))
-        }
-    }
-}
-
-fn field_text(ev: &CtEvent, r: &RaiseRule) -> Option<String> {
-    let v = ev.value_at(r.field.as_deref()?)?;
-    Some(match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    })
-}
-
-fn any_string(v: &Value, pred: &dyn Fn(&str) -> bool) -> bool {
-    match v {
-        Value::String(s) => pred(s),
-        Value::Array(a) => a.iter().any(|x| any_string(x, pred)),
-        Value::Object(m) => m.values().any(|x| any_string(x, pred)),
-        _ => false,
-    }
-}
-
-fn is_admin_policy(req: &Value) -> bool {
-    if req.get("policyArn").and_then(Value::as_str).is_some_and(|a| a.ends_with("/AdministratorAccess")) {
-        return true;
-    }
-    let Some(doc) = req.get("policyDocument").and_then(Value::as_str) else { return false };
-    let Ok(doc) = serde_json::from_str::<Value>(doc) else { return false };
-    let statements = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(one) => vec![one.clone()],
-        None => return false,
-    };
-    statements.iter().any(|s| {
-        s.get("Effect").and_then(Value::as_str) == Some("Allow")
-            && any_string(s.get("Action").unwrap_or(&Value::Null), &|a| a == "*" || a == "*:*")
-    })
-}
-
-fn is_public_grant(req: &Value) -> bool {
-    let policy_public = ["bucketPolicy", "policy"].iter().filter_map(|k| req.get(*k)).any(|p| {
-        let text = match p {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        compact.contains("\"Principal\":\"*\"") || compact.contains("\"AWS\":\"*\"")
-    });
-    policy_public
-        || any_string(req, &|s| s.ends_with("/global/AllUsers") || s.ends_with("/global/AuthenticatedUsers"))
-        || req.pointer("/createVolumePermission/add/items").is_some_and(|v| any_string(v, &|s| s == "all"))
-        || req.pointer("/launchPermission/add/items").is_some_and(|v| any_string(v, &|s| s == "all"))
-        || req.get("principal").and_then(Value::as_str) == Some("*")
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ use tokio::time::Instant;
 use tracing::{info, warn};
 
 use super::batch::{Batch, Held, Owed};
-use super::classify::classify;
 use super::envelope::parse_message_at;
 use super::group::{Alerted, Routing};
 use super::narrative::Narrator;
@@ -261,8 +260,8 @@ impl Worker {
             out.duplicates += 1;
             return Ok(None);
         }
-        let actor = classify(ev);
-        let (severity, reasons) = match self.rules.evaluate(ev, &actor) {
+        let (actor, verdict) = self.rules.judge(ev);
+        let (severity, reasons) = match verdict {
             Verdict::Alert { severity, reasons } => (severity, reasons),
             _ if main_done => {
                 out.duplicates += 1;

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod binding;
+mod partition;
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,11 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{ACCOUNT_ID, ACCOUNT_NAME};
-pub use binding::{BindingError, quote_ident as binding_quote_ident, quote_literal as binding_quote_literal};
+pub use partition::{Pushdown, TimeBound};
+
+pub use binding::{
+    BindingError, SourceVersion, quote_ident as binding_quote_ident, quote_literal as binding_quote_literal,
+};
 
 /// Path of the shipped catalog, relative to the repository root.
 pub const CATALOG_PATH: &str = "prompts/catalog.toml";
@@ -21,12 +26,14 @@ pub const CATALOG_PATH: &str = "prompts/catalog.toml";
 /// Where the logical tables come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Binding {
-    /// Athena over Security Lake source v2 tables.
+    /// Athena over Security Lake tables of one source version.
     AthenaSecurityLake {
         /// Glue database.
         database: String,
         /// Region part of the table names (`us_east_1`).
         lake_region: String,
+        /// Source version 1 (`ColumnExprs::v1`, `LogicalTable::v1_table`) or 2 (`v2`, `v2_table`).
+        source_version: SourceVersion,
     },
     /// DuckDB over the generated sample lake (same nested v2 shape).
     DuckDbSampleLake,

@@ -110,7 +110,10 @@ impl AwsClients {
         ))
     }
 
-    /// `athena:GetTableMetadata` for each logical table's Security Lake table: present, and which source version.
+    /// `athena:GetTableMetadata` for each logical table's Security Lake table of the configured source version.
+    ///
+    /// A lake need not collect every source: a missing table is reported as off (questions about it are answered
+    /// with how to enable it), and the step fails only when no table exists at all or a lookup itself fails.
     pub async fn lake_tables(&self, config: &Config) -> Vec<(String, Outcome)> {
         let Some(athena) = &self.athena else { return Vec::new() };
         let catalog = match Catalog::embedded() {
@@ -118,9 +121,26 @@ impl AwsClients {
             Err(e) => return vec![("catalog".into(), Outcome::fail(e.to_string(), "rebuild asklake"))],
         };
         let database = config.athena_database();
+        let version = config.athena.source_version;
         let mut out = Vec::new();
+        let mut present = 0usize;
         for table in &catalog.tables {
-            let real = format!("amazon_security_lake_table_{}_{}", config.lake_region(), table.v2_table);
+            let suffix = match version {
+                crate::catalog::SourceVersion::V2 => Some(table.v2_table.as_str()),
+                crate::catalog::SourceVersion::V1 => table.v1_table.as_deref(),
+            };
+            let Some(suffix) = suffix else {
+                out.push((
+                    table.name.clone(),
+                    Outcome::Skip(format!(
+                        "Security Lake source version {} has no `{}` table",
+                        version.number(),
+                        table.name
+                    )),
+                ));
+                continue;
+            };
+            let real = format!("amazon_security_lake_table_{}_{suffix}", config.lake_region());
             let call = athena
                 .get_table_metadata()
                 .catalog_name(&config.athena.catalog)
@@ -129,17 +149,18 @@ impl AwsClients {
                 .send()
                 .await;
             let outcome = match call {
-                Ok(_) => Outcome::Pass(format!("{database}.{real} (source version {})", source_version(&real))),
+                Ok(_) => {
+                    present += 1;
+                    Outcome::Pass(format!("{database}.{real} (source version {})", source_version(&real)))
+                }
                 Err(e) => {
                     let message = sdk_message(&e);
                     if is_not_found(&message) {
-                        Outcome::fail(
-                            format!(
-                                "{database}.{real} does not exist, so `{}` questions cannot be answered",
-                                table.name
-                            ),
-                            "add the source in Security Lake → Sources for this region, or check [athena] database / lake_region",
-                        )
+                        Outcome::Skip(format!(
+                            "off: {database}.{real} does not exist; `{}` questions are answered with how to enable \
+                             the source (Security Lake → Sources)",
+                            table.name
+                        ))
                     } else {
                         service_failure(
                             "table",
@@ -151,6 +172,16 @@ impl AwsClients {
                 }
             };
             out.push((table.name.clone(), outcome));
+        }
+        let lookups_failed = out.iter().any(|(_, o)| matches!(o, Outcome::Fail { .. }));
+        if present == 0 && !lookups_failed {
+            out.push((
+                "any".into(),
+                Outcome::fail(
+                    format!("no Security Lake table exists in {database} for source version {}", version.number()),
+                    "check [athena] database, lake_region and source_version, or add sources in Security Lake → Sources",
+                ),
+            ));
         }
         out
     }

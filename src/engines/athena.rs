@@ -8,11 +8,20 @@
 //! `[athena] scan_limit_bytes` and the query is stopped when it goes over. A failure is classified from
 //! `Status.AthenaError` and the Trino error code ([`classify`]); a retryable one is started again, at most
 //! [`RestartPolicy::max_restarts`] times with doubling backoff, within the same time bound.
+//!
+//! One round trip per answer: the pipeline does not dry-run SQL on Athena ([`SqlEngine::dry_run_pays`] is
+//! false). An `EXPLAIN` costs a full round trip (queueing, planning, polling: about a second) on every attempt,
+//! and what it catches (names, types, functions) fails the real query at planning just as fast, before any
+//! scan; Athena does not charge for failed queries (Amazon Athena pricing, <https://aws.amazon.com/athena/pricing/>:
+//! failed queries are not billed, a cancelled one is billed for what it scanned). `benches/athena.rs` measures
+//! it. Queries may reuse an identical query's stored result ([`reuse`]); the cost of each scan is reported.
 
 mod classify;
 mod convert;
+mod reuse;
 mod schedule;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
@@ -24,6 +33,7 @@ use tracing::Instrument;
 use self::classify::map_sdk_error;
 pub use self::classify::{Failure, FailureFacts, classify, trino_code};
 pub use self::convert::{column_type, parse_value};
+pub use self::reuse::{Clock, ReusePolicy, cost_usd};
 pub use self::schedule::{PollSchedule, RestartPolicy};
 use super::limits::QueryLimits;
 use super::{ColumnMeta, Dialect, EngineError, ExecOptions, QueryResult, QueryStats, SqlEngine, Value};
@@ -49,6 +59,16 @@ pub struct AthenaEngine {
     limits: QueryLimits,
     poll: PollSchedule,
     restarts: RestartPolicy,
+    reuse: Arc<ReusePolicy>,
+    reuse_minutes: u64,
+    price_per_tb_usd: f64,
+}
+
+/// How a query ended well: its id, bytes scanned, and whether Athena reused a stored result.
+struct Finished {
+    id: String,
+    bytes: u64,
+    reused: bool,
 }
 
 impl AthenaEngine {
@@ -74,17 +94,28 @@ impl AthenaEngine {
             binding: Binding::AthenaSecurityLake {
                 database: config.athena_database(),
                 lake_region: config.lake_region(),
+                source_version: config.athena.source_version,
             },
             scan_limit_bytes: config.athena.scan_limit_bytes,
             limits,
             poll: PollSchedule::default(),
             restarts: RestartPolicy::default(),
+            reuse: Arc::new(ReusePolicy::new(config.athena.result_reuse_minutes)),
+            reuse_minutes: config.athena.result_reuse_minutes,
+            price_per_tb_usd: config.athena.price_per_tb_usd,
         }
     }
 
     /// Replaces the polling schedule (tests use a fast one).
     pub fn with_poll_schedule(mut self, poll: PollSchedule) -> Self {
         self.poll = poll;
+        self
+    }
+
+    /// Reads "now" from `clock` for the age of reused results (tests move it).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        let minutes = self.reuse_minutes;
+        self.reuse = Arc::new(ReusePolicy::new(minutes).with_clock(clock));
         self
     }
 
@@ -103,31 +134,41 @@ impl AthenaEngine {
     pub async fn run_sql(&self, sql: &str, opts: &ExecOptions) -> Result<QueryResult, EngineError> {
         let _slot = self.limits.admit(&opts.cancel, opts.timeout).await?;
         let started = Instant::now();
-        let (id, bytes) = self.run_to_end(sql, opts).await?;
+        let Finished { id, bytes, reused } = self.run_to_end(sql, opts, opts.reuse).await?;
+        let reused_age = if reused { self.reuse.age(sql) } else { None };
+        if !reused {
+            self.reuse.ran_fresh(sql);
+        }
         let (columns, rows, truncated) =
             self.fetch(&id, opts.row_cap).instrument(tracing::info_span!("athena.fetch", query_id = %id)).await?;
-        tracing::info!(query_id = %id, rows = rows.len(), bytes_scanned = bytes, "athena query succeeded");
-        let stats = QueryStats { bytes_scanned: Some(bytes), elapsed: started.elapsed(), engine_query_id: Some(id) };
+        tracing::info!(query_id = %id, rows = rows.len(), bytes_scanned = bytes, reused, "athena query succeeded");
+        let stats = QueryStats {
+            bytes_scanned: Some(bytes),
+            elapsed: started.elapsed(),
+            engine_query_id: Some(id),
+            reused,
+            reused_age,
+            cost_usd: Some(cost_usd(bytes, reused, self.price_per_tb_usd)),
+        };
         Ok(QueryResult { columns, rows, truncated, stats })
     }
 
     /// Runs `EXPLAIN <sql>` and waits for it: checks names, types and functions without scanning data.
     pub async fn explain(&self, sql: &str, opts: &ExecOptions) -> Result<(), EngineError> {
         let _slot = self.limits.admit(&opts.cancel, opts.timeout).await?;
-        self.run_to_end(&format!("EXPLAIN {sql}"), opts).await.map(drop)
+        self.run_to_end(&format!("EXPLAIN {sql}"), opts, false).await.map(drop)
     }
 
-    /// Starts `sql` and waits for it to succeed, starting it again after retryable failures; returns the query
-    /// id and the bytes scanned.
-    async fn run_to_end(&self, sql: &str, opts: &ExecOptions) -> Result<(String, u64), EngineError> {
+    /// Starts `sql` and waits for it to succeed, starting it again after retryable failures.
+    async fn run_to_end(&self, sql: &str, opts: &ExecOptions, reuse: bool) -> Result<Finished, EngineError> {
         let timeout = self.limits.timeout_for(opts.timeout);
         let deadline = tokio::time::Instant::now() + timeout;
         let mut restarts = 0;
         loop {
-            let id = self.start(sql).await?;
+            let id = self.start(sql, reuse).await?;
             let span = tracing::info_span!("athena.query", query_id = %id, restarts);
             let failure = match self.wait(&id, &opts.cancel, deadline, timeout).instrument(span).await {
-                Ok(bytes) => return Ok((id, bytes)),
+                Ok((bytes, reused)) => return Ok(Finished { id, bytes, reused }),
                 Err(f) if f.retryable && restarts < self.restarts.max_restarts => f,
                 Err(f) => return Err(f.error),
             };
@@ -142,7 +183,7 @@ impl AthenaEngine {
         }
     }
 
-    async fn start(&self, sql: &str) -> Result<String, EngineError> {
+    async fn start(&self, sql: &str, reuse: bool) -> Result<String, EngineError> {
         let mut context = QueryExecutionContext::builder().database(&self.database);
         if !self.catalog.is_empty() {
             context = context.catalog(&self.catalog);
@@ -153,6 +194,7 @@ impl AthenaEngine {
             .query_string(sql)
             .client_request_token(uuid::Uuid::new_v4().to_string())
             .query_execution_context(context.build())
+            .set_result_reuse_configuration(self.reuse.configuration(reuse))
             .work_group(&self.workgroup);
         if !self.output_location.is_empty() {
             call = call
@@ -164,14 +206,14 @@ impl AthenaEngine {
             .ok_or_else(|| EngineError::Unavailable { message: "Athena returned no QueryExecutionId".into() })
     }
 
-    /// Polls until the query ends; returns the bytes scanned.
+    /// Polls until the query ends; returns the bytes scanned and whether a stored result was reused.
     async fn wait(
         &self,
         id: &str,
         cancel: &CancellationToken,
         deadline: tokio::time::Instant,
         timeout: Duration,
-    ) -> Result<u64, Failure> {
+    ) -> Result<(u64, bool), Failure> {
         let mut delay = self.poll.initial;
         loop {
             tokio::select! {
@@ -189,10 +231,12 @@ impl AthenaEngine {
             let out = self.client.get_query_execution().query_execution_id(id).send().await.map_err(map_sdk_error)?;
             let Some(qe) = out.query_execution() else { continue };
             let bytes = qe.statistics().and_then(|s| s.data_scanned_in_bytes()).unwrap_or(0).max(0) as u64;
+            let reused =
+                qe.statistics().and_then(|s| s.result_reuse_information()).is_some_and(|r| r.reused_previous_result());
             let status = qe.status();
             let state = status.and_then(|s| s.state()).cloned().unwrap_or(QueryExecutionState::Queued);
             match state {
-                QueryExecutionState::Succeeded => return Ok(bytes),
+                QueryExecutionState::Succeeded => return Ok((bytes, reused)),
                 QueryExecutionState::Failed => {
                     let reason =
                         status.and_then(|s| s.state_change_reason()).unwrap_or("query failed without a reason");
@@ -276,6 +320,12 @@ impl SqlEngine for AthenaEngine {
 
     fn binding(&self) -> &Binding {
         &self.binding
+    }
+
+    /// No: see the module documentation (an `EXPLAIN` round trip buys nothing a failed run would not tell as
+    /// fast, and failed runs are free).
+    fn dry_run_pays(&self) -> bool {
+        false
     }
 
     async fn dry_run(&self, sql: &ValidatedSql) -> Result<(), EngineError> {

@@ -25,6 +25,13 @@ pub async fn sql(config: &Config, args: &SqlArgs) -> anyhow::Result<ExitCode> {
         let binding = Binding::from_config(config);
         return Ok(match validate(&args.sql, &catalog, &binding, row_limit) {
             Ok(v) => {
+                eprintln!("-- bound to {}", binding.describe());
+                for table in v.unbounded_tables() {
+                    eprintln!(
+                        "-- note: no event_time bound on {table}: every partition is read; add \
+                         `event_time >= …` to prune"
+                    );
+                }
                 println!("{};", v.executable());
                 ExitCode::SUCCESS
             }
@@ -57,6 +64,7 @@ pub async fn sql(config: &Config, args: &SqlArgs) -> anyhow::Result<ExitCode> {
         row_cap: usize::try_from(row_limit).context("[pipeline] row_limit is too large")?,
         timeout: Duration::from_secs(config.pipeline.question_timeout_secs.max(1)),
         cancel,
+        reuse: false,
     };
     match engine.execute(&validated, &opts).await {
         Ok(result) => {

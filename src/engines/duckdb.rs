@@ -237,7 +237,7 @@ impl SqlEngine for DuckDbEngine {
         let stop = tokio::select! {
             joined = &mut task => {
                 let (columns, rows, truncated) = joined.map_err(|e| worker_failed(&e))?.map_err(|e| self.map_error(&e))?;
-                let stats = QueryStats { bytes_scanned: None, elapsed: started.elapsed(), engine_query_id: None };
+                let stats = QueryStats { elapsed: started.elapsed(), ..QueryStats::default() };
                 tracing::debug!(rows = rows.len(), truncated, elapsed_ms = stats.elapsed.as_millis() as u64, "query done");
                 return Ok(QueryResult { columns, rows, truncated, stats });
             }

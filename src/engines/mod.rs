@@ -5,6 +5,7 @@ pub mod cli;
 pub mod duckdb;
 pub mod format;
 pub mod limits;
+pub mod scan;
 
 use std::fmt;
 use std::time::Duration;
@@ -98,6 +99,12 @@ pub struct QueryStats {
     pub elapsed: Duration,
     /// Engine-side id (Athena QueryExecutionId).
     pub engine_query_id: Option<String>,
+    /// The engine answered with the stored result of an identical earlier query (Athena result reuse).
+    pub reused: bool,
+    /// Age of that earlier result, when known.
+    pub reused_age: Option<Duration>,
+    /// What the scan cost in US dollars (Athena: billed bytes × `[athena] price_per_tb_usd`); `None` where free.
+    pub cost_usd: Option<f64>,
 }
 
 /// Rows returned by an engine.
@@ -122,11 +129,14 @@ pub struct ExecOptions {
     pub timeout: Duration,
     /// Cancelled when the asker gives up or the app shuts down.
     pub cancel: CancellationToken,
+    /// An identical query's stored result may answer (Athena result reuse, up to `[athena] result_reuse_minutes`
+    /// old). The pipeline allows it; ad hoc `asklake sql` and `doctor` do not.
+    pub reuse: bool,
 }
 
 impl Default for ExecOptions {
     fn default() -> Self {
-        Self { row_cap: 1000, timeout: Duration::from_secs(120), cancel: CancellationToken::new() }
+        Self { row_cap: 1000, timeout: Duration::from_secs(120), cancel: CancellationToken::new(), reuse: false }
     }
 }
 
@@ -276,6 +286,11 @@ pub trait SqlEngine: Send + Sync {
     fn binding(&self) -> &Binding;
     /// Checks the SQL without running it (Athena `EXPLAIN`; DuckDB prepares it).
     async fn dry_run(&self, sql: &ValidatedSql) -> Result<(), EngineError>;
+    /// Whether a dry run before model SQL saves more than it costs on this engine (see [`athena`] for why
+    /// Athena says no). Verified queries are never dry-run.
+    fn dry_run_pays(&self) -> bool {
+        true
+    }
     /// Runs the SQL.
     async fn execute(&self, sql: &ValidatedSql, opts: &ExecOptions) -> Result<QueryResult, EngineError>;
 }

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Answer, Asker, Outcome, Pipeline, PipelineParts, Progress, ProgressSink, Question};
 use crate::catalog::Catalog;
 use crate::config::{Config, DuckDbSource, EngineKind};
-use crate::engines::{QueryResult, human_bytes};
+use crate::engines::QueryResult;
 use crate::templates::Templates;
 
 /// Rows printed in the terminal table.
@@ -142,13 +142,13 @@ pub fn render(answer: &Answer) -> String {
     }
     let failed = answer.attempts.iter().filter(|a| a.error.is_some()).count();
     let tokens: u32 = answer.attempts.iter().map(|a| a.input_tokens + a.output_tokens).sum();
-    let scanned = answer.result.as_ref().and_then(|r| r.stats.bytes_scanned).map(human_bytes);
+    let scanned = answer.result.as_ref().and_then(|r| crate::engines::scan::note(&r.stats, answer.language));
     let _ = writeln!(
         out,
         "\n{} attempt(s) ({failed} failed), {tokens} tokens, engine {}{}, {:.1}s",
         answer.attempts.len(),
         answer.engine,
-        scanned.map(|s| format!(", {s} scanned")).unwrap_or_default(),
+        scanned.map(|s| format!(", {s}")).unwrap_or_default(),
         answer.elapsed.as_secs_f64()
     );
     out

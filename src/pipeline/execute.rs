@@ -1,4 +1,6 @@
-//! Execution of one candidate: validate (no engine contact on failure), dry-run, then run with the row cap.
+//! Execution of one candidate: validate (no engine contact on failure), dry-run where it pays, then run with
+//! the row cap. A verified library query is never dry-run (it is known to run); model SQL is dry-run only on
+//! engines whose [`SqlEngine::dry_run_pays`] says so (not Athena: one round trip per attempt).
 
 use super::validate::{ValidatedSql, ValidationError, validate};
 use crate::catalog::Catalog;
@@ -15,16 +17,28 @@ pub enum RunError {
     Engine(#[from] EngineError),
 }
 
-/// Validates `sql`, dry-runs it, and runs it.
+/// Where a candidate comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The verified query library: known to run, never dry-run.
+    Verified,
+    /// The model: dry-run first where the engine says it pays.
+    Model,
+}
+
+/// Validates `sql`, dry-runs it when that pays for its origin on this engine, and runs it.
 pub async fn run(
     engine: &dyn SqlEngine,
     catalog: &Catalog,
     sql: &str,
     row_limit: u64,
     opts: &ExecOptions,
+    origin: Origin,
 ) -> Result<(ValidatedSql, QueryResult), RunError> {
     let validated = validate(sql, catalog, engine.binding(), row_limit)?;
-    engine.dry_run(&validated).await?;
+    if origin == Origin::Model && engine.dry_run_pays() {
+        engine.dry_run(&validated).await?;
+    }
     let result = engine.execute(&validated, opts).await?;
     Ok((validated, result))
 }

@@ -62,7 +62,7 @@ impl Pipeline {
                 question: &run.question,
                 now,
                 tz: self.tz,
-                catalog: &self.parts.catalog,
+                catalog: &self.shown_catalog,
                 dialect: self.parts.engine.dialect(),
                 window_days: self.parts.config.default_window_days,
                 row_limit: self.parts.config.row_limit,
@@ -136,7 +136,7 @@ impl Pipeline {
         progress.update(Progress::Running { attempt: attempt_no, engine: engine.name(), bytes_scanned: None }).await;
         let opts = run.exec_options(self.parts.config.row_limit, cancel);
         let row_limit = self.parts.config.row_limit;
-        match execute::run(engine, &self.parts.catalog, &sql, row_limit, &opts).await {
+        match execute::run(engine, &self.parts.catalog, &sql, row_limit, &opts, execute::Origin::Model).await {
             Ok((validated, result)) if result.rows.is_empty() => {
                 run.record(Some(validated.logical()), None, Some(0), started, usage);
                 let logical = validated.logical().to_owned();

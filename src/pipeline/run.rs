@@ -46,6 +46,8 @@ pub struct PipelineParts {
 /// The question pipeline.
 pub struct Pipeline {
     pub(super) parts: PipelineParts,
+    /// The catalog as the engine's binding provides it: what the prompt shows.
+    pub(super) shown_catalog: Arc<Catalog>,
     pub(super) tz: chrono_tz::Tz,
     pub(super) clock: Clock,
 }
@@ -102,6 +104,7 @@ impl Run {
             row_cap: usize::try_from(row_limit).unwrap_or(usize::MAX),
             timeout: remaining.max(Duration::from_secs(1)),
             cancel: cancel.clone(),
+            reuse: true,
         }
     }
 }
@@ -110,7 +113,8 @@ impl Pipeline {
     /// Builds a pipeline; the time zone comes from `[pipeline] timezone` (Asia/Seoul if unparseable).
     pub fn new(parts: PipelineParts) -> Self {
         let tz = parts.config.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
-        Self { parts, tz, clock: Arc::new(Utc::now) }
+        let shown_catalog = Arc::new(parts.engine.binding().bound_catalog(&parts.catalog));
+        Self { parts, shown_catalog, tz, clock: Arc::new(Utc::now) }
     }
 
     /// Pins "now" (tests, benchmarks).
@@ -227,7 +231,8 @@ impl Pipeline {
         progress.update(Progress::Running { attempt: 1, engine: engine.name(), bytes_scanned: None }).await;
         let started = Instant::now();
         let opts = run.exec_options(self.parts.config.row_limit, cancel);
-        match execute::run(engine, &self.parts.catalog, &example.sql, self.parts.config.row_limit, &opts).await {
+        let (catalog, limit) = (&self.parts.catalog, self.parts.config.row_limit);
+        match execute::run(engine, catalog, &example.sql, limit, &opts, execute::Origin::Verified).await {
             Ok((validated, result)) => {
                 run.record(Some(validated.logical()), None, Some(result.rows.len()), started, Usage::default());
                 let (outcome, text) = if result.rows.is_empty() {

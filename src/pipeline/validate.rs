@@ -10,6 +10,9 @@
 //! executable SQL with the binding's CTEs prepended; the rewritten query passes the wall again before it is used.
 
 mod allow;
+mod bounds;
+#[cfg(test)]
+mod bounds_tests;
 mod collect;
 mod dialect;
 #[cfg(test)]
@@ -26,7 +29,9 @@ use sqlparser::ast::{Expr, LimitClause, Offset, OffsetRows, Query, Statement, Va
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
-use crate::catalog::{Binding, Catalog};
+use std::collections::BTreeMap;
+
+use crate::catalog::{Binding, Catalog, Pushdown};
 use crate::engines::Dialect;
 
 /// SQL that passed validation, rewritten for its binding. Only this module can make one.
@@ -36,6 +41,8 @@ pub struct ValidatedSql {
     executable: String,
     tables: Vec<String>,
     limit: u64,
+    unbounded: Vec<String>,
+    pushdowns: BTreeMap<String, Pushdown>,
 }
 
 impl ValidatedSql {
@@ -54,6 +61,14 @@ impl ValidatedSql {
     /// Effective row limit.
     pub fn limit(&self) -> u64 {
         self.limit
+    }
+    /// Partitioned tables the query puts no `event_time` bound on: the engine reads all their days.
+    pub fn unbounded_tables(&self) -> &[String] {
+        &self.unbounded
+    }
+    /// Per table read, what every use of it restricts it to (pushed into the binding's CTE).
+    pub fn pushdowns(&self) -> &BTreeMap<String, Pushdown> {
+        &self.pushdowns
     }
 }
 
@@ -107,8 +122,9 @@ pub fn validate(
     let mut query = parse_one_query(sql)?;
     let dialect = dialect_of(binding);
     safety::check(&query, catalog, dialect)?;
-    let mut resolver = resolve::Resolver::new(catalog, dialect);
-    resolver.query(&query)?;
+    let view = binding.column_view(catalog);
+    let mut resolver = resolve::Resolver::new(&view, dialect);
+    let resolved = resolver.query(&query);
     let tables: Vec<String> =
         catalog.tables.iter().filter(|t| resolver.used.contains(&t.name)).map(|t| t.name.clone()).collect();
     for name in &tables {
@@ -120,6 +136,15 @@ pub fn validate(
             });
         }
     }
+    resolved.map_err(|e| unavailable_column(e, catalog, binding, &tables))?;
+    let pushdowns = bounds::derive(&query, catalog);
+    let unbounded = match binding {
+        Binding::AthenaSecurityLake { .. } => {
+            let open = |t: &&String| pushdowns.get(*t).is_none_or(|p| p.from.is_none() && p.until.is_none());
+            tables.iter().filter(open).cloned().collect()
+        }
+        _ => Vec::new(),
+    };
     let limit = apply_limit(&mut query, row_limit);
     let logical = query.to_string();
     if dialect == Dialect::DuckDb {
@@ -130,10 +155,29 @@ pub fn validate(
         Some(with) => (with.recursive, with.cte_tables.iter().map(ToString::to_string).collect()),
         None => (false, Vec::new()),
     };
-    let executable = binding.with_ctes(catalog, &tables, recursive, &user_ctes, &query.to_string()).map_err(|e| {
-        ValidationError::UnknownTable { table: e.to_string(), available: binding.available_tables(catalog) }
-    })?;
-    Ok(ValidatedSql { logical, executable, tables, limit })
+    let executable =
+        binding.with_ctes(catalog, &tables, &pushdowns, recursive, &user_ctes, &query.to_string()).map_err(|e| {
+            ValidationError::UnknownTable { table: e.to_string(), available: binding.available_tables(catalog) }
+        })?;
+    if !unbounded.is_empty() {
+        tracing::warn!(tables = ?unbounded, "query has no event_time bound; every partition of these tables is read");
+    }
+    Ok(ValidatedSql { logical, executable, tables, limit, unbounded, pushdowns })
+}
+
+/// An unknown column that the catalog has but the binding cannot provide, said as such (with what it has).
+fn unavailable_column(
+    err: ValidationError,
+    catalog: &Catalog,
+    binding: &Binding,
+    tables: &[String],
+) -> ValidationError {
+    let ValidationError::UnknownColumn { column, .. } = &err else { return err };
+    let name = column.rsplit('.').next().unwrap_or(column);
+    tables
+        .iter()
+        .find_map(|t| binding.column_error(catalog, t, name))
+        .map_or(err, |e| ValidationError::NotAllowed(e.to_string()))
 }
 
 fn parse_one_query(sql: &str) -> Result<Box<Query>, ValidationError> {

@@ -1,7 +1,8 @@
-//! Ordinary CloudTrail traffic: SDK reads, KMS, role assumption, console sign-ins and everyday changes.
+//! Ordinary CloudTrail traffic: SDK reads, KMS, role assumption, console sign-ins and everyday changes, with the
+//! long tail of a few hundred other operations (`ops`) and thousands of source addresses (`ips`).
 //!
 //! Nothing here may resemble a planted incident: no root sign-in without MFA, no world-open ingress, no admin
-//! policy grants, no `StopLogging`, no new access keys, no bursts of denials, no large Terraform runs.
+//! policy grants, no `StopLogging`, no new access keys or key pairs, no bursts of denials, no large Terraform runs.
 
 use serde_json::{Value, json};
 
@@ -11,6 +12,7 @@ use super::event::{CtEvent, Resource};
 use super::rng::Rng;
 use super::timing::{Clock, Rhythm};
 use super::world::{Principal, REGIONS, SEOUL, Style, VIRGINIA, World, agents};
+use super::{ips, ops};
 
 /// Read calls: (service, eventName, requestParameters as JSON text).
 const READS: [(&str, &str, &str); 30] = [
@@ -66,12 +68,14 @@ pub struct Background<'a> {
     clock: &'a Clock,
     seed: u64,
     rng: Rng,
+    principals: Vec<Principal>,
 }
 
 impl<'a> Background<'a> {
-    /// A generator over `world` and `clock`.
-    pub fn new(world: &'a World, clock: &'a Clock, seed: u64) -> Self {
-        Self { world, clock, seed, rng: Rng::fork(seed, "cloudtrail-background") }
+    /// A generator over `world` and `clock`, each workload calling from `pool` addresses ([`ips::pool_size`]).
+    pub fn new(world: &'a World, clock: &'a Clock, seed: u64, pool: usize) -> Self {
+        let principals = ips::widen(world, pool, seed);
+        Self { world, clock, seed, rng: Rng::fork(seed, "cloudtrail-background"), principals }
     }
 
     /// `count` events (unsorted).
@@ -83,8 +87,9 @@ impl<'a> Background<'a> {
             out.push(self.root_login(i));
         }
         while out.len() < count {
-            let kind = self.rng.weighted(&[500, 90, 70, 100, 60, 70, 25, 30, 30]);
+            let kind = self.rng.weighted(&[500, 90, 70, 100, 60, 70, 25, 30, 30, 40]);
             let e = match kind {
+                9 => self.machine_write(),
                 0 => self.machine_read(),
                 1 => self.kms(),
                 2 => self.service_assume(),
@@ -108,7 +113,8 @@ impl<'a> Background<'a> {
     fn principal(&mut self, style: Style) -> Principal {
         loop {
             let account = self.account();
-            let all = self.world.of(&account, style);
+            let all: Vec<&Principal> =
+                self.principals.iter().filter(|p| p.account == account && p.style == style).collect();
             if !all.is_empty() {
                 return (*self.rng.pick(&all)).clone();
             }
@@ -120,8 +126,14 @@ impl<'a> Background<'a> {
     }
 
     fn read(&mut self, who: &Principal, rhythm: Rhythm) -> CtEvent {
-        let (service, name, request) = *self.rng.pick(&READS);
-        let request: Value = serde_json::from_str(request).unwrap_or(Value::Null);
+        let (service, name, request) = if self.rng.chance(0.3) {
+            let op = ops::draw(&mut self.rng, true);
+            (op.service, op.name, Value::Null)
+        } else {
+            let weights: Vec<u32> = (0..READS.len() as u32).map(|rank| 1000 / (rank + 1)).collect();
+            let (service, name, request) = READS[self.rng.weighted(&weights)];
+            (service, name, serde_json::from_str(request).unwrap_or(Value::Null))
+        };
         let at = self.clock.sample(&mut self.rng, rhythm);
         let region = self.region_for(service);
         let call = Call { who, at, region, service, name };
@@ -129,7 +141,22 @@ impl<'a> Background<'a> {
         if self.rng.chance(0.015) {
             e = self.read_error(e);
         }
-        e
+        mark_endpoint(e)
+    }
+
+    /// One change from the long tail by `who` at `at`.
+    fn tail_write(&mut self, who: &Principal, at: chrono::DateTime<chrono::Utc>) -> CtEvent {
+        let op = ops::draw(&mut self.rng, false);
+        let request = ops::request(op, &who.account, self.rng.below(1000));
+        let region = self.region_for(op.service);
+        let call = Call { who, at, region, service: op.service, name: op.name };
+        mark_endpoint(call.build(&mut self.rng, self.seed, request, Value::Null, false))
+    }
+
+    fn machine_write(&mut self) -> CtEvent {
+        let who = self.principal(Style::Automation);
+        let at = self.clock.sample(&mut self.rng, Rhythm::Machine);
+        self.tail_write(&who, at)
     }
 
     fn read_error(&mut self, e: CtEvent) -> CtEvent {
@@ -225,7 +252,7 @@ impl<'a> Background<'a> {
         let who = self.principal(Style::Human);
         let at = self.clock.sample(&mut self.rng, Rhythm::Human);
         let console = self.rng.chance(0.5);
-        let e = self.write(&who, at);
+        let e = if self.rng.chance(0.35) { self.tail_write(&who, at) } else { self.write(&who, at) };
         if console {
             let agent = if e.source == "ec2.amazonaws.com" { agents::EC2_CONSOLE } else { agents::CONSOLE };
             via_console(e, &who, self.seed, agent)
@@ -357,6 +384,14 @@ impl<'a> Background<'a> {
         }
         e
     }
+}
+
+/// Calls from a private address came through an interface VPC endpoint, as CloudTrail records.
+fn mark_endpoint(mut e: CtEvent) -> CtEvent {
+    if e.source_ip.starts_with("10.") {
+        e.vpc_endpoint = Some(assets::id(&e.recipient_account, "vpce", 0, "vpce-0"));
+    }
+    e
 }
 
 /// `responseElements` of `StopInstances` / `StartInstances` for one instance.

@@ -24,7 +24,7 @@ pub const SCANNER_IP: &str = "45.155.205.233";
 /// Where `StopLogging` comes from.
 pub const STOP_LOGGING_IP: &str = "91.240.118.172";
 /// Addresses background data must never use.
-pub const PLANTED_IPS: [&str; 4] = [ROOT_IP, STOLEN_KEY_IP, SCANNER_IP, STOP_LOGGING_IP];
+pub const PLANTED_IPS: [&str; 5] = [ROOT_IP, STOLEN_KEY_IP, SCANNER_IP, STOP_LOGGING_IP, super::crypto::MINER_IP];
 
 /// Everything planted.
 #[derive(Debug, Default)]
@@ -35,6 +35,10 @@ pub struct Planted {
     pub events: Vec<CtEvent>,
     /// VPC flows of all incidents.
     pub flows: Vec<Flow>,
+    /// Security Hub findings of all incidents.
+    pub findings: Vec<super::findings::Finding>,
+    /// DNS queries of all incidents.
+    pub dns: Vec<super::dns::Query>,
 }
 
 /// Plants every incident in the last seven days, each at its own time and account.
@@ -50,21 +54,31 @@ pub fn plant(world: &World, clock: &Clock, hosts: &[Host], seed: u64) -> Planted
     denied_burst(&mut p, r, world, clock, seed);
     stop_logging(&mut p, r, world, clock, seed);
     terraform(&mut p, r, world, clock, seed);
+    super::crypto::plant(&mut p, r, world, clock, hosts, seed);
     p
 }
 
-struct Facts<'a> {
-    kind: IncidentKind,
-    description: String,
-    account: &'a str,
-    region: &'a str,
-    actor: String,
-    source_ip: &'a str,
-    details: Vec<(&'a str, String)>,
+/// The manifest facts of one incident, before its times are known.
+pub struct Facts<'a> {
+    /// Kind.
+    pub kind: IncidentKind,
+    /// One sentence.
+    pub description: String,
+    /// Account.
+    pub account: &'a str,
+    /// Region.
+    pub region: &'a str,
+    /// Actor ARN or name.
+    pub actor: String,
+    /// Source IP.
+    pub source_ip: &'a str,
+    /// Kind-specific facts.
+    pub details: Vec<(&'a str, String)>,
 }
 
 impl Planted {
-    fn record(&mut self, facts: Facts<'_>, events: Vec<CtEvent>, ids: Vec<String>) {
+    /// Records an incident made of CloudTrail `events` (`ids` go to the manifest).
+    pub fn record(&mut self, facts: Facts<'_>, events: Vec<CtEvent>, ids: Vec<String>) {
         let start = events.iter().map(|e| e.time).min().unwrap_or_default();
         let end = events.iter().map(|e| e.time).max().unwrap_or_default();
         self.push(facts, start, end, ids);

@@ -97,12 +97,38 @@ pub fn write_lake(db: &Path, scratch: &Path, events: &[CtEvent], flows: &[Flow])
     Ok(())
 }
 
-/// Exports both tables of the lake at `db` as `<table>.parquet` files in `dir`.
+/// Adds one more table to the lake at `db`: creates it with `ddl` and loads `items` written by `write`.
+pub fn write_table<T: Sync>(
+    db: &Path,
+    scratch: &Path,
+    table: &str,
+    ddl: &str,
+    items: &[T],
+    write: fn(&mut Vec<u8>, &T) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let _span = tracing::info_span!("sample_load_table", table, rows = items.len()).entered();
+    let file = scratch.join(format!("{table}.jsonl"));
+    write_lines(&file, items, write)?;
+    let conn = Connection::open(db).with_context(|| format!("opening DuckDB file {}", db.display()))?;
+    conn.execute_batch(ddl).with_context(|| format!("creating table {table}"))?;
+    let columns = columns_of(&conn, table)?;
+    let sql = format!(
+        "INSERT INTO {table} SELECT * FROM read_json({}, format = 'newline_delimited', columns = {columns}, maximum_object_size = 16777216)",
+        literal(&file.to_string_lossy())
+    );
+    conn.execute_batch(&sql).with_context(|| format!("loading {table}"))?;
+    conn.execute_batch("CHECKPOINT").with_context(|| format!("checkpointing after {table}"))?;
+    Ok(())
+}
+
+/// Exports every table of the lake at `db` as `<table>.parquet` files in `dir`.
 pub fn export_parquet(db: &Path, dir: &Path) -> anyhow::Result<()> {
     let _span = tracing::info_span!("sample_parquet", dir = %dir.display()).entered();
     fs::create_dir_all(dir).with_context(|| format!("creating Parquet folder {}", dir.display()))?;
     let conn = Connection::open(db).with_context(|| format!("opening DuckDB file {}", db.display()))?;
-    for table in [CLOUDTRAIL_TABLE, VPCFLOW_TABLE] {
+    let mut stmt = conn.prepare("SELECT table_name FROM information_schema.tables ORDER BY table_name")?;
+    let tables: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+    for table in &tables {
         let file = dir.join(format!("{table}.parquet"));
         let sql = format!(
             "COPY (SELECT * FROM {table} ORDER BY time) TO {} (FORMAT parquet)",

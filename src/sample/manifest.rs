@@ -25,6 +25,8 @@ pub enum IncidentKind {
     StopLogging,
     /// Terraform-driven bulk changes (Terraform user agent).
     TerraformBulkChange,
+    /// A new key pair, an instance launched with it, its DNS queries to a mining pool and GuardDuty's finding.
+    CryptoMining,
 }
 
 /// One planted incident and the facts a correct answer contains.
@@ -72,6 +74,12 @@ pub struct Manifest {
     pub cloudtrail_rows: usize,
     /// Rows written to the VPC Flow table.
     pub vpcflow_rows: usize,
+    /// Rows written to the Security Hub findings table.
+    #[serde(default)]
+    pub findings_rows: usize,
+    /// Rows written to the Route 53 Resolver query log table.
+    #[serde(default)]
+    pub dns_rows: usize,
     /// Accounts present.
     pub accounts: Vec<SampleAccount>,
     /// Regions present.

@@ -17,22 +17,36 @@
 //! - `AccessDeniedBurst` (acme-shared-services, ci-deploy): `count`, `error_code`, `user_name`.
 //! - `StopLogging` (acme-prod): `trail_arn`.
 //! - `TerraformBulkChange` (acme-shared-services): `write_count`, `user_agent` (`event_ids` = the write calls).
+//! - `CryptoMining` (acme-dev, cross-source: CloudTrail + Route 53 + Security Hub): `instance_id`, `private_ip`,
+//!   `instance_type`, `key_name`, `key_pair_id`, `create_event_id`, `run_event_id`, `domain`, `pool_ip`,
+//!   `dns_count`, `finding_id`, `finding_type`, `severity` (`event_ids` = `CreateKeyPair` and `RunInstances`).
+//!
+//! Besides CloudTrail and VPC Flow (`rows` between them), the lake holds Security Hub findings (`findings_bg`,
+//! about `rows / 200`) and Route 53 Resolver queries (`dns_bg`, `rows / 5`) in their v2 tables.
 //!
 //! Background data never repeats an incident's pattern (no other root sign-in without MFA, no other 0.0.0.0/0
-//! rule, admin grant, `StopLogging` or `CreateAccessKey`), so tests can expect exact answers.
+//! rule, admin grant, `StopLogging`, `CreateAccessKey`, `CreateKeyPair`/`ImportKeyPair`, crypto-currency finding,
+//! High GuardDuty finding or mining-pool lookup), so tests can expect exact answers.
 
 mod assets;
 mod background;
 mod call;
 mod classify;
 pub mod cli;
+mod crypto;
+mod dns;
+mod dns_bg;
 mod event;
+mod findings;
+mod findings_bg;
 mod flow;
 mod flow_row;
 mod incidents;
+mod ips;
 mod load;
 pub mod manifest;
 mod ocsf;
+mod ops;
 mod raw;
 mod rng;
 pub mod schema;
@@ -113,6 +127,8 @@ pub enum SampleError {
 struct Lake {
     events: Vec<event::CtEvent>,
     flows: Vec<flow::Flow>,
+    findings: Vec<findings::Finding>,
+    dns: Vec<dns::Query>,
     manifest: Manifest,
 }
 
@@ -121,11 +137,12 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
     let clock = timing::Clock::new(now);
     let world = world::World::new(seed);
     let hosts = flow::hosts(&world);
-    let planted = incidents::plant(&world, &clock, &hosts, seed);
+    let mut planted = incidents::plant(&world, &clock, &hosts, seed);
+    let (found, queries) = findings_and_dns(&world, &clock, &hosts, seed, rows, &mut planted);
     let ct_target = (rows as f64 * CLOUDTRAIL_SHARE) as usize;
     let flow_target = rows - ct_target;
-    let mut events =
-        background::Background::new(&world, &clock, seed).events(ct_target.saturating_sub(planted.events.len()));
+    let mut events = background::Background::new(&world, &clock, seed, ips::pool_size(rows))
+        .events(ct_target.saturating_sub(planted.events.len()));
     scrub(&mut events, &planted.incidents);
     events.extend(planted.events);
     events.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
@@ -152,11 +169,34 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
         now: clock.now(),
         cloudtrail_rows: events.len(),
         vpcflow_rows: flows.len(),
+        findings_rows: found.len(),
+        dns_rows: queries.len(),
         accounts: world.accounts.clone(),
         regions: world::REGIONS.iter().map(|r| r.to_string()).collect(),
         incidents: planted.incidents,
     };
-    Lake { events, flows, manifest }
+    Lake { events, flows, findings: found, dns: queries, manifest }
+}
+
+/// Background findings and DNS queries with the planted ones moved in, each sorted by time.
+fn findings_and_dns(
+    world: &world::World,
+    clock: &timing::Clock,
+    hosts: &[flow::Host],
+    seed: u64,
+    rows: usize,
+    planted: &mut incidents::Planted,
+) -> (Vec<findings::Finding>, Vec<dns::Query>) {
+    let mut found = findings_bg::Background::new(world, clock, hosts, seed).findings((rows / 200).clamp(100, 5_000));
+    found.append(&mut planted.findings);
+    found.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+    let mut rng = rng::Rng::fork(seed, "dns-background");
+    let dns_rows = rows / 5;
+    let sources = dns_bg::sources(hosts, (dns_rows / 12).clamp(50, 4_000), &mut rng);
+    let mut queries = dns_bg::background(&mut rng, clock, &sources, dns_rows.saturating_sub(planted.dns.len()));
+    queries.append(&mut planted.dns);
+    queries.sort_by(|a, b| (a.time, &a.src_ip, &a.name).cmp(&(b.time, &b.src_ip, &b.name)));
+    (found, queries)
 }
 
 /// Drops background events by an incident's actor close to the incident, so its window holds only planted events.
@@ -182,6 +222,8 @@ fn prepare_outputs(opts: &GenerateOptions) -> anyhow::Result<()> {
     if let Some(dir) = &opts.parquet_dir {
         existing.push(dir.join(format!("{}.parquet", schema::CLOUDTRAIL_TABLE)));
         existing.push(dir.join(format!("{}.parquet", schema::VPCFLOW_TABLE)));
+        existing.push(dir.join(format!("{}.parquet", findings::TABLE)));
+        existing.push(dir.join(format!("{}.parquet", dns::TABLE)));
     }
     if let Some(dir) = &opts.cloudtrail_dir {
         existing.push(dir.join("AWSLogs"));
@@ -213,11 +255,20 @@ pub fn generate(opts: &GenerateOptions) -> anyhow::Result<Manifest> {
         format!("creating scratch folder {}; check the path and its permissions", scratch.display())
     })?;
     let written = load::write_lake(&opts.out, &scratch, &lake.events, &lake.flows);
-    let cleaned = std::fs::remove_dir_all(&scratch);
     if written.is_err() {
+        let _ = std::fs::remove_dir_all(&scratch);
         let _ = std::fs::remove_file(&opts.out);
     }
     written?;
+    let extra =
+        load::write_table(&opts.out, &scratch, findings::TABLE, findings::DDL, &lake.findings, findings::write_row)
+            .and_then(|()| load::write_table(&opts.out, &scratch, dns::TABLE, dns::DDL, &lake.dns, dns::write_row));
+    if extra.is_err() {
+        let _ = std::fs::remove_dir_all(&scratch);
+        let _ = std::fs::remove_file(&opts.out);
+    }
+    extra?;
+    let cleaned = std::fs::remove_dir_all(&scratch);
     cleaned.with_context(|| format!("removing scratch folder {}", scratch.display()))?;
     if let Some(dir) = &opts.parquet_dir {
         load::export_parquet(&opts.out, dir)?;

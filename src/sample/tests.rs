@@ -31,7 +31,7 @@ fn event_ids_are_unique_and_every_planted_id_is_present() {
     for id in planted_ids(&l) {
         assert!(ids.contains(id), "planted {id} missing");
     }
-    assert_eq!(l.manifest.incidents.len(), 8);
+    assert_eq!(l.manifest.incidents.len(), 9);
 }
 
 #[test]

@@ -148,6 +148,9 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
     posted?;
     remember(app, &ask, &thread_ts, &answer_id, &result)?;
     app.metrics.answer_finished(outcome_name(&result.outcome), started.elapsed());
+    if let Some(rows) = &result.result {
+        app.metrics.engine_result(&result.engine, &rows.stats);
+    }
     Ok(())
 }
 

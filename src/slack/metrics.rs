@@ -1,5 +1,7 @@
 //! Prometheus text metrics for `GET /metrics`: requests by route and status, answers in flight, answer
-//! latency histogram, and signature verification failures. Plain atomics; no registry crate needed.
+//! latency histogram, signature verification failures, and per engine the queries that answered, the bytes
+//! they scanned, what that cost and how many were answered from a stored result. Plain atomics; no registry
+//! crate needed.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -20,6 +22,16 @@ pub struct Metrics {
     latency_count: AtomicU64,
     verification_failures: AtomicU64,
     answers_by_outcome: Mutex<BTreeMap<&'static str, u64>>,
+    scans: Mutex<BTreeMap<String, Scans>>,
+}
+
+/// What one engine's answering queries scanned.
+#[derive(Debug, Default, Clone, Copy)]
+struct Scans {
+    queries: u64,
+    reused: u64,
+    bytes: u64,
+    cost_usd: f64,
 }
 
 /// Decrements the in-flight gauge when dropped.
@@ -62,6 +74,16 @@ impl Metrics {
         *self.answers_by_outcome.lock().unwrap_or_else(|p| p.into_inner()).entry(outcome).or_default() += 1;
     }
 
+    /// Counts the query that produced an answer's rows: bytes scanned, cost, reuse.
+    pub fn engine_result(&self, engine: &str, stats: &crate::engines::QueryStats) {
+        let mut scans = self.scans.lock().unwrap_or_else(|p| p.into_inner());
+        let s = scans.entry(engine.to_ascii_lowercase()).or_default();
+        s.queries += 1;
+        s.reused += u64::from(stats.reused);
+        s.bytes += stats.bytes_scanned.unwrap_or(0);
+        s.cost_usd += stats.cost_usd.unwrap_or(0.0);
+    }
+
     /// Answers currently being worked on.
     pub fn in_flight(&self) -> i64 {
         self.in_flight.load(Ordering::Relaxed)
@@ -101,7 +123,33 @@ impl Metrics {
         let sum = self.latency_sum_ms.load(Ordering::Relaxed) as f64 / 1000.0;
         let _ = writeln!(out, "asklake_answer_seconds_sum {sum}");
         let _ = writeln!(out, "asklake_answer_seconds_count {count}");
+        self.render_scans(&mut out);
         out
+    }
+
+    fn render_scans(&self, out: &mut String) {
+        let scans = self.scans.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let series: [(&str, &str, fn(&Scans) -> String); 4] = [
+            ("asklake_engine_queries_total", "Queries that produced an answer's rows, by engine.", |s| {
+                s.queries.to_string()
+            }),
+            (
+                "asklake_engine_reused_results_total",
+                "Of those, answered from a stored result (Athena result reuse).",
+                |s| s.reused.to_string(),
+            ),
+            ("asklake_engine_bytes_scanned_total", "Bytes those queries scanned.", |s| s.bytes.to_string()),
+            ("asklake_engine_scan_cost_usd_total", "What those scans cost ([athena] price_per_tb_usd).", |s| {
+                s.cost_usd.to_string()
+            }),
+        ];
+        for (name, help, value) in series {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            for (engine, s) in &scans {
+                let _ = writeln!(out, "{name}{{engine=\"{engine}\"}} {}", value(s));
+            }
+        }
     }
 }
 
@@ -130,5 +178,20 @@ mod tests {
         assert!(text.contains("asklake_answer_seconds_bucket{le=\"2.5\"} 1"));
         assert!(text.contains("asklake_answer_seconds_count 1"));
         assert!(text.contains("asklake_answers_total{outcome=\"answered\"} 1"));
+    }
+
+    #[test]
+    fn engine_queries_bytes_cost_and_reused_results_are_counted_per_engine() {
+        use crate::engines::QueryStats;
+        let m = Metrics::default();
+        let fresh = QueryStats { bytes_scanned: Some(2_000_000_000), cost_usd: Some(0.01), ..Default::default() };
+        let reused = QueryStats { bytes_scanned: Some(0), cost_usd: Some(0.0), reused: true, ..Default::default() };
+        m.engine_result("Athena", &fresh);
+        m.engine_result("Athena", &reused);
+        let text = m.render();
+        assert!(text.contains("asklake_engine_queries_total{engine=\"athena\"} 2"), "{text}");
+        assert!(text.contains("asklake_engine_reused_results_total{engine=\"athena\"} 1"), "{text}");
+        assert!(text.contains("asklake_engine_bytes_scanned_total{engine=\"athena\"} 2000000000"), "{text}");
+        assert!(text.contains("asklake_engine_scan_cost_usd_total{engine=\"athena\"} 0.01"), "{text}");
     }
 }

@@ -349,11 +349,9 @@ fn context_line(answer: &Answer, lang: Lang) -> String {
     }
     parts.push(human_duration(answer.elapsed));
     if let Some(result) = &answer.result {
-        if let Some(b) = result.stats.bytes_scanned {
-            parts.push(match lang {
-                Lang::En => format!("{} scanned", human_bytes(b)),
-                Lang::Ko => format!("{} 스캔", human_bytes(b)),
-            });
+        let language = if lang == Lang::Ko { Language::Ko } else { Language::En };
+        if let Some(note) = crate::engines::scan::note(&result.stats, language) {
+            parts.push(escape::inline(&note));
         }
         parts.push(match lang {
             Lang::En => format!("{} row{}", result.rows.len(), if result.rows.len() == 1 { "" } else { "s" }),

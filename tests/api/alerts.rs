@@ -318,6 +318,7 @@ async fn red_events_are_posted_immediately_apart_from_the_digest_and_copied_to_t
     let mut bodies = storm(3);
     let mut red: Value = serde_json::from_str(&terraform_event(99, ACCOUNTS[0])).unwrap();
     red["detail"]["eventName"] = json!("StopLogging");
+    red["detail"]["eventSource"] = json!("cloudtrail.amazonaws.com");
     red["detail"]["userAgent"] = json!("aws-cli/2.15.0");
     bodies.push(red.to_string());
     queue.push(&bodies).unwrap();

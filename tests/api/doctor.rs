@@ -117,9 +117,14 @@ async fn a_missing_table_a_disabled_model_a_missing_channel_and_a_queue_without_
     let report = setup.run().await;
 
     assert!(!report.healthy());
-    let (problem, fix) = failure(&report, "Security Lake table vpcflow");
-    assert!(problem.contains("vpc_flow_2_0") && problem.contains("does not exist"), "{problem}");
-    assert!(fix.contains("Security Lake"), "{fix}");
+    // A lake need not collect every source: a missing table is shown as off, with how to enable it.
+    match report.step("Security Lake table vpcflow") {
+        Some(Outcome::Skip(why)) => {
+            assert!(why.contains("vpc_flow_2_0") && why.contains("does not exist"), "{why}");
+            assert!(why.contains("Security Lake"), "{why}");
+        }
+        other => panic!("a missing source is reported as off, not {other:?}:\n{}", report.render()),
+    }
     assert!(passed(&report, "Security Lake table cloudtrail"), "{}", report.render());
     let (_, fix) = failure(&report, "Bedrock model");
     assert!(fix.contains("Model access"), "{fix}");
@@ -133,6 +138,24 @@ async fn a_missing_table_a_disabled_model_a_missing_channel_and_a_queue_without_
     assert!(problem.contains("no dead-letter queue"), "{problem}");
     assert!(fix.contains("redrive"), "{fix}");
     assert!(report.render().contains("check(s) failed"));
+}
+
+#[tokio::test]
+async fn a_lake_without_any_table_of_the_configured_source_version_fails_with_what_to_check() {
+    let mut setup = Setup::new(true).await;
+    setup.config.athena.source_version = asklake::catalog::SourceVersion::V1;
+    setup.bedrock.script([Reply::text("OK")]);
+
+    let report = setup.run().await;
+
+    let (problem, fix) = failure(&report, "Security Lake table any");
+    assert!(problem.contains("source version 1"), "{problem}");
+    assert!(fix.contains("source_version"), "{fix}");
+    assert!(
+        matches!(report.step("Security Lake table cloudtrail"), Some(Outcome::Skip(why)) if why.contains("cloud_trail")),
+        "{}",
+        report.render()
+    );
 }
 
 #[tokio::test]

@@ -182,7 +182,7 @@ async fn unknown_tables_and_columns_are_named_before_reaching_the_engine() {
     match validate("SELECT * FROM cloud_trail_mgmt_2_0", &catalog, engine.binding(), 10).unwrap_err() {
         ValidationError::UnknownTable { table, available } => {
             assert_eq!(table, "cloud_trail_mgmt_2_0");
-            assert_eq!(available, "cloudtrail, vpcflow");
+            assert!(available.starts_with("cloudtrail, vpcflow") && available.contains("findings, dns"), "{available}");
         }
         other => panic!("{other:?}"),
     }

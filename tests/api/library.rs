@@ -112,9 +112,9 @@ fn sql_naming_a_column_the_catalog_lacks_is_refused_with_the_entry_id_and_the_co
 
 #[test]
 fn sql_reading_a_table_the_catalog_lacks_is_refused_with_the_entry_id_and_the_table() {
-    let sql = "SELECT uid FROM findings WHERE event_time >= {{ start }} AND event_time < {{ end }}";
+    let sql = "SELECT uid FROM guardduty_raw WHERE event_time >= {{ start }} AND event_time < {{ end }}";
     let msg = invalid(&[("a.toml", entry_toml("no-such-table", sql, "{ window = \"7d\" }"))]);
-    assert!(msg.contains("`no-such-table`") && msg.contains("unknown table findings"), "{msg}");
+    assert!(msg.contains("`no-such-table`") && msg.contains("unknown table guardduty_raw"), "{msg}");
 }
 
 #[test]

@@ -3,6 +3,9 @@
 mod support;
 
 mod alerts;
+mod alerts_eval;
+mod alerts_preview;
+mod cross_source;
 mod deploy;
 mod doctor;
 mod engine_limits;

@@ -73,7 +73,7 @@ fn the_same_seed_and_now_give_identical_manifests_and_tables() {
     let text_b = std::fs::read(Manifest::path_for(&b.path().join("lake.duckdb"))).unwrap();
     assert_eq!(text_a, text_b, "manifest files differ byte for byte");
     let (ca, cb) = (open(&a.path().join("lake.duckdb")), open(&b.path().join("lake.duckdb")));
-    for table in ["cloud_trail_mgmt_2_0", "vpc_flow_2_0"] {
+    for table in ["cloud_trail_mgmt_2_0", "vpc_flow_2_0", "sh_findings_2_0", "route53_2_0"] {
         assert_eq!(checksum(&ca, table), checksum(&cb, table), "{table} differs between runs");
     }
 }
@@ -111,7 +111,7 @@ fn a_small_lake_still_holds_every_planted_incident() {
     let m = generate(&options(dir.path(), 2_000, 11)).unwrap();
     let conn = open(&dir.path().join("lake.duckdb"));
     let kinds: BTreeSet<IncidentKind> = m.incidents.iter().map(|i| i.kind).collect();
-    assert_eq!(kinds.len(), 8, "all eight kinds are planted");
+    assert_eq!(kinds.len(), 9, "all nine kinds are planted");
     for i in m.incidents.iter().filter(|i| !i.event_ids.is_empty()) {
         let list = i.event_ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
         let found = count(&conn, &format!("SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE metadata.uid IN ({list})"));

@@ -23,7 +23,11 @@ fn catalog() -> &'static Catalog {
 
 fn binding(athena: bool) -> Binding {
     if athena {
-        Binding::AthenaSecurityLake { database: "db".into(), lake_region: "us_east_1".into() }
+        Binding::AthenaSecurityLake {
+            database: "db".into(),
+            lake_region: "us_east_1".into(),
+            source_version: crate::catalog::SourceVersion::V2,
+        }
     } else {
         Binding::DuckDbSampleLake
     }

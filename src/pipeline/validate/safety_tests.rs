@@ -7,7 +7,11 @@ fn catalog() -> Catalog {
 }
 
 fn athena() -> Binding {
-    Binding::AthenaSecurityLake { database: "db".into(), lake_region: "us_east_1".into() }
+    Binding::AthenaSecurityLake {
+        database: "db".into(),
+        lake_region: "us_east_1".into(),
+        source_version: crate::catalog::SourceVersion::V2,
+    }
 }
 
 fn bindings() -> [Binding; 2] {

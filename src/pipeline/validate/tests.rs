@@ -241,7 +241,28 @@ fn trino_lambda_functions_are_rewritten_for_duckdb_only() {
         "{}",
         v.executable()
     );
-    let athena = Binding::AthenaSecurityLake { database: "db".into(), lake_region: "us_east_1".into() };
+    let athena = Binding::AthenaSecurityLake {
+        database: "db".into(),
+        lake_region: "us_east_1".into(),
+        source_version: crate::catalog::SourceVersion::V2,
+    };
     let a = validate(sql, &catalog(), &athena, 10).unwrap();
     assert!(a.executable().contains("any_match(") && !a.executable().contains("list_bool_or"), "{}", a.executable());
+}
+
+#[test]
+fn on_source_version_1_a_column_v1_lacks_is_refused_by_name_with_what_is_available() {
+    let c = catalog();
+    let v1 = Binding::AthenaSecurityLake {
+        database: "db".into(),
+        lake_region: "us_east_1".into(),
+        source_version: crate::catalog::SourceVersion::V1,
+    };
+    let sql = "SELECT json_extract_scalar(t.request_data, '$.userName') FROM cloudtrail t";
+    let err = validate(sql, &c, &v1, 100).unwrap_err().to_string();
+    assert!(err.contains("cloudtrail.request_data is not available over Athena"), "{err}");
+    assert!(err.contains("source version 1") && err.contains("actor_arn"), "{err}");
+    let ok = validate("SELECT actor_arn FROM cloudtrail", &c, &v1, 100).unwrap();
+    assert!(ok.executable().contains("actor.user.uuid AS actor_arn"), "{}", ok.executable());
+    assert!(ok.executable().contains("_cloud_trail_mgmt_1_0\""), "{}", ok.executable());
 }

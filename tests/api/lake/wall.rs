@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use asklake::catalog::Catalog;
 use asklake::engines::{ExecOptions, SqlEngine};
-use asklake::pipeline::execute::{RunError, run};
+use asklake::pipeline::execute::{Origin, RunError, run};
 use asklake::pipeline::validate::ValidationError;
 
 use super::fixture::fixture;
@@ -13,7 +13,7 @@ use super::{raw_engine, sample_engine};
 
 async fn refused_before_the_engine(engine: &dyn SqlEngine, sql: &str) -> ValidationError {
     let catalog = Catalog::embedded().unwrap();
-    match run(engine, &catalog, sql, 100, &ExecOptions::default()).await {
+    match run(engine, &catalog, sql, 100, &ExecOptions::default(), Origin::Model).await {
         Err(RunError::Validation(e)) => e,
         Err(RunError::Engine(e)) => panic!("{sql} reached the engine and failed there: {e}"),
         Ok((v, rows)) => panic!("{sql} ran as {} and returned {:?}", v.executable(), rows.rows),

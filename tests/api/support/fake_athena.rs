@@ -1,6 +1,10 @@
 //! A local Athena (AWS JSON 1.1) server that answers as Athena engine v3 (Trino) would, executing with DuckDB.
 //!
-//! Queries go QUEUED → RUNNING → SUCCEEDED/FAILED over successive `GetQueryExecution` calls. Before DuckDB sees
+//! Queries go QUEUED → RUNNING → SUCCEEDED/FAILED over successive `GetQueryExecution` calls, as slowly as the
+//! [`Latency`] model says ([`model`]: queue, planning and per-byte scan time; bytes scanned are the rows the
+//! query's partition predicates keep). With `ResultReuseConfiguration` enabled, a query whose text and workgroup
+//! match a query that SUCCEEDED within `MaxAgeInMinutes` is answered from that result: it scans 0 bytes and
+//! reports `Statistics.ResultReuseInformation.ReusedPreviousResult: true`, as Athena's result reuse does. Before DuckDB sees
 //! a query, [`trino`] refuses what Trino refuses and DuckDB accepts (select-list aliases in GROUP BY/HAVING,
 //! QUALIFY, `* EXCLUDE/REPLACE`, `::` casts, functions Trino does not have), with Athena's texts. A FAILED
 //! status carries `StateChangeReason` and `AthenaError` (`ErrorCategory`, `ErrorType`, `Retryable`) as the
@@ -9,10 +13,12 @@
 //! to report bytes scanned, to fail with a given reason and `AthenaError`, and can make every call throttled
 //! or access-denied.
 
+mod model;
 mod trino;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use asklake::config::Config;
 use asklake::engines::athena::{AthenaEngine, PollSchedule, RestartPolicy};
@@ -22,6 +28,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
+
+pub use self::model::Latency;
+use self::model::{Kind, Phase};
 
 /// Glue database of the fixture table.
 pub const DATABASE: &str = "amazon_security_lake_glue_db_us_east_1";
@@ -111,10 +120,16 @@ struct Table {
 #[derive(Debug)]
 struct Query {
     sql: String,
+    workgroup: String,
     polls: u32,
     outcome: Result<Table, AthenaFailure>,
     slow: Option<u64>,
     stopped: bool,
+    started: Instant,
+    kind: Kind,
+    scan_bytes: u64,
+    /// When the result this query answers with was produced (its own end, or the reused query's).
+    result_at: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -126,6 +141,15 @@ struct Inner {
     throttle: Mutex<u32>,
     deny: Mutex<bool>,
     db: Mutex<Option<duckdb::Connection>>,
+    latency: Mutex<Latency>,
+    /// Added to the real clock (tests age stored results without waiting).
+    skew: Mutex<Duration>,
+}
+
+impl Inner {
+    fn now(&self) -> Instant {
+        Instant::now() + *self.skew.lock().unwrap()
+    }
 }
 
 /// The running fake.
@@ -163,6 +187,21 @@ impl FakeAthena {
         let table = "amazon_security_lake_table_us_east_1_vpc_flow_2_0";
         let ddl = asklake::sample::schema::VPCFLOW_DDL.replace("vpc_flow_2_0", &format!("{DATABASE}.{table}"));
         self.inner.db.lock().unwrap().as_ref().expect("fixture db").execute_batch(&ddl).expect("vpc flow DDL");
+    }
+
+    /// Replaces the latency model (default: instant).
+    pub fn set_latency(&self, latency: Latency) {
+        *self.inner.latency.lock().unwrap() = latency;
+    }
+
+    /// Moves the fake's clock forward: stored results get older, running queries get further.
+    pub fn advance(&self, by: Duration) {
+        *self.inner.skew.lock().unwrap() += by;
+    }
+
+    /// Queries that scanned the lake (started, not answered from a stored result, not `EXPLAIN`).
+    pub fn scans(&self) -> usize {
+        self.inner.queries.lock().unwrap().values().filter(|q| q.kind == Kind::Scan).count()
     }
 
     /// Every call answers `AccessDeniedException`.
@@ -368,16 +407,81 @@ fn start(inner: &Inner, body: &Value) -> Response {
         return ok(json!({"QueryExecutionId": id}));
     }
     let id = uuid::Uuid::new_v4().to_string();
+    let workgroup = body["WorkGroup"].as_str().unwrap_or("primary").to_owned();
+    let now = inner.now();
+    let query = match reusable(inner, body, &sql, &workgroup, now) {
+        Some((table, result_at)) => Query {
+            sql,
+            workgroup,
+            polls: 0,
+            outcome: Ok(table),
+            slow: None,
+            stopped: false,
+            started: now,
+            kind: Kind::Reused,
+            scan_bytes: 0,
+            result_at: Some(result_at),
+        },
+        None => fresh(inner, sql, workgroup, now),
+    };
+    inner.tokens.lock().unwrap().insert(token, id.clone());
+    inner.queries.lock().unwrap().insert(id.clone(), query);
+    ok(json!({"QueryExecutionId": id}))
+}
+
+/// A query that runs: scripted behaviour, or DuckDB with the cost model's bytes.
+fn fresh(inner: &Inner, sql: String, workgroup: String, now: Instant) -> Query {
     let behaviour = inner.next.lock().unwrap().pop_front().unwrap_or(Behaviour::Normal);
+    let explain = sql.trim_start().starts_with("EXPLAIN ");
     let (outcome, slow) = match behaviour {
         Behaviour::Normal => (run_duckdb(inner, &sql), None),
         Behaviour::Slow { scan_bytes } => (Err(AthenaFailure::user("never finishes", 0)), Some(scan_bytes)),
         Behaviour::Fail(reason) => (Err(AthenaFailure { category: None, ..AthenaFailure::user(reason, 0) }), None),
         Behaviour::FailWith(failure) => (Err(failure), None),
     };
-    inner.tokens.lock().unwrap().insert(token, id.clone());
-    inner.queries.lock().unwrap().insert(id.clone(), Query { sql, polls: 0, outcome, slow, stopped: false });
-    ok(json!({"QueryExecutionId": id}))
+    let kind = match (&outcome, explain) {
+        (_, true) => Kind::Explain,
+        (Err(_), false) if slow.is_none() => Kind::FailsAnalysis,
+        _ => Kind::Scan,
+    };
+    let scan_bytes = if kind == Kind::Scan && slow.is_none() { scanned(inner, &sql) } else { 0 };
+    Query { sql, workgroup, polls: 0, outcome, slow, stopped: false, started: now, kind, scan_bytes, result_at: None }
+}
+
+/// A stored result `StartQueryExecution` may answer with: same text and workgroup, SUCCEEDED (a fresh run)
+/// within the request's `ResultReuseByAgeConfiguration.MaxAgeInMinutes`, newest first.
+fn reusable(inner: &Inner, body: &Value, sql: &str, workgroup: &str, now: Instant) -> Option<(Table, Instant)> {
+    let by_age = &body["ResultReuseConfiguration"]["ResultReuseByAgeConfiguration"];
+    if by_age["Enabled"].as_bool() != Some(true) {
+        return None;
+    }
+    let max_age = Duration::from_secs(by_age["MaxAgeInMinutes"].as_u64().unwrap_or(60) * 60);
+    let queries = inner.queries.lock().unwrap();
+    queries
+        .values()
+        .filter(|q| q.sql == sql && q.workgroup == workgroup && q.kind == Kind::Scan && !q.stopped)
+        .filter_map(|q| Some((q.outcome.as_ref().ok()?, q.result_at?)))
+        .filter(|(_, at)| now.saturating_duration_since(*at) <= max_age)
+        .max_by_key(|(_, at)| *at)
+        .map(|(t, at)| (t.clone(), at))
+}
+
+/// Bytes the query scans: for each Security Lake table it reads, the rows its partition predicate keeps (all
+/// rows without one) times the model's row size.
+fn scanned(inner: &Inner, sql: &str) -> u64 {
+    let per_row = inner.latency.lock().unwrap().bytes_per_row;
+    let guard = inner.db.lock().unwrap();
+    let conn = guard.as_ref().expect("fixture db");
+    model::table_scans(sql, DATABASE)
+        .iter()
+        .map(|(table, predicate)| {
+            let all = format!("SELECT count(*) FROM {DATABASE}.{table}");
+            let kept = predicate.as_ref().map(|p| format!("{all} WHERE {p}"));
+            let count = |q: &str| conn.query_row(q, [], |r| r.get::<_, i64>(0)).ok();
+            let rows = kept.as_deref().and_then(count).or_else(|| count(&all)).unwrap_or(0);
+            rows.max(0) as u64 * per_row
+        })
+        .sum()
 }
 
 fn get_execution(inner: &Inner, body: &Value) -> Response {
@@ -387,14 +491,21 @@ fn get_execution(inner: &Inner, body: &Value) -> Response {
         return error("InvalidRequestException", &format!("QueryExecution {id} was not found"));
     };
     q.polls += 1;
+    let now = inner.now();
+    let latency = *inner.latency.lock().unwrap();
+    let phases = latency.phases(q.kind, q.scan_bytes);
+    let phase = model::state(q.polls, now.saturating_duration_since(q.started), phases, q.kind);
     let (state, failure, bytes) = match (&q.outcome, q.slow) {
         _ if q.stopped => ("CANCELLED", Some(AthenaFailure::user("Query was cancelled by user", 1011)), 0),
         (_, Some(bytes)) => ("RUNNING", None, bytes),
-        _ if q.polls == 1 => ("QUEUED", None, 0),
-        _ if q.polls == 2 => ("RUNNING", None, 0),
-        (Ok(t), None) => ("SUCCEEDED", None, 1024 + 256 * t.rows.len() as u64),
+        _ if phase == Phase::Queued => ("QUEUED", None, 0),
+        _ if phase == Phase::Running => ("RUNNING", None, 0),
+        (Ok(_), None) => ("SUCCEEDED", None, q.scan_bytes),
         (Err(failure), None) => ("FAILED", Some(failure.clone()), 0),
     };
+    if state == "SUCCEEDED" && q.result_at.is_none() {
+        q.result_at = Some(now);
+    }
     let mut status = json!({"State": state, "SubmissionDateTime": 1.7e9});
     if let Some(f) = failure {
         status["StateChangeReason"] = json!(f.reason);
@@ -404,10 +515,18 @@ fn get_execution(inner: &Inner, body: &Value) -> Response {
             });
         }
     }
+    let millis = |d: Duration| d.as_millis() as u64;
     ok(json!({"QueryExecution": {
         "QueryExecutionId": id, "Query": q.sql, "StatementType": "DML", "Status": status,
-        "Statistics": {"DataScannedInBytes": bytes, "EngineExecutionTimeInMillis": 12, "TotalExecutionTimeInMillis": 20},
-        "WorkGroup": "asklake"
+        "Statistics": {
+            "DataScannedInBytes": bytes,
+            "QueryQueueTimeInMillis": millis(phases.0),
+            "QueryPlanningTimeInMillis": millis(latency.planning.min(phases.1)),
+            "EngineExecutionTimeInMillis": millis(phases.1),
+            "TotalExecutionTimeInMillis": millis(phases.0 + phases.1),
+            "ResultReuseInformation": {"ReusedPreviousResult": q.kind == Kind::Reused}
+        },
+        "WorkGroup": q.workgroup
     }}))
 }
 
@@ -417,8 +536,8 @@ fn get_results(inner: &Inner, body: &Value) -> Response {
     let Some(q) = queries.get(id) else {
         return error("InvalidRequestException", &format!("QueryExecution {id} was not found"));
     };
-    let table = match (&q.outcome, q.slow, q.polls) {
-        (Ok(t), None, p) if p >= 3 && !q.stopped => t,
+    let table = match (&q.outcome, q.slow, q.result_at) {
+        (Ok(t), None, Some(_)) if !q.stopped => t,
         _ => return error("InvalidRequestException", "Query has not yet finished. Current state: RUNNING"),
     };
     let max = body["MaxResults"].as_u64().unwrap_or(1000).min(1000) as usize;

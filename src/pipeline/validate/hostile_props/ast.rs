@@ -113,7 +113,12 @@ pub(super) fn count_selects(q: &Query) -> usize {
 
 /// The user part of executable SQL: the binding's CTEs (in DuckDB or Trino syntax) cut off the front.
 pub(super) fn user_part(v: &ValidatedSql, binding: &Binding) -> String {
-    let prelude: Vec<String> = v.tables().iter().map(|t| binding.cte(catalog(), t).unwrap()).collect();
+    let none = crate::catalog::Pushdown::default();
+    let prelude: Vec<String> = v
+        .tables()
+        .iter()
+        .map(|t| binding.pruned_cte(catalog(), t, v.pushdowns().get(t).unwrap_or(&none)).unwrap())
+        .collect();
     if prelude.is_empty() {
         return v.executable().to_owned();
     }
