@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`cli`]: command-line surface (`serve`, `ask`, `sql`, `sample`, `library`, `alerts`, `config`).
+//! - [`accounts`]: named AWS accounts (`[[accounts]]`) for routing, `account_name`, the prompt and the library.
 //! - [`config`]: the only place that reads the environment and the config file; typed, secrets wrapped.
 //! - [`telemetry`]: tracing setup.
 //! - [`doctor`]: `asklake doctor`, step-by-step checks of a live setup, each failure with its fix.
@@ -19,6 +20,7 @@
 //! - [`sample`]: a deterministic synthetic Security Lake v2 with planted incidents.
 //! - [`startup`] / [`state`]: build the application from config and hold its shared state.
 
+pub mod accounts;
 pub mod alerts;
 pub mod catalog;
 pub mod cli;

@@ -67,7 +67,8 @@ impl ChangeFeed {
             tracing::info!("change feed disabled ([alerts] enabled = false)");
             return Ok(None);
         }
-        let has_channel = !alerts.default_channel.is_empty() || alerts.accounts.iter().any(|a| !a.channel.is_empty());
+        let has_channel =
+            !alerts.default_channel.is_empty() || config.accounts().all().iter().any(|a| !a.channel.is_empty());
         if !has_channel {
             tracing::warn!(
                 "change feed not started: set [alerts] default_channel (or a channel per account) to post summaries"

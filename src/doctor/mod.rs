@@ -160,10 +160,11 @@ impl Doctor {
 /// Every channel asklake posts alerts into, each once.
 fn alert_channels(config: &Config) -> Vec<String> {
     let a = &config.alerts;
+    let accounts = config.accounts();
     let mut out: Vec<String> = Vec::new();
     let all = [a.default_channel.clone(), a.red_channel.clone()]
         .into_iter()
-        .chain(a.accounts.iter().map(|r| r.channel.clone()));
+        .chain(accounts.all().iter().map(|r| r.channel.clone()));
     for channel in all {
         if !channel.is_empty() && !out.contains(&channel) {
             out.push(channel);

@@ -85,7 +85,10 @@ pub async fn handle(app: &AppState, command: SlackCommandEvent) -> SlackCommandE
     let ack = texts::working_on(&text, lang);
     let response_url = Some(command.response_url.0.to_string());
     let command = Some(known.trim().to_owned());
-    conversation::spawn(app, Ask { channel, user, text, thread_ts: None, history: Vec::new(), response_url, command });
+    conversation::spawn(
+        app,
+        Ask { channel, user, text, thread_ts: None, history: Vec::new(), response_url, command, offer: None },
+    );
     ephemeral(render::plain(&ack))
 }
 

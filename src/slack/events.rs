@@ -201,7 +201,16 @@ async fn resolve(app: &AppState, m: Incoming) -> anyhow::Result<Option<Ask>> {
     }
     let history = thread.map(|t| t.history).unwrap_or_default();
     let (channel, user, text) = (m.channel, m.user, m.text);
-    Ok(Some(Ask { channel, user, text, thread_ts: Some(root), history, response_url: None, command: None }))
+    Ok(Some(Ask {
+        channel,
+        user,
+        text,
+        thread_ts: Some(root),
+        history,
+        response_url: None,
+        command: None,
+        offer: None,
+    }))
 }
 
 #[cfg(test)]

@@ -211,7 +211,9 @@ impl Store {
     /// Forgets answers older than `max_age_secs` (housekeeping; threads stay).
     pub fn prune_answers(&self, max_age_secs: i64) -> anyhow::Result<usize> {
         let cutoff = now() - max_age_secs;
-        self.conn().execute("DELETE FROM answers WHERE created_at < ?1", [cutoff]).context("could not prune answers")
+        let conn = self.conn();
+        conn.execute("DELETE FROM offers WHERE created_at < ?1", [cutoff]).context("could not prune offers")?;
+        conn.execute("DELETE FROM answers WHERE created_at < ?1", [cutoff]).context("could not prune answers")
     }
 }
 
