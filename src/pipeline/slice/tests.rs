@@ -90,7 +90,7 @@ fn a_follow_up_keeps_the_tables_of_the_thread() {
     let catalog = eight_tables();
     let history = [Turn {
         question: "EKS에서 exec 한 사람?".into(),
-        sql: Some("SELECT k8s_user, verb FROM eks_audit WHERE subresource = 'exec'".into()),
+        sql: Some("SELECT user_name, verb FROM eks_audit WHERE subresource = 'exec'".into()),
         columns: vec![],
         row_count: 3,
         answer: "3".into(),
@@ -102,7 +102,7 @@ fn a_follow_up_keeps_the_tables_of_the_thread() {
         },
     );
     let eks = s.shown.table("eks_audit").expect("the thread's table");
-    assert!(eks.column("subresource").is_some() && eks.column("k8s_user").is_some());
+    assert!(eks.column("subresource").is_some() && eks.column("user_name").is_some());
 }
 
 #[test]
