@@ -38,7 +38,11 @@ fn derive(table: &mut LogicalTable, accounts: &Accounts) {
         duckdb: id.expr.duckdb.as_ref().map(case),
         raw: id.expr.raw.as_ref().map(case),
     };
-    let names: Vec<String> = accounts.all().iter().map(|a| a.display_name().to_owned()).take(5).collect();
+    let mut names: Vec<String> = accounts.all().iter().map(|a| a.display_name().to_owned()).take(5).collect();
+    if names.is_empty() {
+        // No configured accounts: the column shows the ids themselves.
+        names = id.examples.clone();
+    }
     let column = LogicalColumn {
         name: ACCOUNT_NAME.into(),
         ty: id.ty.clone(),
