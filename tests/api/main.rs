@@ -7,6 +7,7 @@ mod deploy;
 mod doctor;
 mod engine_limits;
 mod feed_clock;
+mod ha;
 mod lake;
 mod library;
 mod pipeline;
