@@ -49,6 +49,20 @@ pub struct Config {
     pub eval: crate::eval::EvalConfig,
     /// Named AWS accounts (`[[accounts]]`): routing, `account_name`, the prompt, library parameters.
     pub accounts: Vec<crate::accounts::AccountConfig>,
+    /// Running two instances at once.
+    pub ha: HaConfig,
+}
+
+/// `[ha]`: running two instances at once (availability, deploys).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct HaConfig {
+    /// DynamoDB table (partition key `pk`, TTL on `expires_at`) where instances claim Slack deliveries and
+    /// change-feed posts, and whose presence turns on reading thread state back from Slack on a local miss.
+    /// Empty (default) = one instance: de-duplication uses the local store only.
+    pub claims_table: String,
+    /// This instance's name in the claims table (empty = a random one per start).
+    pub instance_id: String,
 }
 
 /// Which engine runs the SQL.

@@ -17,6 +17,7 @@
 //! - [`alerts`]: the CloudTrail change feed (queue, envelope, rules, grouping, rendering, worker).
 //! - [`slack`]: request verification, slash commands, events, interactions, rendering, posting.
 //! - [`store`]: SQLite state (threads, seen ids, feedback, embedded queue).
+//! - [`ha`]: two instances at once: claims on Slack deliveries and change-feed posts (DynamoDB or local).
 //! - [`sample`]: a deterministic synthetic Security Lake v2 with planted incidents.
 //! - [`startup`] / [`state`]: build the application from config and hold its shared state.
 
@@ -28,6 +29,7 @@ pub mod config;
 pub mod doctor;
 pub mod engines;
 pub mod eval;
+pub mod ha;
 pub mod healthcheck;
 pub mod library;
 pub mod llm;

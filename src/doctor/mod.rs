@@ -2,7 +2,8 @@
 //!
 //! Steps run in order and each is independent: a failed step does not hide the next one. Which steps run follows
 //! the configuration (Athena steps only with `[engine] kind = "athena"`, the queue only with `[alerts] queue =
-//! "sqs"`, Bedrock only with `[llm] provider = "bedrock"`, Slack when a bot token is set).
+//! "sqs"`, Bedrock only with `[llm] provider = "bedrock"`, the claims table only with `[ha] claims_table`, Slack
+//! when a bot token is set).
 
 mod aws;
 mod slack;
@@ -113,6 +114,7 @@ impl Doctor {
         let mut report = Report::default();
         let uses_aws = config.engine.kind == EngineKind::Athena
             || config.alerts.queue == QueueKind::Sqs
+            || !config.ha.claims_table.is_empty()
             || config.llm.provider == LlmProvider::Bedrock;
         if uses_aws {
             report.push("AWS identity", self.aws.identity().await);
@@ -137,6 +139,11 @@ impl Doctor {
             report.push("SQS queue", self.aws.queue(&config.alerts.sqs_queue_url).await);
         } else {
             report.push("SQS queue", Outcome::Skip("[alerts] queue is embedded".into()));
+        }
+        if config.ha.claims_table.is_empty() {
+            report.push("Claims table", Outcome::Skip("[ha] claims_table is not set: one instance".into()));
+        } else {
+            report.push("Claims table", self.aws.claims_table().await);
         }
         match &self.slack {
             Some(probe) => {

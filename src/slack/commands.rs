@@ -59,7 +59,7 @@ pub async fn handle(app: &AppState, command: SlackCommandEvent) -> SlackCommandE
         tracing::warn!(command = %shown, "refused a slash command asklake is not configured to answer");
         return ephemeral(render::plain(&texts::unknown_command(name, &app.config.slack.commands, lang)));
     };
-    if !super::first_delivery(app, SEEN_NAMESPACE, &command.trigger_id.0) {
+    if !super::first_delivery(app, SEEN_NAMESPACE, &command.trigger_id.0).await {
         return ephemeral(render::plain(texts::replayed(lang)));
     }
     if is_help(&text) {

@@ -134,7 +134,11 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
     drop(sink);
 
     let answer_id = uuid::Uuid::new_v4().to_string();
-    let content = render::answer(&app.templates, &result, &answer_id)?;
+    let mut content = render::answer(&app.templates, &result, &answer_id)?;
+    if app.claims.shared() {
+        let asker = app.store.thread(&ask.channel, &thread_ts)?.map_or_else(|| ask.user.clone(), |t| t.asker);
+        content.metadata = Some(super::threadstate::metadata(&turn(&ask, &result), &asker));
+    }
     let (icon, done) = final_status(&result, started.elapsed(), lang);
     let finishing = updater.finish(render::status(&app.templates, icon, &done)?);
     let posted = app
@@ -222,15 +226,19 @@ pub fn outcome_name(outcome: &Outcome) -> &'static str {
     }
 }
 
-fn remember(app: &AppState, ask: &Ask, thread_ts: &str, answer_id: &str, answer: &Answer) -> anyhow::Result<()> {
-    let turn = Turn {
+/// The turn `answer` adds to its thread's history.
+fn turn(ask: &Ask, answer: &Answer) -> Turn {
+    Turn {
         question: ask.text.clone(),
         sql: answer.sql.clone(),
         columns: answer.result.as_ref().map(|r| r.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default(),
         row_count: answer.result.as_ref().map_or(0, |r| r.rows.len()),
         answer: answer.text.clone(),
-    };
-    app.store.append_turn(&ask.channel, thread_ts, &ask.user, &turn)?;
+    }
+}
+
+fn remember(app: &AppState, ask: &Ask, thread_ts: &str, answer_id: &str, answer: &Answer) -> anyhow::Result<()> {
+    app.store.append_turn(&ask.channel, thread_ts, &ask.user, &turn(ask, answer))?;
     app.store.save_offers(answer_id, &answer.offers)?;
     app.store.save_answer(&StoredAnswer {
         id: answer_id.to_owned(),

@@ -69,10 +69,16 @@ pub fn dispatch(app: &AppState, event: SlackInteractionEvent) {
         tracing::debug!("interaction type not handled");
         return;
     };
-    if !super::first_delivery(app, SEEN_NAMESPACE, &actions.trigger_id.0) {
-        return;
-    }
-    for press in presses(&actions) {
+    let app2 = app.clone();
+    app.tasks.spawn(async move {
+        if super::first_delivery(&app2, SEEN_NAMESPACE, &actions.trigger_id.0).await {
+            spawn_presses(&app2, &actions);
+        }
+    });
+}
+
+fn spawn_presses(app: &AppState, actions: &SlackInteractionBlockActionsEvent) {
+    for press in presses(actions) {
         let span =
             tracing::info_span!("button", action = %press.action, answer_id = %press.answer_id, user = %press.user);
         let app2 = app.clone();
