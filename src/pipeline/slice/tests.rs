@@ -111,7 +111,10 @@ fn the_validator_given_the_slice_refuses_an_unshown_column_and_the_retry_shows_i
     let s = pick(&catalog, "GuardDuty high findings");
     assert!(s.shown.table("findings").unwrap().column("remediation").is_none());
     let sql = "SELECT remediation FROM findings WHERE event_time > current_timestamp - INTERVAL '1' DAY";
-    let shown_only = Catalog { tables: s.shown.tables.iter().filter(|t| t.name == "findings").cloned().collect(), ..Default::default() };
+    let shown_only = Catalog {
+        tables: s.shown.tables.iter().filter(|t| t.name == "findings").cloned().collect(),
+        ..Default::default()
+    };
     let err = validate(sql, &shown_only, &Binding::DuckDbSampleLake, 100).unwrap_err();
     assert!(matches!(err, ValidationError::UnknownColumn { .. }), "{err}");
     let mut widen = Widen::default();
