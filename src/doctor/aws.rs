@@ -317,8 +317,7 @@ fn dead_letter_target(policy: &str) -> String {
 }
 
 fn is_not_found(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("not found") || m.contains("entitynotfound") || m.contains("does not exist")
+    crate::engines::athena::is_missing_entity(message)
 }
 
 fn service_failure(what: &str, name: &str, message: &str, permission: &str) -> Outcome {
