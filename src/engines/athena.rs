@@ -12,9 +12,10 @@
 //! One round trip per answer: the pipeline does not dry-run SQL on Athena ([`SqlEngine::dry_run_pays`] is
 //! false). An `EXPLAIN` costs a full round trip (queueing, planning, polling: about a second) on every attempt,
 //! and what it catches (names, types, functions) fails the real query at planning just as fast, before any
-//! scan; Athena does not charge for failed queries (Amazon Athena pricing, <https://aws.amazon.com/athena/pricing/>:
-//! failed queries are not billed, a cancelled one is billed for what it scanned). `benches/athena.rs` measures
-//! it. Queries may reuse an identical query's stored result ([`reuse`]); the cost of each scan is reported.
+//! scan; and a failed query costs nothing (Amazon Athena FAQ, <https://aws.amazon.com/athena/faqs/>, "Does Athena
+//! charge me for failed queries?": not with per-query pricing; a cancelled one is billed for what it scanned; see
+//! [`reuse`] for the billing unit). `benches/athena.rs` measures it: an `EXPLAIN` first adds one round trip
+//! (+0.97 s) to every model answer, whether its SQL is good or bad, and saves no bytes. Queries may reuse an identical query's stored result ([`reuse`]); the cost of each scan is reported.
 
 mod classify;
 mod convert;
@@ -151,7 +152,7 @@ impl AthenaEngine {
             reused,
             reused_age,
             cost_usd: Some(cost_usd(bytes, reused, self.price_per_tb_usd)),
-            lookback: None,
+            lookback_days: None,
         };
         Ok(QueryResult { columns, rows, truncated, stats })
     }

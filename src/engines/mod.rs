@@ -105,9 +105,9 @@ pub struct QueryStats {
     pub reused_age: Option<Duration>,
     /// What the scan cost in US dollars (Athena: billed bytes × `[athena] price_per_tb_usd`); `None` where free.
     pub cost_usd: Option<f64>,
-    /// The query gave no lower `event_time` bound and was held to this look-back (Athena
-    /// `[athena] max_lookback_days`); the answer says so.
-    pub lookback: Option<Lookback>,
+    /// The query gave no lower `event_time` bound and was held to this many days back (Athena
+    /// `[athena] max_lookback_days`, see [`Lookback`]); the answer says so. (`u16` keeps the stats small.)
+    pub lookback_days: Option<u16>,
 }
 
 /// How far back a query without a lower `event_time` bound searches: `days` before today, from UTC midnight

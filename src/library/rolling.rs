@@ -63,7 +63,10 @@ mod tests {
         let just_before = now - Duration::seconds(1);
         assert!(w.start <= just_before && just_before < w.end);
         let three_minutes_later = now + Duration::minutes(3);
-        let again = settle(Window { start: three_minutes_later - Duration::hours(24), end: three_minutes_later }, three_minutes_later);
+        let again = settle(
+            Window { start: three_minutes_later - Duration::hours(24), end: three_minutes_later },
+            three_minutes_later,
+        );
         assert_eq!(again, w, "a re-ask three minutes later renders the same window");
     }
 

@@ -40,6 +40,6 @@ pub async fn run(
         engine.dry_run(&validated).await?;
     }
     let mut result = engine.execute(&validated, opts).await?;
-    result.stats.lookback = validated.lookback();
+    result.stats.lookback_days = validated.lookback().map(|l| u16::try_from(l.days).unwrap_or(u16::MAX));
     Ok((validated, result))
 }

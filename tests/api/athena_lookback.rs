@@ -69,7 +69,7 @@ async fn an_unbounded_question_is_held_to_the_lookback_scans_less_and_says_so() 
     assert!(sent[0].contains("AS src WHERE time_dt >= TIMESTAMP '2026-11-21 00:00:00.000'"), "{}", sent[0]);
     let stats = &held.result.as_ref().unwrap().stats;
     assert_eq!(stats.bytes_scanned, Some(2 * 256), "only the 21st's two rows are read");
-    assert_eq!(stats.lookback.map(|l| l.days), Some(1));
+    assert_eq!(stats.lookback_days, Some(1));
     let printed = asklake::pipeline::cli::render(&held);
     assert!(printed.contains("searched the last day; name a period to search further back"), "{printed}");
 
@@ -77,18 +77,15 @@ async fn an_unbounded_question_is_held_to_the_lookback_scans_less_and_says_so() 
     assert!(!sent[0].contains("time_dt >="), "no cap configured, no predicate: {}", sent[0]);
     let stats = &whole.result.as_ref().unwrap().stats;
     assert_eq!(stats.bytes_scanned, Some(4 * 256));
-    assert_eq!(stats.lookback, None);
+    assert_eq!(stats.lookback_days, None);
 }
 
 #[tokio::test]
 async fn the_default_lookback_is_ninety_days_back_from_utc_midnight() {
     let (answer, sent) = ask(|_| {}).await;
     assert!(sent[0].contains("time_dt >= TIMESTAMP '2026-08-24 00:00:00.000'"), "{}", sent[0]);
-    let note = asklake::engines::scan::note(
-        &answer.result.as_ref().unwrap().stats,
-        asklake::pipeline::Language::Ko,
-    )
-    .unwrap();
+    let note =
+        asklake::engines::scan::note(&answer.result.as_ref().unwrap().stats, asklake::pipeline::Language::Ko).unwrap();
     assert!(note.ends_with("최근 90일만 검색했습니다. 더 이전은 기간을 지정해 물어보세요"), "{note}");
 }
 
