@@ -55,13 +55,14 @@ fn the_baseline_recording_replays_every_request_and_prints_the_report() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(report.contains("changed requests: 0"), "{report}");
-    assert!(report.contains("| **overall** | 185 |"), "{report}");
+    assert!(report.contains("| **overall** | 226 |"), "{report}");
     // The hand-written §6 mistakes are caught as failures with gold and predicted SQL side by side.
-    for id in ["time-dawn-01", "time-noperiod-01", "list-01", "fu-02b"] {
+    for id in ["time-dawn-01", "time-noperiod-01", "list-01", "fu-02b", "lam-02", "fnd-04"] {
         assert!(report.contains(&format!("### `{id}`")), "{id} should fail:\n{report}");
     }
     // Rescues by the retry loop are passes: the validation error fed back (seed-03), the empty check (acct-01).
-    for id in ["seed-03", "acct-01", "inject-01"] {
+    // The new sources' first attempts: an unknown column (waf-01, s3-03), an empty result (dns-01, lam-01, eks-04).
+    for id in ["seed-03", "acct-01", "inject-01", "waf-01", "s3-03", "dns-01", "lam-01", "eks-04"] {
         assert!(!report.contains(&format!("### `{id}`")), "{id} should pass:\n{report}");
     }
 }
