@@ -60,6 +60,7 @@ pub mod load;
 pub mod offer;
 pub mod params;
 pub mod retriever;
+pub mod rolling;
 pub mod scope;
 pub mod text;
 

@@ -89,7 +89,8 @@ pub fn resolve(entry: &Entry, slots: &Slots, now: DateTime<Utc>) -> Resolution {
     }
     if let Some((_, default)) = entry.param_kinds().find(|(k, _)| *k == ParamKind::Window) {
         let span = params::parse_window(default).unwrap_or(chrono::Duration::days(7));
-        res.values.window = Some(slots.window.unwrap_or(Window { start: now - span, end: now }));
+        let window = slots.window.unwrap_or(Window { start: now - span, end: now });
+        res.values.window = Some(super::rolling::settle(window, now));
     }
     res
 }

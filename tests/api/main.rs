@@ -6,6 +6,8 @@ mod alerts;
 mod alerts_eval;
 mod alerts_preview;
 mod athena;
+mod athena_lookback;
+mod athena_window;
 mod cross_source;
 mod deploy;
 mod doctor;
