@@ -90,3 +90,25 @@ fn a_request_missing_from_the_recording_is_reported_as_changed_not_a_crash() {
     assert!(report.contains("changed requests: 1"), "{report}");
     assert!(report.contains("- inc-trail-01 (turn 1) (Sql request"), "{report}");
 }
+
+/// `asklake ask` with no model on the dev set's lake.
+fn ask(question: &str) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
+        .current_dir(repo())
+        .args(["ask", "--now", NOW, question])
+        .env("ASKLAKE_DUCKDB__PATH", lake())
+        .env_remove("ASKLAKE_CONFIG")
+        .env("ASKLAKE_ENGINE__KIND", "duckdb")
+        .env("ASKLAKE_LLM__PROVIDER", "none")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_verified_hunt_asked_without_a_period_covers_the_default_week() {
+    // fu-04a: the port scan was planted four days before "now"; a one-day default window answered "none".
+    let out = ask("포트 스캔한 IP 알려줘");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("45.155.205.233"), "the planted scanner is missing:\n{text}");
+}
