@@ -47,6 +47,7 @@
 //! A short-circuit also needs every required parameter resolved and nothing in the question the entry cannot
 //! take (an IP, account, principal, port or region it does not declare, or a date it cannot resolve).
 
+pub mod answer_template;
 pub mod build;
 pub mod candidates;
 pub mod cli;
@@ -109,5 +110,11 @@ pub trait Retriever: Send + Sync {
     fn offer_sql(&self, entry: &str, params: &OfferParams) -> Result<Example, OfferError> {
         let _ = params;
         Err(OfferError::UnknownEntry(entry.to_owned()))
+    }
+
+    /// Library entry `id`, for its answer templates; `None` when the retriever has no library.
+    fn entry(&self, id: &str) -> Option<&Entry> {
+        let _ = id;
+        None
     }
 }
