@@ -2,8 +2,8 @@
 //! the result, e.g. "루트 계정 사용 2건 — 마지막은 11월 29일 13:10 (KST), acme-prod, 58.151.93.2에서 콘솔 로그인".
 //!
 //! The environment is strict and closed: it starts empty (no built-in filters, functions or loader), knows only
-//! the result context ([`CONTEXT_NAMES`]) and three filters (`time`: asker's time zone with the zone shown;
-//! `account`: id → configured name; `num`: thousands separators), and an undefined name or column is an error
+//! the result context ([`CONTEXT_NAMES`]) and four filters (`time`: asker's time zone with the zone shown;
+//! `account`: id → configured name; `num`: thousands separators; `short`: an ARN's resource part), and an undefined name or column is an error
 //! (at load for names, when rendering for columns). Every interpolated value goes through one formatter that makes
 //! it a single short line of plain text; the answer is plain text that the Slack renderer escapes whole for
 //! mrkdwn, so data can never mention, link or format (held by a property test in `pipeline::summary`).
@@ -126,6 +126,7 @@ fn environment(audience: &Audience) -> Environment<'static> {
             None => Err(Error::new(ErrorKind::InvalidOperation, format!("`time` needs a timestamp, got {v:?}"))),
         }
     });
+    env.add_filter("short", |v: String| -> String { short_arn(&v).to_owned() });
     let accounts = audience.accounts.to_vec();
     env.add_filter("account", move |v: String| -> String {
         accounts.iter().find(|a| a.id == v).map_or(v.clone(), |a| a.display_name().to_owned())
@@ -140,6 +141,14 @@ fn environment(audience: &Audience) -> Environment<'static> {
         }
     });
     env
+}
+
+/// An ARN's resource part (`arn:aws:iam::123456789012:user/alice` → `user/alice`); other text as it is.
+pub fn short_arn(text: &str) -> &str {
+    if !text.starts_with("arn:") {
+        return text;
+    }
+    text.splitn(6, ':').nth(5).filter(|r| !r.is_empty()).unwrap_or(text)
 }
 
 /// The template for `language` of an entry, if it has one.
@@ -183,6 +192,45 @@ pub fn render(source: &str, context: &Context, audience: &Audience) -> Result<St
     let env = environment(audience);
     let text = env.render_str(source, context)?;
     Ok(text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n"))
+}
+
+/// Checks `source` against what its entry's SQL returned: every column it reads from a row is a result column,
+/// and it renders (on the result, or on one made-up row of the result's columns when the result is empty) with
+/// no template syntax left over. Returns the rendered text; the error says what is wrong.
+pub fn check_on(source: &str, result: &QueryResult, audience: &Audience) -> Result<String, String> {
+    let returned: BTreeSet<&str> = result.columns.iter().map(|c| c.name.as_str()).collect();
+    let missing: Vec<String> = row_columns(source)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|c| !returned.contains(c.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("reads column(s) {missing:?} that the entry's SQL does not return"));
+    }
+    let sample;
+    let result = if result.rows.is_empty() {
+        sample = QueryResult { rows: vec![result.columns.iter().map(|c| made_up(&c.ty)).collect()], ..result.clone() };
+        &sample
+    } else {
+        result
+    };
+    let text = render(source, &Context::new(result, None, audience), audience).map_err(|e| e.to_string())?;
+    match ["{{", "}}", "{%", "%}", "{#"].iter().find(|m| text.contains(**m)) {
+        Some(m) => Err(format!("rendered text still holds `{m}`: {text}")),
+        None if text.trim().is_empty() => Err("rendered nothing".into()),
+        None => Ok(text),
+    }
+}
+
+/// A value of type `ty` for [`check_on`] on an empty result.
+fn made_up(ty: &ColumnType) -> Value {
+    match ty {
+        ColumnType::Boolean => Value::Bool(true),
+        ColumnType::Integer => Value::Int(1),
+        ColumnType::Float => Value::Float(1.5),
+        ColumnType::Timestamp => Value::Timestamp(chrono::DateTime::UNIX_EPOCH),
+        ColumnType::Text | ColumnType::Other(_) => Value::Text("x".into()),
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::engines::{ColumnType, QueryResult, Value};
 /// Accounts named in a summary before "and N more".
 const NAMED_ACCOUNTS: usize = 3;
 /// Longest data value quoted in a generic summary, in characters.
-const VALUE_CHARS: usize = 60;
+const VALUE_CHARS: usize = 100;
 
 /// Who the answer is for: their language and time zone, and the configured account names.
 #[derive(Debug, Clone)]
@@ -94,16 +94,27 @@ pub fn one_line(text: &str) -> String {
     crate::slack::escape::truncate(clean.trim(), VALUE_CHARS)
 }
 
-/// The earliest and latest time in the result's timestamp columns.
-pub fn time_range(result: &QueryResult) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let times: Vec<DateTime<Utc>> = result
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.ty == ColumnType::Timestamp)
-        .flat_map(|(i, _)| result.rows.iter().filter_map(move |r| timestamp(r.get(i)?)))
-        .collect();
-    Some((*times.iter().min()?, *times.iter().max()?))
+/// When the result happened: `(from, to)`, either end unknown. A listing's own time column (`event_time`, an
+/// hour bucket: any timestamp column not named `first…`/`last…`/`min…`/`max…`) gives both ends; otherwise the
+/// earliest `first…` column gives the start and the latest `last…` column the end (aggregates' `min(event_time)
+/// AS first_seen`, `max(event_time) AS last_seen`).
+pub fn time_range(result: &QueryResult) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let times = |pick: &dyn Fn(&str) -> bool| -> Vec<DateTime<Utc>> {
+        result
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.ty == ColumnType::Timestamp && pick(&c.name))
+            .flat_map(|(i, _)| result.rows.iter().filter_map(move |r| timestamp(r.get(i)?)))
+            .collect()
+    };
+    let starts = |n: &str| n.starts_with("first") || n.starts_with("min");
+    let ends = |n: &str| n.starts_with("last") || n.starts_with("max");
+    let own = times(&|n| !starts(n) && !ends(n));
+    if !own.is_empty() {
+        return (own.iter().min().copied(), own.iter().max().copied());
+    }
+    (times(&starts).into_iter().min(), times(&ends).into_iter().max())
 }
 
 fn timestamp(value: &Value) -> Option<DateTime<Utc>> {
@@ -205,8 +216,13 @@ pub fn generic(result: &QueryResult, total: Option<u64>, audience: &Audience) ->
             format!("top: {} ({} {})", top.label, top.measure, top.value)
         });
     }
-    if let Some((from, to)) = time_range(result) {
-        parts.push(audience.span(from, to));
+    match (time_range(result), ko) {
+        ((Some(from), Some(to)), _) => parts.push(audience.span(from, to)),
+        ((Some(from), None), true) => parts.push(format!("처음 {}", audience.time(from))),
+        ((Some(from), None), false) => parts.push(format!("first on {}", audience.time(from))),
+        ((None, Some(to)), true) => parts.push(format!("마지막 {}", audience.time(to))),
+        ((None, Some(to)), false) => parts.push(format!("last on {}", audience.time(to))),
+        ((None, None), _) => {}
     }
     let accounts = account_names(result, audience);
     if !accounts.is_empty() {

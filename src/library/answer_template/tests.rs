@@ -71,10 +71,36 @@ fn every_interpolation_is_one_short_line() {
     let mut r = result();
     r.rows[0][1] = Value::Text(format!("a\nb\r{}", "x".repeat(500)));
     let text = render("[{{ first.account_id }}]", &Context::new(&r, None, &who), &who).unwrap();
-    assert!(!text.contains('\n') && text.chars().count() < 70, "{text}");
+    assert!(!text.contains('\n') && text.chars().count() <= 102, "{text}");
 }
 
 #[test]
 fn the_time_filter_refuses_what_is_not_a_time() {
     assert!(render_en("{{ latest.account_id | time }}").is_err());
+}
+
+#[test]
+fn checking_against_a_result_names_a_column_the_sql_does_not_return() {
+    let accounts = sample_lake_accounts();
+    let who = Audience { language: Language::Ko, tz: chrono_tz::Asia::Seoul, accounts: &accounts };
+    let err = check_on("{{ latest.source_ip }} {{ first.calls }}", &result(), &who).unwrap_err();
+    assert!(err.contains("source_ip") && !err.contains("calls"), "{err}");
+    assert_eq!(check_on("{{ latest.account_id | account }}", &result(), &who).unwrap(), "acme-prod");
+    let empty = QueryResult { rows: Vec::new(), ..result() };
+    assert_eq!(
+        check_on("{{ count }} {{ latest.calls | num }}", &empty, &who).unwrap(),
+        "1 1",
+        "an empty result is checked on a made-up row"
+    );
+    assert!(check_on("{{ latest.nope }}", &empty, &who).is_err());
+    assert!(check_on("{{ \"{{\" }}", &result(), &who).is_err(), "leftover template syntax is refused");
+}
+
+#[test]
+fn short_keeps_the_resource_part_of_an_arn() {
+    assert_eq!(short_arn("arn:aws:sts::318205947761:assumed-role/app/i-0abc"), "assumed-role/app/i-0abc");
+    assert_eq!(short_arn("arn:aws:iam::123456789012:user/alice"), "user/alice");
+    assert_eq!(short_arn("arn:aws:s3:::bucket-x"), "bucket-x");
+    assert_eq!(short_arn("alice"), "alice");
+    assert_eq!(short_arn("arn:broken"), "arn:broken");
 }

@@ -200,3 +200,28 @@ fn the_entry_template_is_used_and_a_broken_one_falls_back_to_the_generic_summary
         .is_err()
     );
 }
+
+#[test]
+fn an_aggregate_spans_its_first_and_last_columns_and_a_lone_last_is_said_as_last() {
+    let accounts = sample_lake_accounts();
+    let mut per_ip = QueryResult {
+        columns: vec![
+            col("source_ip", ColumnType::Text),
+            col("failures", ColumnType::Integer),
+            col("first_seen", ColumnType::Timestamp),
+            col("last_seen", ColumnType::Timestamp),
+        ],
+        rows: vec![
+            vec![Value::Text("211.45.62.10".into()), Value::Int(10), at(20, 0, 0), at(21, 0, 0)],
+            vec![Value::Text("10.0.0.1".into()), Value::Int(3), at(25, 0, 0), at(26, 1, 0)],
+        ],
+        ..QueryResult::default()
+    };
+    assert_eq!(
+        generic(&per_ip, None, &audience(Language::En, &accounts)),
+        "Found 2 rows — top: 211.45.62.10 (failures 10) — Nov 20 09:00 ~ Nov 26 10:00 (KST)."
+    );
+    per_ip.columns.remove(2);
+    per_ip.rows.iter_mut().for_each(|r| drop(r.remove(2)));
+    assert!(generic(&per_ip, None, &audience(Language::Ko, &accounts)).ends_with("— 마지막 11월 26일 10:00 (KST)."));
+}
