@@ -299,6 +299,10 @@ impl Retriever for HybridRetriever {
         retrieval
     }
 
+    fn entry(&self, id: &str) -> Option<&super::Entry> {
+        self.library.get(id)
+    }
+
     fn offer_sql(&self, id: &str, params: &OfferParams) -> Result<Example, OfferError> {
         let entry = self.library.get(id).ok_or_else(|| OfferError::UnknownEntry(id.to_owned()))?;
         let values = params.checked_values(entry)?;
