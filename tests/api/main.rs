@@ -5,6 +5,7 @@ mod support;
 mod alerts;
 mod alerts_eval;
 mod alerts_preview;
+mod answers;
 mod athena;
 mod athena_lookback;
 mod athena_window;
