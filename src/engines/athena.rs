@@ -149,6 +149,7 @@ impl AthenaEngine {
             reused,
             reused_age,
             cost_usd: Some(cost_usd(bytes, reused, self.price_per_tb_usd)),
+            matched_total: None,
         };
         Ok(QueryResult { columns, rows, truncated, stats })
     }

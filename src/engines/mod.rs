@@ -105,6 +105,9 @@ pub struct QueryStats {
     pub reused_age: Option<Duration>,
     /// What the scan cost in US dollars (Athena: billed bytes × `[athena] price_per_tb_usd`); `None` where free.
     pub cost_usd: Option<f64>,
+    /// Rows the query matches in all, when the listing filled its LIMIT and was counted ([`crate::pipeline::total`]):
+    /// tables say "showing 200 of 540 rows".
+    pub matched_total: Option<u64>,
 }
 
 /// Rows returned by an engine.

@@ -157,16 +157,17 @@ impl Pipeline {
                 let diagnosis = diagnose::empty_result(self.parts.config.default_window_days);
                 Step::Retry(Feedback { sql: logical, diagnosis })
             }
-            Ok((validated, result)) => {
+            Ok((validated, mut result)) => {
                 progress.update(Progress::Answering).await;
                 let logical = validated.logical().to_owned();
                 let (mut text, summary_usage) =
                     answer::summarise(llm, &self.parts.templates, &run.question, &logical, run.language, &result).await;
                 let limit = validated.limit();
-                if let Some(total) =
-                    super::total::total_if_cut(engine, &selection.shown, &logical, limit, &result, &opts).await
+                let shown = &selection.shown;
+                if let Some(note) =
+                    super::total::mark_if_cut(engine, shown, &logical, limit, &mut result, &opts, run.language).await
                 {
-                    text = format!("{text}\n{}", super::total::note(run.language, result.rows.len(), total));
+                    text = format!("{text}\n{note}");
                 }
                 let total = Usage {
                     input_tokens: usage.input_tokens + summary_usage.input_tokens,

@@ -273,13 +273,20 @@ impl Pipeline {
         let opts = run.exec_options(self.parts.config.row_limit, cancel);
         let (catalog, limit) = (&self.parts.catalog, self.parts.config.row_limit);
         match execute::run(engine, catalog, &example.sql, limit, &opts, execute::Origin::Verified).await {
-            Ok((validated, result)) => {
+            Ok((validated, mut result)) => {
                 run.record(Some(validated.logical()), None, Some(result.rows.len()), started, Usage::default());
-                let (outcome, text) = if result.rows.is_empty() {
+                let (outcome, mut text) = if result.rows.is_empty() {
                     (Outcome::NoRows, answer::no_rows_text(run.language, ""))
                 } else {
                     (Outcome::Answered, answer::deterministic_summary(&result, run.language))
                 };
+                let (logical, lang) = (validated.logical(), run.language);
+                if let Some(note) =
+                    super::total::mark_if_cut(engine, catalog, logical, validated.limit(), &mut result, &opts, lang)
+                        .await
+                {
+                    text = format!("{text}\n{note}");
+                }
                 Some(Ending {
                     outcome,
                     text,
