@@ -153,6 +153,7 @@ impl AthenaEngine {
             reused_age,
             cost_usd: Some(cost_usd(bytes, reused, self.price_per_tb_usd)),
             lookback_days: None,
+            matched_total: None,
         };
         Ok(QueryResult { columns, rows, truncated, stats })
     }

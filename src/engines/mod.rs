@@ -108,6 +108,9 @@ pub struct QueryStats {
     /// The query gave no lower `event_time` bound and was held to this many days back (Athena
     /// `[athena] max_lookback_days`, see [`Lookback`]); the answer says so. (`u16` keeps the stats small.)
     pub lookback_days: Option<u16>,
+    /// Rows the query matches in all, when the listing filled its LIMIT and was counted ([`crate::pipeline::total`]):
+    /// tables say "showing 200 of 540 rows".
+    pub matched_total: Option<u64>,
 }
 
 /// How far back a query without a lower `event_time` bound searches: `days` before today, from UTC midnight

@@ -166,8 +166,12 @@ pub fn render(answer: &Answer) -> String {
     if let Some(result) = &answer.result {
         out.push('\n');
         out.push_str(&table(result, PRINTED_ROWS));
-        let more = if result.truncated { " (more rows exist beyond the row cap)" } else { "" };
-        let _ = writeln!(out, "{} row(s){more}", result.rows.len());
+        if let Some(total) = result.stats.matched_total {
+            let _ = writeln!(out, "{}", super::total::caption(answer.language, result.rows.len(), total));
+        } else {
+            let more = if result.truncated { " (more rows exist beyond the row cap)" } else { "" };
+            let _ = writeln!(out, "{} row(s){more}", result.rows.len());
+        }
     }
     if let Some(sql) = &answer.sql {
         let _ = writeln!(out, "\nSQL:\n{sql}");
@@ -234,4 +238,43 @@ fn table(result: &QueryResult, max_rows: usize) -> String {
         let _ = writeln!(out, "… {} more row(s)", result.rows.len() - max_rows);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engines::{ColumnMeta, ColumnType, QueryResult, Value};
+    use crate::pipeline::{Language, Outcome};
+
+    fn listing(rows: usize, matched_total: Option<u64>, language: Language) -> Answer {
+        let mut result = QueryResult {
+            columns: vec![ColumnMeta { name: "api_operation".into(), ty: ColumnType::Text }],
+            rows: (0..rows).map(|i| vec![Value::Text(format!("Op{i}"))]).collect(),
+            ..QueryResult::default()
+        };
+        result.stats.matched_total = matched_total;
+        Answer {
+            question: "failed calls".into(),
+            language,
+            text: "answer".into(),
+            outcome: Outcome::Answered,
+            sql: Some("SELECT api_operation FROM cloudtrail LIMIT 200".into()),
+            result: Some(result),
+            attempts: Vec::new(),
+            verified: None,
+            engine: "duckdb".into(),
+            elapsed: Duration::from_millis(5),
+            offers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_terminal_table_says_how_many_rows_a_cut_listing_matched() {
+        assert!(render(&listing(200, Some(540), Language::En)).contains("showing 200 of 540 rows"));
+        assert!(render(&listing(200, Some(540), Language::Ko)).contains("540행 중 200행 표시"));
+        let whole = render(&listing(200, None, Language::En));
+        assert!(whole.contains("200 row(s)") && !whole.contains(" of "), "{whole}");
+    }
 }

@@ -112,3 +112,17 @@ fn a_verified_hunt_asked_without_a_period_covers_the_default_week() {
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("45.155.205.233"), "the planted scanner is missing:\n{text}");
 }
+
+#[test]
+fn a_verified_listing_cut_by_its_limit_says_how_many_rows_matched_in_the_table() {
+    for (question, caption) in [
+        ("Show rejected (denied) network traffic in VPC Flow Logs", "showing 200 of "),
+        ("VPC 플로우 로그에서 거부된 트래픽을 보여줘", "행 중 200행 표시"),
+    ] {
+        let out = ask(question);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("verified query: vpcflow-rejected-traffic"), "{text}");
+        assert!(text.contains(caption), "no \"{caption}\" under the table:\n{text}");
+    }
+}
