@@ -20,6 +20,7 @@
 
 pub mod alerts;
 pub mod catalog;
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod doctor;
