@@ -1,13 +1,23 @@
 //! Benchmark: pipeline overhead per question, excluding model and engine time — prompt build (full catalog,
 //! five few-shot examples drawn from a synthetic 300-entry library) plus validation and CTE rewrite.
 //! Target: median and p99 under 5 ms. Run: `cargo bench --profile dev --bench pipeline`.
+//!
+//! Then prompt size per question (issue 13 §3): every library question and paraphrase, with the examples the
+//! lexical retriever gives it, rendered (system + user) three ways, in estimated tokens (`prompt::estimate_tokens`):
+//! the two shipped tables shown whole (what every prompt carried before slicing), eight tables shown whole, and
+//! eight tables sliced per question (`pipeline::slice`). Target: the sliced eight-table median and p95 no higher
+//! than the two-table prompt's. Measured before slicing, with the old template, over the 624 library texts: median
+//! 4224, p95 4348 estimated tokens. Tables missing from the shipped catalog come from
+//! `tests/data/catalog_extra_tables.toml`.
 
 use std::time::{Duration, Instant};
 
 use asklake::catalog::{Binding, Catalog, LogicalTable, SourceVersion};
 use asklake::engines::Dialect;
 use asklake::library::Example;
+use asklake::library::{HybridRetriever, Library, Retriever};
 use asklake::pipeline::prompt::{self, PromptInputs};
+use asklake::pipeline::slice::{self, Selection, SliceInputs, Widen};
 use asklake::pipeline::validate::validate;
 use asklake::templates::Templates;
 use chrono::{TimeZone, Utc};
@@ -51,6 +61,7 @@ fn main() {
         source_version: SourceVersion::V2,
     };
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+    let everything = Selection::everything(&catalog);
 
     let mut samples = Vec::with_capacity(ITERATIONS);
     let mut validated = 0usize;
@@ -63,7 +74,7 @@ fn main() {
             question,
             now,
             tz: chrono_tz::Asia::Seoul,
-            catalog: &catalog,
+            selection: &everything,
             dialect: Dialect::Trino,
             window_days: 7,
             row_limit: 1000,
@@ -94,6 +105,59 @@ fn main() {
         if validated == 0 { " (validator not built on this branch?)" } else { "" }
     );
     println!("  target < {} ms: {}", TARGET.as_millis(), if p99 < TARGET { "met" } else { "MISSED" });
+    prompt_sizes(&catalog, &templates, now);
+}
+
+/// Prompt tokens per library question: two tables whole, eight tables whole, eight tables sliced.
+fn prompt_sizes(shipped: &Catalog, templates: &Templates, now: chrono::DateTime<Utc>) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let library = Library::embedded().expect("library");
+    let retriever = HybridRetriever::new(library.clone(), 0.82, 3);
+    let two = shipped.only_tables(&["cloudtrail".to_owned(), "vpcflow".to_owned()]);
+    let mut eight = shipped.clone();
+    let extra = Catalog::parse(include_str!("../tests/data/catalog_extra_tables.toml")).expect("extra tables");
+    eight.tables.extend(extra.tables.into_iter().filter(|t| shipped.table(&t.name).is_none()));
+    let (two_whole, eight_whole) = (Selection::everything(&two), Selection::everything(&eight));
+    let mut sizes: [Vec<usize>; 3] = Default::default();
+    let mut sliced_tables = Vec::new();
+    let mut broad = 0usize;
+    for question in library.entries().iter().flat_map(|e| e.texts()) {
+        let retrieval = runtime.block_on(retriever.retrieve(question, now, chrono_tz::Asia::Seoul));
+        let examples = &retrieval.examples;
+        let widen = Widen::default();
+        let sliced = slice::select(&eight, &SliceInputs { question, examples, history: &[], widen: &widen });
+        sliced_tables.push(sliced.shown.tables.len());
+        broad += usize::from(sliced.broad);
+        for (i, selection) in [&two_whole, &eight_whole, &sliced].into_iter().enumerate() {
+            let inputs = PromptInputs {
+                question,
+                now,
+                tz: chrono_tz::Asia::Seoul,
+                selection,
+                dialect: Dialect::Trino,
+                window_days: 7,
+                row_limit: 1000,
+                examples,
+                history: &[],
+                feedback: &[],
+            };
+            let request = prompt::build(templates, &inputs).expect("prompt renders");
+            sizes[i]
+                .push(prompt::estimate_tokens(&request.system) + prompt::estimate_tokens(&request.messages[0].text));
+        }
+    }
+    println!("\nprompt tokens per question (estimated), {} library questions and paraphrases", sizes[0].len());
+    for (label, v) in ["two tables, whole", "eight tables, whole", "eight tables, sliced"].iter().zip(sizes.iter_mut())
+    {
+        v.sort_unstable();
+        let pct = |p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
+        println!("  {label:<22} median {:>5}  p95 {:>5}  max {:>5}", pct(0.5), pct(0.95), v[v.len() - 1]);
+    }
+    let mean = sliced_tables.iter().sum::<usize>() as f64 / sliced_tables.len() as f64;
+    println!("  sliced: {mean:.2} tables per prompt on average; {broad} prompts fell back to a whole best-guess table");
+    let met = sizes[2][sizes[2].len() / 2] <= sizes[0][sizes[0].len() / 2]
+        && sizes[2][sizes[2].len() * 95 / 100] <= sizes[0][sizes[0].len() * 95 / 100];
+    println!("  target (sliced eight <= two whole, median and p95): {}", if met { "met" } else { "MISSED" });
 }
 
 fn ms(d: Duration) -> f64 {

@@ -33,6 +33,8 @@ pub enum Command {
     Serve,
     /// Ask a question in the terminal and print the answer, table and SQL.
     Ask(AskArgs),
+    /// Measure answer accuracy on the golden dev set (frozen clock, live, recorded or replayed model).
+    Eval(crate::eval::cli::EvalArgs),
     /// Run SQL written over the logical tables (cloudtrail, vpcflow) on the configured engine.
     Sql(SqlArgs),
     /// Synthetic Security Lake data.
@@ -59,6 +61,10 @@ pub struct AskArgs {
     /// The question, in Korean or English.
     #[arg(required = true, num_args = 1..)]
     pub question: Vec<String>,
+    /// Pretend "now" is this RFC 3339 time: the prompt, time windows, verified queries and DuckDB's
+    /// `current_timestamp` all use it, so the same model gives the same answer tomorrow.
+    #[arg(long)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Output format of result tables.
@@ -145,10 +151,15 @@ pub enum ConfigCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Config(ConfigCommand::Check) => Ok(config_check(&config)),
+        Command::Config(ConfigCommand::Check) => {
+            let code = config_check(&config);
+            print_sources(&config).await;
+            Ok(code)
+        }
         Command::Sample(SampleCommand::Generate(args)) => crate::sample::cli::generate(&config, &args).await,
         Command::Sql(args) => crate::engines::cli::sql(&config, &args).await,
-        Command::Ask(args) => crate::pipeline::cli::ask(&config, &args.question.join(" ")).await,
+        Command::Ask(args) => crate::pipeline::cli::ask(&config, &args.question.join(" "), args.now).await,
+        Command::Eval(args) => crate::eval::cli::run(&config, &args).await,
         Command::Library(cmd) => crate::library::cli::run(&config, cmd).await,
         Command::Alerts(cmd) => crate::alerts::cli::run(&config, cmd).await,
         Command::Serve => crate::startup::serve(config).await,
@@ -177,6 +188,17 @@ fn config_check(config: &Config) -> ExitCode {
     } else {
         println!("\nall settings needed by the configured features are present.");
         ExitCode::SUCCESS
+    }
+}
+
+/// Which Security Lake sources are on for the configured engine, region and database.
+async fn print_sources(config: &Config) {
+    let Ok(catalog) = crate::catalog::Catalog::embedded() else { return };
+    let binding = crate::catalog::Binding::from_config(config);
+    let sources = crate::pipeline::sources::discover(config, &catalog, &binding).await;
+    println!("\nsources over {}:", binding.describe());
+    for line in sources.lines() {
+        println!("{line}");
     }
 }
 

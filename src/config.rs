@@ -45,6 +45,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// CloudTrail change feed settings.
     pub alerts: AlertsConfig,
+    /// `asklake eval` settings (dev set, model prices).
+    pub eval: crate::eval::EvalConfig,
 }
 
 /// Which engine runs the SQL.
@@ -197,6 +199,8 @@ pub enum LlmProvider {
     Bedrock,
     /// An OpenAI-compatible `/chat/completions` endpoint (e.g. a local model server).
     Openai,
+    /// Replies recorded earlier with `--record DIR`, read from `[llm] replay_dir` (reproducible evals).
+    Replay,
 }
 
 /// `[llm]`
@@ -223,6 +227,8 @@ pub struct LlmConfig {
     pub openai_api_key: Option<SecretString>,
     /// Bedrock embedding model for library retrieval, used with `provider = "bedrock"` (empty = lexical only).
     pub embedding_model_id: String,
+    /// Recording folder answered from with `provider = "replay"` (written by `--record DIR`).
+    pub replay_dir: PathBuf,
 }
 
 impl Default for LlmConfig {
@@ -238,6 +244,7 @@ impl Default for LlmConfig {
             openai_base_url: String::new(),
             openai_api_key: None,
             embedding_model_id: String::new(),
+            replay_dir: PathBuf::from("eval/recordings/baseline"),
         }
     }
 }

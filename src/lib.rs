@@ -9,6 +9,7 @@
 //! - [`templates`]: one template environment over `blocks/` and `prompts/`, embedded at compile time.
 //! - [`catalog`]: logical flat tables (`cloudtrail`, `vpcflow`), their bindings per engine, CTE injection.
 //! - [`engines`]: the [`engines::SqlEngine`] seam with DuckDB and Athena adapters.
+//! - [`eval`]: `asklake eval`, the golden dev set, the result matcher and the accuracy report.
 //! - [`llm`]: the [`llm::Llm`] seam with Bedrock Converse and OpenAI-compatible adapters.
 //! - [`pipeline`]: question → SQL → validated SQL → rows → answer, with a bounded retry loop.
 //! - [`library`]: verified question→SQL pairs and their retrieval.
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod engines;
+pub mod eval;
 pub mod healthcheck;
 pub mod library;
 pub mod llm;

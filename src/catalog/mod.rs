@@ -5,6 +5,7 @@
 //! tables into one over the real source by prepending a `WITH <table> AS (SELECT <expr> AS <column>, …)`.
 
 mod binding;
+mod joins;
 mod partition;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ pub use partition::{Pushdown, TimeBound};
 pub use binding::{
     BindingError, SourceVersion, quote_ident as binding_quote_ident, quote_literal as binding_quote_literal,
 };
+pub use joins::{JoinHint, JoinKey, between as joins_between};
 
 /// Path of the shipped catalog, relative to the repository root.
 pub const CATALOG_PATH: &str = "prompts/catalog.toml";
@@ -79,6 +81,13 @@ pub struct LogicalColumn {
     /// Korean synonyms users say.
     #[serde(default)]
     pub synonyms_ko: Vec<String>,
+    /// What the column can be joined on with other tables (`ip`, `instance`, `account`, `time`, …); the
+    /// conventional names `event_time`, `account_id` and `region` are keys without saying so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<JoinKey>,
+    /// Always shown when its table is in the prompt (besides time, account and region).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub core: bool,
     /// Expressions per binding (not shown to the model).
     #[serde(default, skip_serializing)]
     pub expr: ColumnExprs,
@@ -92,6 +101,12 @@ pub struct LogicalTable {
     pub name: String,
     /// What one row is.
     pub description: String,
+    /// English names users give the source ("GuardDuty", "flow logs").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synonyms_en: Vec<String>,
+    /// Korean names users give the source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synonyms_ko: Vec<String>,
     /// Columns.
     pub columns: Vec<LogicalColumn>,
     /// Suffix of the real Security Lake v2 table (`cloud_trail_mgmt_2_0`), also the sample lake's table name.
@@ -106,6 +121,18 @@ impl LogicalTable {
     /// Column by name (case-insensitive).
     pub fn column(&self, name: &str) -> Option<&LogicalColumn> {
         self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The join key a column stands for: its `join` tag, or the one its conventional name implies.
+    pub fn join_key(column: &LogicalColumn) -> Option<JoinKey> {
+        column.join.or_else(|| JoinKey::implied_by_name(&column.name))
+    }
+
+    /// Columns always shown with the table: time, account and region keys and columns marked `core`.
+    pub fn core_columns(&self) -> impl Iterator<Item = &LogicalColumn> {
+        self.columns
+            .iter()
+            .filter(|c| c.core || matches!(Self::join_key(c), Some(JoinKey::Time | JoinKey::Account | JoinKey::Region)))
     }
 
     /// Whether raw CloudTrail files can provide this table (every column has a `raw` expression).
@@ -189,6 +216,12 @@ impl Catalog {
     /// Table by name (case-insensitive).
     pub fn table(&self, name: &str) -> Option<&LogicalTable> {
         self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The same catalog with only the tables named in `names` (catalog order kept).
+    pub fn only_tables(&self, names: &[String]) -> Catalog {
+        let tables = self.tables.iter().filter(|t| names.iter().any(|n| n.eq_ignore_ascii_case(&t.name))).cloned();
+        Catalog { tables: tables.collect() }
     }
 
     /// Table names, comma-separated, for messages.

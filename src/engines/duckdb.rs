@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use duckdb::{AccessMode, Config as DuckConfig, Connection, InterruptHandle};
 use tokio_util::sync::CancellationToken;
 
@@ -49,6 +50,8 @@ pub struct DuckDbEngine {
     binding: Binding,
     base: Arc<Mutex<Connection>>,
     limits: QueryLimits,
+    /// A frozen "now" for `current_timestamp` and friends (`--now`); the real clock when `None`.
+    pinned_now: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for DuckDbEngine {
@@ -105,7 +108,13 @@ impl DuckDbEngine {
     }
 
     fn new(binding: Binding, conn: Connection) -> Self {
-        Self { binding, base: Arc::new(Mutex::new(conn)), limits: QueryLimits::default() }
+        Self { binding, base: Arc::new(Mutex::new(conn)), limits: QueryLimits::default(), pinned_now: None }
+    }
+
+    /// Makes `current_timestamp`, `now()` and `current_date` answer `now` in every query (a frozen clock).
+    pub fn with_pinned_now(mut self, now: Option<DateTime<Utc>>) -> Self {
+        self.pinned_now = now;
+        self
     }
 
     /// Runs every query under `limits` (slots shared with whoever else holds a clone of them).
@@ -122,7 +131,7 @@ impl DuckDbEngine {
     /// A fresh connection to the same (locked) database with the Trino shims installed. Blocks briefly.
     #[cfg(test)]
     fn connection(&self) -> Result<Connection, EngineError> {
-        clone_with_shims(&self.base)
+        clone_with_shims(&self.base, self.pinned_now)
     }
 
     fn map_error(&self, e: &duckdb::Error) -> EngineError {
@@ -157,14 +166,15 @@ fn lock_down(conn: &Connection, settings: &DuckDbSettings, dir: Option<&Path>) -
     })
 }
 
-/// A clone of the base connection with the Trino shims installed.
-fn clone_with_shims(base: &Mutex<Connection>) -> Result<Connection, EngineError> {
+/// A clone of the base connection with the Trino shims and the current time (pinned or real) installed.
+fn clone_with_shims(base: &Mutex<Connection>, pinned_now: Option<DateTime<Utc>>) -> Result<Connection, EngineError> {
     let conn = {
         let base =
             base.lock().map_err(|_| EngineError::Unavailable { message: "DuckDB connection lock poisoned".into() })?;
         base.try_clone().map_err(|e| unavailable(&e))?
     };
     conn.execute_batch(&shims::install_sql()).map_err(|e| unavailable(&e))?;
+    conn.execute_batch(&shims::current_time_sql(pinned_now.unwrap_or_else(Utc::now))).map_err(|e| unavailable(&e))?;
     Ok(conn)
 }
 
@@ -202,9 +212,10 @@ impl SqlEngine for DuckDbEngine {
         let slot = self.limits.admit(&CancellationToken::new(), self.limits.query_timeout()).await?;
         let base = self.base.clone();
         let text = sql.executable().to_owned();
+        let pinned = self.pinned_now;
         let prepared = crate::telemetry::spawn_blocking_in_span(move || {
             let _slot = slot;
-            clone_with_shims(&base).map(|conn| conn.prepare(&text).map(drop))
+            clone_with_shims(&base, pinned).map(|conn| conn.prepare(&text).map(drop))
         })
         .await
         .map_err(|e| worker_failed(&e))??;
@@ -219,7 +230,8 @@ impl SqlEngine for DuckDbEngine {
         let slot = self.limits.admit(&opts.cancel, opts.timeout).await?;
         let timeout = self.limits.timeout_for(opts.timeout);
         let base = self.base.clone();
-        let conn = crate::telemetry::spawn_blocking_in_span(move || clone_with_shims(&base))
+        let pinned = self.pinned_now;
+        let conn = crate::telemetry::spawn_blocking_in_span(move || clone_with_shims(&base, pinned))
             .await
             .map_err(|e| worker_failed(&e))??;
         let stopper = Stopper { handle: conn.interrupt_handle(), done: Arc::new(AtomicBool::new(false)) };

@@ -300,11 +300,22 @@ pub trait SqlEngine: Send + Sync {
 /// # Errors
 /// When DuckDB cannot be opened or locked down (startup fails closed: `serve`, `ask` and `sql` refuse to run).
 pub fn from_config(config: &crate::config::Config) -> anyhow::Result<std::sync::Arc<dyn SqlEngine>> {
+    from_config_at(config, None)
+}
+
+/// Like [`from_config`] with a frozen "now" (`--now`): on DuckDB `current_timestamp`, `now()` and
+/// `current_date` answer it. Athena has no such switch: there the prompt's explicit UTC bounds, computed from
+/// the pinned time, are what make a run reproducible (SQL that still says `current_timestamp` uses Athena's clock).
+pub fn from_config_at(
+    config: &crate::config::Config,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<std::sync::Arc<dyn SqlEngine>> {
     use anyhow::Context as _;
     match config.engine.kind {
         crate::config::EngineKind::Duckdb => {
             let engine = duckdb::DuckDbEngine::from_config(&config.duckdb)
                 .context("could not open the DuckDB engine")?
+                .with_pinned_now(now)
                 .with_limits(limits::QueryLimits::from_config(&config.engine));
             Ok(std::sync::Arc::new(engine))
         }

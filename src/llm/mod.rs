@@ -8,6 +8,7 @@ pub mod aws;
 pub mod bedrock;
 pub mod document;
 pub mod openai;
+pub mod record;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,7 +79,7 @@ pub enum Reply {
 }
 
 /// Tokens used by one call.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Usage {
     /// Input (prompt) tokens.
     pub input_tokens: u32,
@@ -137,6 +138,9 @@ pub enum LlmError {
     /// Network failure or a service-side error.
     #[error("model service unavailable: {0}")]
     Unavailable(String),
+    /// Replay only: the recording has no reply for this request (it changed since it was recorded).
+    #[error("{0}")]
+    NotRecorded(String),
 }
 
 impl LlmError {
@@ -168,6 +172,9 @@ impl LlmError {
                 "The language model did not return a usable query. Try rephrasing the question.".into()
             }
             LlmError::Unavailable(_) => "The language model is unavailable right now. Try again in a minute.".into(),
+            LlmError::NotRecorded(_) => {
+                "The replayed model recording has no reply for this question as asked now (the prompt changed since it was recorded). Record it again with --record DIR against a live model.".into()
+            }
         }
     }
 }
@@ -238,6 +245,9 @@ pub async fn from_config(config: &Config) -> anyhow::Result<Option<Arc<dyn Llm>>
         LlmProvider::None => Ok(None),
         LlmProvider::Bedrock => Ok(Some(Arc::new(bedrock::BedrockLlm::from_config(config).await?))),
         LlmProvider::Openai => Ok(Some(Arc::new(openai::OpenAiLlm::from_config(&config.llm)?))),
+        LlmProvider::Replay => {
+            Ok(Some(Arc::new(record::ReplayLlm::open(&config.llm.replay_dir, record::CallLabel::default())?)))
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::{Answer, Asker, Outcome, Pipeline, PipelineParts, Progress, ProgressSink, Question};
@@ -20,10 +20,12 @@ const PRINTED_ROWS: usize = 50;
 /// Widest printed cell.
 const CELL_WIDTH: usize = 60;
 
-/// Runs `asklake ask`.
-pub async fn ask(config: &Config, question: &str) -> anyhow::Result<ExitCode> {
-    ensure_sample_lake(config).await?;
-    let pipeline = build(config).await?;
+/// Runs `asklake ask`; `now` pins the clock (prompt, time windows, library windows and, on DuckDB, the engine's
+/// `current_timestamp`).
+pub async fn ask(config: &Config, question: &str, now: Option<DateTime<Utc>>) -> anyhow::Result<ExitCode> {
+    ensure_sample_lake_at(config, now.unwrap_or_else(Utc::now)).await?;
+    let llm = crate::llm::from_config(config).await.context("could not set up the language model")?;
+    let pipeline = build_at(config, llm, now).await?;
     let cancel = CancellationToken::new();
     let ctrl_c = cancel.clone();
     tokio::spawn(async move {
@@ -49,9 +51,41 @@ pub async fn build(config: &Config) -> anyhow::Result<Pipeline> {
 
 /// Like [`build`] with the model already built (so `serve` shares one client with the change feed).
 pub async fn build_with(config: &Config, llm: Option<Arc<dyn crate::llm::Llm>>) -> anyhow::Result<Pipeline> {
-    let engine = crate::engines::from_config(config).context("could not set up the SQL engine")?;
+    build_at(config, llm, None).await
+}
+
+/// Like [`build_with`]; a `Some(now)` freezes the pipeline's clock and the DuckDB engine's `current_timestamp`.
+pub async fn build_at(
+    config: &Config,
+    llm: Option<Arc<dyn crate::llm::Llm>>,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<Pipeline> {
+    let pipeline = with_lake_sources(config, Pipeline::new(parts_at(config, llm, now).await?)).await;
+    Ok(match now {
+        Some(now) => pipeline.with_clock(Arc::new(move || now)),
+        None => pipeline,
+    })
+}
+
+/// Offers `pipeline`'s model only the lake's sources that exist (listed now) and answers questions about the
+/// others with how to enable them.
+pub async fn with_lake_sources(config: &Config, pipeline: Pipeline) -> Pipeline {
+    let catalog = (*pipeline.parts.catalog).clone();
+    let binding = crate::catalog::Binding::from_config(config);
+    let sources = super::sources::discover(config, &catalog, &binding).await;
+    tracing::info!(on = ?sources.on, off = ?sources.off.iter().map(|(t, _)| t).collect::<Vec<_>>(), "lake sources");
+    pipeline.with_sources(catalog, sources, &config.lake_region().replace('_', "-"))
+}
+
+/// The parts [`build_at`] assembles (for callers that wrap one of them, such as `asklake eval`).
+pub async fn parts_at(
+    config: &Config,
+    llm: Option<Arc<dyn crate::llm::Llm>>,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<PipelineParts> {
+    let engine = crate::engines::from_config_at(config, now).context("could not set up the SQL engine")?;
     let catalog = Catalog::embedded().context("could not load the table catalog")?;
-    Ok(Pipeline::new(PipelineParts {
+    Ok(PipelineParts {
         config: config.pipeline.clone(),
         catalog: Arc::new(catalog),
         engine,
@@ -59,7 +93,7 @@ pub async fn build_with(config: &Config, llm: Option<Arc<dyn crate::llm::Llm>>) 
         retriever: crate::library::retriever_from_config(config).await?,
         templates: Templates::embedded(),
         llm_timeout: Duration::from_secs(config.llm.timeout_secs.max(1)),
-    }))
+    })
 }
 
 /// Generates the sample lake with default options when DuckDB is bound to a missing sample lake file.
@@ -67,6 +101,14 @@ pub async fn build_with(config: &Config, llm: Option<Arc<dyn crate::llm::Llm>>) 
 /// # Errors
 /// When the lake cannot be written.
 pub async fn ensure_sample_lake(config: &Config) -> anyhow::Result<()> {
+    ensure_sample_lake_at(config, Utc::now()).await
+}
+
+/// Like [`ensure_sample_lake`], generating the lake as of `now`.
+///
+/// # Errors
+/// When the lake cannot be written.
+pub async fn ensure_sample_lake_at(config: &Config, now: DateTime<Utc>) -> anyhow::Result<()> {
     let path = config.duckdb.path.clone();
     if config.engine.kind != EngineKind::Duckdb || config.duckdb.source != DuckDbSource::SampleLake || path.exists() {
         return Ok(());
@@ -79,7 +121,7 @@ pub async fn ensure_sample_lake(config: &Config) -> anyhow::Result<()> {
         out: path.clone(),
         rows: 200_000,
         seed: 42,
-        now: Utc::now(),
+        now,
         parquet_dir: None,
         cloudtrail_dir: None,
         force: false,

@@ -9,6 +9,9 @@ pub mod normalise;
 pub mod prompt;
 mod retry;
 pub mod run;
+pub mod slice;
+pub mod sources;
+pub mod total;
 pub mod validate;
 
 pub use run::{Clock, Pipeline, PipelineParts};

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::Turn;
 use super::diagnose::Diagnosis;
-use crate::catalog::Catalog;
+use super::slice::Selection;
 use crate::engines::Dialect;
 use crate::library::Example;
 use crate::llm::{ChatMessage, GenerationRequest};
@@ -40,8 +40,8 @@ pub struct PromptInputs<'a> {
     pub now: DateTime<Utc>,
     /// Asker's time zone.
     pub tz: chrono_tz::Tz,
-    /// Logical tables.
-    pub catalog: &'a Catalog,
+    /// The tables and columns to show (see [`super::slice`]).
+    pub selection: &'a Selection,
     /// Engine dialect.
     pub dialect: Dialect,
     /// Default window when the question names none.
@@ -62,10 +62,17 @@ pub fn build(templates: &Templates, inputs: &PromptInputs<'_>) -> anyhow::Result
     let history_start = inputs.history.len().saturating_sub(MAX_HISTORY);
     let ctx = json!({
         "dialect": match inputs.dialect { Dialect::Trino => "trino", Dialect::DuckDb => "duckdb" },
-        "tables": inputs.catalog.tables,
+        "tables": inputs.selection.shown.tables,
+        "joins": inputs.selection.joins,
+        "other_tables": inputs.selection.others,
         "window_days": inputs.window_days,
         "row_limit": inputs.row_limit,
         "tz": inputs.tz.name(),
+        "local_hour": format!("hour({})", local_time_expr(inputs.now, inputs.tz)),
+        "local_dow": match inputs.dialect {
+            Dialect::Trino => format!("day_of_week({})", local_time_expr(inputs.now, inputs.tz)),
+            Dialect::DuckDb => format!("isodow({})", local_time_expr(inputs.now, inputs.tz)),
+        },
         "now_utc": inputs.now.format("%Y-%m-%d %H:%M:%S").to_string(),
         "now_local": local.format("%Y-%m-%d %H:%M:%S %:z (%A)").to_string(),
         "question": inputs.question,
@@ -78,12 +85,32 @@ pub fn build(templates: &Templates, inputs: &PromptInputs<'_>) -> anyhow::Result
     Ok(GenerationRequest { system, messages: vec![ChatMessage::user(user)] })
 }
 
+/// `event_time` shifted to the asker's wall clock at `now` (both engines; a DST change inside the window
+/// shifts by the offset in force now).
+pub fn local_time_expr(now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    use chrono::Offset;
+    let minutes = now.with_timezone(&tz).offset().fix().local_minus_utc() / 60;
+    let sign = if minutes < 0 { '-' } else { '+' };
+    match minutes.unsigned_abs() {
+        0 => "event_time".to_owned(),
+        m if m % 60 == 0 => format!("event_time {sign} INTERVAL '{}' HOUR", m / 60),
+        m => format!("event_time {sign} INTERVAL '{m}' MINUTE"),
+    }
+}
+
+/// Rough token count of prompt text: a quarter of the ASCII characters plus one per other character (Hangul).
+/// No tokenizer is available offline; this is used to compare prompts with each other, not to bill.
+pub fn estimate_tokens(text: &str) -> usize {
+    let ascii = text.chars().filter(char::is_ascii).count();
+    ascii.div_ceil(4) + (text.chars().count() - ascii)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::catalog::LogicalTable;
+    use crate::catalog::{Catalog, LogicalTable};
     use crate::pipeline::diagnose::DiagnosisKind;
 
     fn catalog() -> Catalog {
@@ -101,8 +128,12 @@ mod tests {
         Catalog { tables: vec![table] }
     }
 
+    fn everything() -> Selection {
+        Selection::everything(&catalog())
+    }
+
     fn inputs<'a>(
-        catalog: &'a Catalog,
+        selection: &'a Selection,
         feedback: &'a [Feedback],
         examples: &'a [Example],
         history: &'a [Turn],
@@ -111,7 +142,7 @@ mod tests {
             question: "root 계정 사용한 로그 있어?",
             now: Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),
             tz: chrono_tz::Asia::Seoul,
-            catalog,
+            selection,
             dialect: Dialect::Trino,
             window_days: 7,
             row_limit: 1000,
@@ -123,7 +154,7 @@ mod tests {
 
     #[test]
     fn the_first_attempt_prompt_carries_rules_catalog_time_and_examples() {
-        let catalog = catalog();
+        let catalog = everything();
         let examples = vec![Example {
             id: "root-usage".into(),
             question: "Who used the root account?".into(),
@@ -137,7 +168,7 @@ mod tests {
 
     #[test]
     fn a_retry_prompt_carries_the_previous_sql_and_the_diagnosis() {
-        let catalog = catalog();
+        let catalog = everything();
         let feedback = vec![Feedback {
             sql: "SELECT actor FROM cloudtrail".into(),
             diagnosis: Diagnosis {
@@ -157,8 +188,28 @@ mod tests {
     }
 
     #[test]
+    fn time_of_day_phrases_are_hour_filters_and_the_window_precedence_is_stated() {
+        let catalog = everything();
+        let system = build(&Templates::embedded(), &inputs(&catalog, &[], &[], &[])).unwrap().system;
+        let periods = system.lines().find(|l| l.contains("Turn relative periods")).unwrap();
+        assert!(!periods.contains("새벽") && !periods.contains("dawn"), "{periods}");
+        assert!(system.contains("Time-of-day phrases are not periods"));
+        assert!(system.contains("`hour(event_time + INTERVAL '9' HOUR)`"), "the Seoul wall clock");
+        assert!(system.contains("(1) a period the question names; (2) otherwise the window of the earlier question"));
+        assert!(system.contains("(4) otherwise the last 7 days"));
+    }
+
+    #[test]
+    fn the_local_hour_follows_the_asker_zone_offset() {
+        let now = Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).unwrap();
+        assert_eq!(local_time_expr(now, chrono_tz::Asia::Kolkata), "event_time + INTERVAL '330' MINUTE");
+        assert_eq!(local_time_expr(now, chrono_tz::America::New_York), "event_time - INTERVAL '4' HOUR");
+        assert_eq!(local_time_expr(now, chrono_tz::UTC), "event_time");
+    }
+
+    #[test]
     fn the_duckdb_prompt_lists_the_functions_duckdb_lacks() {
-        let catalog = catalog();
+        let catalog = everything();
         let mut i = inputs(&catalog, &[], &[], &[]);
         i.dialect = Dialect::DuckDb;
         let req = build(&Templates::embedded(), &i).unwrap();

@@ -12,6 +12,7 @@ use super::execute::{self, RunError};
 use super::generate::{generate, same_sql};
 use super::prompt::{self, Feedback, PromptInputs};
 use super::run::{Ending, Pipeline, Run};
+use super::slice::{self, Selection, SliceInputs, Widen};
 use super::{Language, Outcome, Progress, ProgressSink, Turn, answer};
 use crate::engines::QueryResult;
 use crate::library::Example;
@@ -38,6 +39,8 @@ struct Spent {
     empty: Option<EmptyCheck>,
     /// A runaway query (timeout, memory) was already fed back once; the next one ends the question.
     runaway: bool,
+    /// Names earlier attempts used that the prompt had not shown: shown from the next attempt on.
+    widen: Widen,
 }
 
 impl Pipeline {
@@ -58,11 +61,15 @@ impl Pipeline {
         let mut spent = Spent::default();
         for number in 1..=max {
             progress.update(Progress::Generating { attempt: number, max }).await;
+            let selection = slice::select(
+                &self.shown_catalog,
+                &SliceInputs { question: &run.question, examples, history, widen: &spent.widen },
+            );
             let inputs = PromptInputs {
                 question: &run.question,
                 now,
                 tz: self.tz,
-                catalog: &self.shown_catalog,
+                selection: &selection,
                 dialect: self.parts.engine.dialect(),
                 window_days: self.parts.config.default_window_days,
                 row_limit: self.parts.config.row_limit,
@@ -86,7 +93,9 @@ impl Pipeline {
             };
             let step = match generated {
                 Ok(g) => {
-                    self.attempt(run, llm, g.reply, g.usage, started, number == max, &mut spent, progress, cancel).await
+                    let last = number == max;
+                    self.attempt(run, llm, g.reply, g.usage, started, last, &selection, &mut spent, progress, cancel)
+                        .await
                 }
                 Err(e) => model_failure(run, e, started),
             };
@@ -107,6 +116,7 @@ impl Pipeline {
         usage: Usage,
         started: Instant,
         last: bool,
+        selection: &Selection,
         spent: &mut Spent,
         progress: &dyn ProgressSink,
         cancel: &CancellationToken,
@@ -136,11 +146,11 @@ impl Pipeline {
         progress.update(Progress::Running { attempt: attempt_no, engine: engine.name(), bytes_scanned: None }).await;
         let opts = run.exec_options(self.parts.config.row_limit, cancel);
         let row_limit = self.parts.config.row_limit;
-        match execute::run(engine, &self.parts.catalog, &sql, row_limit, &opts, execute::Origin::Model).await {
+        match execute::run(engine, &selection.shown, &sql, row_limit, &opts, execute::Origin::Model).await {
             Ok((validated, result)) if result.rows.is_empty() => {
                 run.record(Some(validated.logical()), None, Some(0), started, usage);
                 let logical = validated.logical().to_owned();
-                if spent.empty.is_some() || last {
+                if spent.empty.is_some() || last || !self.empty_check {
                     return Step::End(no_rows(run.language, logical, result));
                 }
                 spent.empty = Some(EmptyCheck { sql: logical.clone(), result });
@@ -150,8 +160,14 @@ impl Pipeline {
             Ok((validated, result)) => {
                 progress.update(Progress::Answering).await;
                 let logical = validated.logical().to_owned();
-                let (text, summary_usage) =
+                let (mut text, summary_usage) =
                     answer::summarise(llm, &self.parts.templates, &run.question, &logical, run.language, &result).await;
+                let limit = validated.limit();
+                if let Some(total) =
+                    super::total::total_if_cut(engine, &selection.shown, &logical, limit, &result, &opts).await
+                {
+                    text = format!("{text}\n{}", super::total::note(run.language, result.rows.len(), total));
+                }
                 let total = Usage {
                     input_tokens: usage.input_tokens + summary_usage.input_tokens,
                     output_tokens: usage.output_tokens + summary_usage.output_tokens,
@@ -166,20 +182,25 @@ impl Pipeline {
                 })
             }
             Err(RunError::Validation(err)) => {
-                let diagnosis = diagnose::from_validation(&err);
+                let mut diagnosis = diagnose::from_validation(&err);
+                if let Some(text) =
+                    slice::after_refusal(&err, &diagnosis.text, &self.parts.catalog, selection, &mut spent.widen)
+                {
+                    diagnosis.text = text;
+                }
                 tracing::info!(error = %err, "candidate refused by validation");
                 run.record(Some(&sql), Some(diagnosis.text.clone()), None, started, usage);
                 Step::Retry(Feedback { sql, diagnosis })
             }
             Err(RunError::Engine(err)) if err.is_fixable_by_sql() => {
-                let diagnosis = diagnose::from_engine(&err, &self.parts.catalog, engine.dialect());
+                let diagnosis = diagnose::from_engine(&err, &selection.shown, engine.dialect());
                 tracing::info!(error = %err, "candidate failed on the engine");
                 run.record(Some(&sql), Some(diagnosis.text.clone()), None, started, usage);
                 Step::Retry(Feedback { sql, diagnosis })
             }
             Err(RunError::Engine(err)) if err.is_runaway() && !spent.runaway && !last => {
                 spent.runaway = true;
-                let diagnosis = diagnose::from_engine(&err, &self.parts.catalog, engine.dialect());
+                let diagnosis = diagnose::from_engine(&err, &selection.shown, engine.dialect());
                 tracing::info!(error = %err, "runaway query stopped; asking once for a cheaper one");
                 run.record(Some(&sql), Some(diagnosis.text.clone()), None, started, usage);
                 Step::Retry(Feedback { sql, diagnosis })

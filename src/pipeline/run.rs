@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::normalise::{detect_language, normalise};
+use super::sources::{Sources, missing_source_answer};
 use super::{Answer, Asker, Attempt, Language, Outcome, Progress, ProgressSink, Question, answer, execute};
 use crate::catalog::Catalog;
 use crate::config::PipelineConfig;
@@ -50,6 +51,17 @@ pub struct Pipeline {
     pub(super) shown_catalog: Arc<Catalog>,
     pub(super) tz: chrono_tz::Tz,
     pub(super) clock: Clock,
+    /// Sources that are off, with the whole catalog, for the "not enabled" answer.
+    pub(super) off: Option<OffSources>,
+    /// Whether an empty result is sent back to the model once for a check (on by default).
+    pub(super) empty_check: bool,
+}
+
+/// What a question about a missing source is checked against.
+pub(super) struct OffSources {
+    all: Catalog,
+    sources: Sources,
+    region: String,
 }
 
 /// How a question ended, before timing and attempts are attached.
@@ -113,7 +125,23 @@ impl Pipeline {
     pub fn new(parts: PipelineParts) -> Self {
         let tz = parts.config.timezone.parse().unwrap_or(chrono_tz::Asia::Seoul);
         let shown_catalog = Arc::new(parts.engine.binding().bound_catalog(&parts.catalog));
-        Self { parts, shown_catalog, tz, clock: Arc::new(Utc::now) }
+        Self { parts, shown_catalog, tz, clock: Arc::new(Utc::now), off: None, empty_check: true }
+    }
+
+    /// Offers the model only the sources that are on (`all` is the whole catalog) and answers a question about a
+    /// source that is off with how to enable it in `region`, without the model.
+    pub fn with_sources(mut self, all: Catalog, sources: Sources, region: &str) -> Self {
+        self.parts.catalog = Arc::new(all.only_tables(&sources.on));
+        self.shown_catalog = Arc::new(self.parts.engine.binding().bound_catalog(&self.parts.catalog));
+        self.off = (!sources.off.is_empty()).then(|| OffSources { all, sources, region: region.to_owned() });
+        self
+    }
+
+    /// Turns the empty-result check off (the `--no-empty-check` ablation of `asklake eval`): a query that
+    /// returns no rows is then the answer at once.
+    pub fn with_empty_check(mut self, on: bool) -> Self {
+        self.empty_check = on;
+        self
     }
 
     /// Pins "now" (tests, benchmarks).
@@ -129,6 +157,18 @@ impl Pipeline {
         progress: &dyn ProgressSink,
         cancel: &CancellationToken,
     ) -> Ending {
+        if let Some(off) = &self.off
+            && let Some(text) = missing_source_answer(
+                &run.question,
+                run.language,
+                &off.all,
+                &off.sources,
+                self.parts.engine.binding(),
+                &off.region,
+            )
+        {
+            return Ending { outcome: Outcome::Declined, text, sql: None, result: None, verified: None };
+        }
         progress.update(Progress::Retrieving).await;
         let now = (self.clock)();
         let retrieval =

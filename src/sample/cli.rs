@@ -37,12 +37,15 @@ pub fn options(config: &Config, args: &GenerateArgs) -> GenerateOptions {
 /// The text printed after a run: rows, accounts, regions, one line per incident, time and speed.
 pub fn summary(opts: &GenerateOptions, m: &Manifest, took: Duration) -> String {
     use std::fmt::Write;
-    let rows = m.cloudtrail_rows + m.vpcflow_rows;
+    let rows = m.cloudtrail_rows + m.vpcflow_rows + m.source_rows.values().sum::<usize>();
     let secs = took.as_secs_f64().max(1e-9);
     let mut s = String::new();
     let _ = writeln!(s, "Sample lake written to {} (seed {}, now {})", opts.out.display(), m.seed, m.now.to_rfc3339());
     let _ = writeln!(s, "  cloud_trail_mgmt_2_0: {:>9} rows", m.cloudtrail_rows);
     let _ = writeln!(s, "  vpc_flow_2_0:         {:>9} rows", m.vpcflow_rows);
+    for (table, n) in &m.source_rows {
+        let _ = writeln!(s, "  {:<21} {n:>9} rows", format!("{table}:"));
+    }
     let accounts: Vec<String> = m.accounts.iter().map(|a| format!("{} ({})", a.id, a.name)).collect();
     let _ = writeln!(s, "  accounts: {}", accounts.join(", "));
     let _ = writeln!(s, "  regions:  {}", m.regions.join(", "));

@@ -17,6 +17,8 @@ pub enum IdentityKind {
     AssumedRole,
     /// An AWS service acting on its own behalf.
     AwsService,
+    /// Another account, or `anonymous` for unauthenticated requests (S3 data events on a public bucket).
+    AwsAccount,
 }
 
 impl IdentityKind {
@@ -27,6 +29,7 @@ impl IdentityKind {
             IdentityKind::IamUser => "IAMUser",
             IdentityKind::AssumedRole => "AssumedRole",
             IdentityKind::AwsService => "AWSService",
+            IdentityKind::AwsAccount => "AWSAccount",
         }
     }
 }

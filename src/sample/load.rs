@@ -14,12 +14,12 @@ use super::ocsf;
 use super::schema::{CLOUDTRAIL_DDL, CLOUDTRAIL_TABLE, VPCFLOW_DDL, VPCFLOW_TABLE};
 
 /// A SQL string literal.
-fn literal(s: &str) -> String {
+pub(super) fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
 /// The `columns = {…}` argument of `read_json` for `table`, from its DDL, in column order.
-fn columns_of(conn: &Connection, table: &str) -> anyhow::Result<String> {
+pub(super) fn columns_of(conn: &Connection, table: &str) -> anyhow::Result<String> {
     let mut stmt = conn.prepare(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
     )?;
@@ -37,7 +37,7 @@ fn columns_of(conn: &Connection, table: &str) -> anyhow::Result<String> {
 const BATCH: usize = 16_384;
 
 /// Writes JSON lines with `write` for each item into `path`, serialising in parallel but keeping item order.
-fn write_lines<T: Sync>(
+pub(super) fn write_lines<T: Sync>(
     path: &Path,
     items: &[T],
     write: fn(&mut Vec<u8>, &T) -> std::io::Result<()>,

@@ -27,6 +27,14 @@ pub enum IncidentKind {
     TerraformBulkChange,
     /// A new key pair, an instance launched with it, its DNS queries to a mining pool and GuardDuty's finding.
     CryptoMining,
+    /// A bucket made public (`PutBucketPolicy`) and then downloaded in a burst from a new address (S3 data events).
+    S3Exfiltration,
+    /// `UpdateFunctionCode` from an odd address, then invocations by a role that never invoked the function.
+    LambdaBackdoor,
+    /// Anonymous requests to an EKS API server, then `pods/exec` by a service account from the same address.
+    EksPodExec,
+    /// WAF SQL-injection blocks from an address that also reached an instance in VPC Flow.
+    WafSqlInjection,
 }
 
 /// One planted incident and the facts a correct answer contains.
@@ -80,6 +88,9 @@ pub struct Manifest {
     /// Rows written to the Route 53 Resolver query log table.
     #[serde(default)]
     pub dns_rows: usize,
+    /// Rows written to each other source table (`s3_data_2_0`, `lambda_execution_2_0`, `eks_audit_2_0`, `waf_2_0`).
+    #[serde(default)]
+    pub source_rows: BTreeMap<String, usize>,
     /// Accounts present.
     pub accounts: Vec<SampleAccount>,
     /// Regions present.

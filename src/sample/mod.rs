@@ -24,9 +24,21 @@
 //! Besides CloudTrail and VPC Flow (`rows` between them), the lake holds Security Hub findings (`findings_bg`,
 //! about `rows / 200`) and Route 53 Resolver queries (`dns_bg`, `rows / 5`) in their v2 tables.
 //!
+//! Cross-source incidents (`incidents_b`; the S3, Lambda, EKS and WAF rows live in `sources`):
+//! - `S3Exfiltration` (acme-prod): `bucket`, `policy_event_id`, `public_access_block_event_id`, `get_count`,
+//!   `distinct_keys`, `bytes_out`, `downloader`, `policy_source_ip` (`source_ip` = the downloader).
+//! - `LambdaBackdoor` (acme-prod): `function_name`, `function_arn`, `update_event_id`, `invoker_role`,
+//!   `invoker_arn`, `usual_invoker_role`, `invocation_count`.
+//! - `EksPodExec` (acme-prod, cluster prod-apne2): `cluster`, `namespace`, `pods`, `exec_count`, `exec_audit_ids`,
+//!   `anonymous_count`, `secret` (`event_ids` is empty).
+//! - `WafSqlInjection` (acme-prod): `web_acl`, `rule_id`, `blocked_count`, `request_count`, `country`, `host`,
+//!   `user_agent`, `vpcflow_count`, `target_ip`, `instance_id` (`event_ids` is empty).
+//!
 //! Background data never repeats an incident's pattern (no other root sign-in without MFA, no other 0.0.0.0/0
 //! rule, admin grant, `StopLogging`, `CreateAccessKey`, `CreateKeyPair`/`ImportKeyPair`, crypto-currency finding,
-//! High GuardDuty finding or mining-pool lookup), so tests can expect exact answers.
+//! High GuardDuty finding or mining-pool lookup; no bucket policy or public-access-block change, no anonymous S3 or
+//! Kubernetes request, no `pods/exec`, no SQL-injection block, no planted address), so tests can expect exact
+//! answers.
 
 mod assets;
 mod background;
@@ -34,14 +46,18 @@ mod call;
 mod classify;
 pub mod cli;
 mod crypto;
+mod data_events;
 mod dns;
 mod dns_bg;
+mod eks;
+mod eks_row;
 mod event;
 mod findings;
 mod findings_bg;
 mod flow;
 mod flow_row;
 mod incidents;
+mod incidents_b;
 mod ips;
 mod load;
 pub mod manifest;
@@ -50,9 +66,12 @@ mod ops;
 mod raw;
 mod rng;
 pub mod schema;
+mod sources;
 #[cfg(test)]
 mod tests;
 mod timing;
+mod waf;
+mod waf_row;
 mod world;
 
 use std::path::PathBuf;
@@ -67,7 +86,7 @@ pub struct GenerateArgs {
     /// DuckDB file to write (default: `[duckdb] path`).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Approximate total rows (CloudTrail + VPC Flow).
+    /// Approximate total rows (all tables).
     #[arg(long, default_value_t = 200_000)]
     pub rows: usize,
     /// Random seed; the same seed and `--now` give the same lake.
@@ -127,6 +146,7 @@ pub enum SampleError {
 struct Lake {
     events: Vec<event::CtEvent>,
     flows: Vec<flow::Flow>,
+    sources: sources::Sources,
     findings: Vec<findings::Finding>,
     dns: Vec<dns::Query>,
     manifest: Manifest,
@@ -139,8 +159,13 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
     let hosts = flow::hosts(&world);
     let mut planted = incidents::plant(&world, &clock, &hosts, seed);
     let (found, queries) = findings_and_dns(&world, &clock, &hosts, seed, rows, &mut planted);
-    let ct_target = (rows as f64 * CLOUDTRAIL_SHARE) as usize;
-    let flow_target = rows - ct_target;
+    let mut sources = sources::build(&world, &clock, &hosts, seed, rows);
+    planted.incidents.append(&mut sources.incidents);
+    planted.events.append(&mut sources.ct_events);
+    planted.flows.append(&mut sources.flows);
+    let base = rows - sources::budget(rows);
+    let ct_target = (base as f64 * CLOUDTRAIL_SHARE) as usize;
+    let flow_target = base - ct_target;
     let mut events = background::Background::new(&world, &clock, seed, ips::pool_size(rows))
         .events(ct_target.saturating_sub(planted.events.len()));
     scrub(&mut events, &planted.incidents);
@@ -169,13 +194,14 @@ fn build(seed: u64, now: DateTime<Utc>, rows: usize) -> Lake {
         now: clock.now(),
         cloudtrail_rows: events.len(),
         vpcflow_rows: flows.len(),
+        source_rows: sources.rows(),
         findings_rows: found.len(),
         dns_rows: queries.len(),
         accounts: world.accounts.clone(),
         regions: world::REGIONS.iter().map(|r| r.to_string()).collect(),
         incidents: planted.incidents,
     };
-    Lake { events, flows, findings: found, dns: queries, manifest }
+    Lake { events, flows, sources, findings: found, dns: queries, manifest }
 }
 
 /// Background findings and DNS queries with the planted ones moved in, each sorted by time.
@@ -222,6 +248,7 @@ fn prepare_outputs(opts: &GenerateOptions) -> anyhow::Result<()> {
     if let Some(dir) = &opts.parquet_dir {
         existing.push(dir.join(format!("{}.parquet", schema::CLOUDTRAIL_TABLE)));
         existing.push(dir.join(format!("{}.parquet", schema::VPCFLOW_TABLE)));
+        existing.extend(sources::TABLES.iter().map(|t| dir.join(format!("{t}.parquet"))));
         existing.push(dir.join(format!("{}.parquet", findings::TABLE)));
         existing.push(dir.join(format!("{}.parquet", dns::TABLE)));
     }
@@ -255,6 +282,12 @@ pub fn generate(opts: &GenerateOptions) -> anyhow::Result<Manifest> {
         format!("creating scratch folder {}; check the path and its permissions", scratch.display())
     })?;
     let written = load::write_lake(&opts.out, &scratch, &lake.events, &lake.flows);
+    let sourced = sources::write(&opts.out, &scratch, &lake.sources);
+    if sourced.is_err() {
+        let _ = std::fs::remove_dir_all(&scratch);
+        let _ = std::fs::remove_file(&opts.out);
+    }
+    sourced?;
     if written.is_err() {
         let _ = std::fs::remove_dir_all(&scratch);
         let _ = std::fs::remove_file(&opts.out);

@@ -74,3 +74,8 @@ pub const VPCFLOW_DDL: &str = r#"CREATE TABLE IF NOT EXISTS vpc_flow_2_0 (
     unmapped MAP(VARCHAR, VARCHAR),
     observables STRUCT(name VARCHAR, value VARCHAR, type VARCHAR, type_id INTEGER)[]
 )"#;
+
+/// `CREATE TABLE` for the Route 53 Resolver query log table (`route53_2_0`).
+pub use super::dns::DDL as DNS_DDL;
+/// `CREATE TABLE` for the Security Hub findings table (`sh_findings_2_0`).
+pub use super::findings::DDL as FINDINGS_DDL;

@@ -25,6 +25,9 @@ pub struct Metrics {
     scans: Mutex<BTreeMap<String, Scans>>,
 }
 
+/// A counter family over [`Scans`]: name, help, value.
+type Series = (&'static str, &'static str, fn(&Scans) -> String);
+
 /// What one engine's answering queries scanned.
 #[derive(Debug, Default, Clone, Copy)]
 struct Scans {
@@ -129,7 +132,7 @@ impl Metrics {
 
     fn render_scans(&self, out: &mut String) {
         let scans = self.scans.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let series: [(&str, &str, fn(&Scans) -> String); 4] = [
+        let series: [Series; 4] = [
             ("asklake_engine_queries_total", "Queries that produced an answer's rows, by engine.", |s| {
                 s.queries.to_string()
             }),

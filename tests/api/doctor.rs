@@ -82,6 +82,7 @@ fn passed(report: &Report, step: &str) -> bool {
 async fn a_healthy_setup_passes_every_step() {
     let setup = Setup::new(true).await;
     setup.athena.with_vpcflow_table();
+    setup.athena.with_findings_and_dns_tables();
     setup.bedrock.script([Reply::text("OK")]);
 
     let report = setup.run().await;

@@ -659,3 +659,25 @@ async fn the_openai_compatible_adapter_forces_a_tool_call_and_maps_http_errors()
     assert_eq!(body["messages"][0]["role"], "system");
     assert!(matches!(llm.generate(&request("q")).await.unwrap_err(), LlmError::Throttled(_)));
 }
+
+#[tokio::test]
+async fn a_listing_cut_by_the_row_limit_says_how_many_rows_matched_in_total() {
+    let h = harness(Retrieval::default(), true).await;
+    h.bedrock.script([
+        Reply::sql("SELECT event_time, api_operation FROM cloudtrail WHERE event_time > TIMESTAMP '2000-01-01 00:00:00' ORDER BY event_time DESC LIMIT 2"),
+        Reply::text("Here are the latest calls."),
+    ]);
+    let answer = ask(&h, "List every API call").await;
+    assert_eq!(answer.outcome, Outcome::Answered, "{answer:#?}");
+    assert_eq!(answer.result.as_ref().unwrap().rows.len(), 2);
+    let counted: Vec<String> = h.athena.started_sql().into_iter().filter(|s| s.contains("count(*) AS total")).collect();
+    assert!(counted.iter().any(|s| !s.starts_with("EXPLAIN")), "the pipeline ran a count: {counted:?}");
+    let total: u64 = answer
+        .text
+        .split("Showing 2 of ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no total in {:?}", answer.text));
+    assert!(total > 2, "{}", answer.text);
+}

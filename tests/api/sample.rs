@@ -97,10 +97,14 @@ fn the_requested_size_is_respected_within_ten_percent() {
     let ct = count(&conn, "SELECT count(*) FROM cloud_trail_mgmt_2_0");
     let flows = count(&conn, "SELECT count(*) FROM vpc_flow_2_0");
     assert_eq!((ct as usize, flows as usize), (small.cloudtrail_rows, small.vpcflow_rows));
-    let total = (ct + flows) as f64;
+    let others: usize = small.source_rows.values().sum();
+    for (table, rows) in &small.source_rows {
+        assert_eq!(count(&conn, &format!("SELECT count(*) FROM {table}")) as usize, *rows, "{table}");
+    }
+    let total = (ct + flows) as f64 + others as f64;
     assert!((1_800.0..=2_200.0).contains(&total), "2,000 rows asked, {total} written");
     let shared = &shared_lake().manifest;
-    let total = (shared.cloudtrail_rows + shared.vpcflow_rows) as f64;
+    let total = (shared.cloudtrail_rows + shared.vpcflow_rows + shared.source_rows.values().sum::<usize>()) as f64;
     let asked = SHARED_ROWS as f64;
     assert!((asked * 0.9..=asked * 1.1).contains(&total), "{asked} rows asked, {total} written");
 }
@@ -111,7 +115,7 @@ fn a_small_lake_still_holds_every_planted_incident() {
     let m = generate(&options(dir.path(), 2_000, 11)).unwrap();
     let conn = open(&dir.path().join("lake.duckdb"));
     let kinds: BTreeSet<IncidentKind> = m.incidents.iter().map(|i| i.kind).collect();
-    assert_eq!(kinds.len(), 9, "all nine kinds are planted");
+    assert_eq!(kinds.len(), 13, "all thirteen kinds are planted");
     for i in m.incidents.iter().filter(|i| !i.event_ids.is_empty()) {
         let list = i.event_ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
         let found = count(&conn, &format!("SELECT count(*) FROM cloud_trail_mgmt_2_0 WHERE metadata.uid IN ({list})"));

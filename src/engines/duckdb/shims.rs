@@ -41,3 +41,29 @@ pub const TRINO_SHIMS: &[(&str, &str)] = &[
 pub fn install_sql() -> String {
     TRINO_SHIMS.iter().map(|(_, body)| format!("CREATE OR REPLACE TEMP MACRO {body};\n")).collect()
 }
+
+/// Macros that make every "current time" function answer `now`: the real clock per query, or a frozen one
+/// (`--now`, `asklake eval`).
+///
+/// DuckDB parses `current_timestamp` as a call to `get_current_timestamp()` and `current_date` as
+/// `current_date()`; temp macros win over built-ins of the same name, so SQL the model writes with
+/// `current_timestamp`, `now()`, `localtimestamp` or `current_date` sees this time. The value is a plain UTC
+/// `TIMESTAMP`, like the lake's time columns: DuckDB without its ICU extension (which the lock forbids loading)
+/// cannot subtract an interval from a `TIMESTAMP WITH TIME ZONE`, so Trino's `current_timestamp - INTERVAL '7'
+/// DAY` only runs this way.
+pub fn current_time_sql(now: chrono::DateTime<chrono::Utc>) -> String {
+    let ts = now.format("%Y-%m-%d %H:%M:%S%.6f");
+    let date = now.format("%Y-%m-%d");
+    [
+        format!("now() AS TIMESTAMP '{ts}'"),
+        format!("get_current_timestamp() AS TIMESTAMP '{ts}'"),
+        format!("transaction_timestamp() AS TIMESTAMP '{ts}'"),
+        format!("localtimestamp() AS TIMESTAMP '{ts}'"),
+        format!("current_localtimestamp() AS TIMESTAMP '{ts}'"),
+        format!("current_date() AS DATE '{date}'"),
+        format!("today() AS DATE '{date}'"),
+    ]
+    .iter()
+    .map(|body| format!("CREATE OR REPLACE TEMP MACRO {body};\n"))
+    .collect()
+}

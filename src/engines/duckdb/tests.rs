@@ -125,3 +125,20 @@ fn the_sample_lake_engine_reads_no_files_at_all() {
     assert!(conn.query_row(&sql, [], |r| r.get::<_, i64>(0)).is_err());
     assert!(conn.execute_batch("CREATE TABLE x (a INT)").is_err(), "the lake is opened read-only");
 }
+
+#[test]
+fn a_pinned_clock_answers_every_current_time_spelling_and_supports_interval_arithmetic() {
+    let c = conn();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-03T06:00:00Z").unwrap().to_utc();
+    c.execute_batch(&shims::current_time_sql(now)).unwrap();
+    let ask = |sql: &str| -> String {
+        c.query_row(&format!("SELECT CAST(({sql}) AS VARCHAR)"), [], |r| r.get::<_, String>(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
+    for sql in ["current_timestamp", "now()", "CURRENT_TIMESTAMP - INTERVAL '1' DAY + INTERVAL '1' DAY"] {
+        assert_eq!(ask(&format!("CAST({sql} AS TIMESTAMP)")), "2026-12-03 06:00:00", "{sql}");
+    }
+    assert_eq!(ask("current_date"), "2026-12-03");
+    assert_eq!(ask("CAST(localtimestamp AS VARCHAR)"), "2026-12-03 06:00:00");
+    assert_eq!(ask("CAST(date_add('day', -7, current_timestamp) AS TIMESTAMP)"), "2026-11-26 06:00:00");
+}

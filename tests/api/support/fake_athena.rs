@@ -204,6 +204,18 @@ impl FakeAthena {
         self.inner.queries.lock().unwrap().values().filter(|q| q.kind == Kind::Scan).count()
     }
 
+    /// Adds the Security Hub findings and Route 53 tables (empty, v2 shape).
+    pub fn with_findings_and_dns_tables(&self) {
+        for (suffix, ddl) in [
+            ("sh_findings_2_0", asklake::sample::schema::FINDINGS_DDL),
+            ("route53_2_0", asklake::sample::schema::DNS_DDL),
+        ] {
+            let table = format!("{DATABASE}.amazon_security_lake_table_us_east_1_{suffix}");
+            let ddl = ddl.replacen(suffix, &table, 1);
+            self.inner.db.lock().unwrap().as_ref().expect("fixture db").execute_batch(&ddl).expect("DDL");
+        }
+    }
+
     /// Every call answers `AccessDeniedException`.
     pub fn deny_all(&self) {
         *self.inner.deny.lock().unwrap() = true;

@@ -1,0 +1,93 @@
+//! `asklake eval` on the committed baseline recording: the harness runs the whole dev set through the real
+//! pipeline with a frozen clock, and a request the recording lacks is reported as a changed request.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+
+const NOW: &str = "2026-12-03T06:00:00Z";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One sample lake for the dev set's "now", generated once per test binary.
+fn lake() -> &'static Path {
+    static LAKE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &LAKE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("lake.duckdb");
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
+                .args(["sample", "generate", "--now", NOW, "--out"])
+                .arg(&path)
+                .env_remove("ASKLAKE_CONFIG")
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            (dir, path)
+        })
+        .1
+}
+
+fn eval(recording: &Path, extra: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
+        .current_dir(repo())
+        .args(["eval", "--now", NOW, "--replay"])
+        .arg(recording)
+        .args(extra)
+        .env("ASKLAKE_DUCKDB__PATH", lake())
+        .env_remove("ASKLAKE_CONFIG")
+        .env("ASKLAKE_ENGINE__KIND", "duckdb")
+        .env("ASKLAKE_LLM__PROVIDER", "none")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_baseline_recording_replays_every_request_and_prints_the_report() {
+    let out = eval(&repo().join("eval/recordings/baseline"), &[]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "a prompt, retrieval or validation change altered recorded requests (re-record, see eval/recordings/baseline/README.md):\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.contains("changed requests: 0"), "{report}");
+    assert!(report.contains("| **overall** | 185 |"), "{report}");
+    // The hand-written §6 mistakes are caught as failures with gold and predicted SQL side by side.
+    for id in ["time-dawn-01", "time-noperiod-01", "list-01", "fu-02b"] {
+        assert!(report.contains(&format!("### `{id}`")), "{id} should fail:\n{report}");
+    }
+    // Rescues by the retry loop are passes: the validation error fed back (seed-03), the empty check (acct-01).
+    for id in ["seed-03", "acct-01", "inject-01"] {
+        assert!(!report.contains(&format!("### `{id}`")), "{id} should pass:\n{report}");
+    }
+}
+
+#[test]
+fn a_request_missing_from_the_recording_is_reported_as_changed_not_a_crash() {
+    let copy = tempfile::tempdir().unwrap();
+    let source = repo().join("eval/recordings/baseline");
+    let mut removed = None;
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Drop the recorded reply of one question, as if its prompt had changed.
+        if removed.is_none()
+            && text.contains("\"label\": \"inc-trail-01 (turn 1)\"")
+            && text.contains("\"kind\": \"sql\"")
+        {
+            removed = Some(path);
+            continue;
+        }
+        std::fs::write(copy.path().join(path.file_name().unwrap()), text).unwrap();
+    }
+    assert!(removed.is_some(), "the baseline should hold inc-trail-01's request");
+    let out = eval(copy.path(), &["--only", "inc-trail"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{report}");
+    assert!(report.contains("changed requests: 1"), "{report}");
+    assert!(report.contains("- inc-trail-01 (turn 1) (Sql request"), "{report}");
+}
