@@ -201,5 +201,6 @@ fn synthetic_catalog() -> Catalog {
             table("cloudtrail", &["event_time", "api_operation", "actor_arn", "actor_type", "source_ip"]),
             table("vpcflow", &["event_time", "src_ip", "dst_ip", "dst_port", "action"]),
         ],
+        ..Catalog::default()
     }
 }

@@ -36,6 +36,7 @@ impl Asker for InstantAsker {
             verified: None,
             engine: "duckdb".into(),
             elapsed: Duration::ZERO,
+            offers: Vec::new(),
         }
     }
 }

@@ -38,6 +38,8 @@ PLACEHOLDERS = {
     # prompt template variables
     "window_days": "7",
     "row_limit": "1000",
+    "local_hour": "hour(event_time + INTERVAL '9' HOUR)",
+    "local_dow": "day_of_week(event_time + INTERVAL '9' HOUR)",
     "tz": "Asia/Seoul",
 }
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")

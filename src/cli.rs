@@ -59,12 +59,18 @@ pub enum Command {
 #[derive(Debug, Clone, clap::Args)]
 pub struct AskArgs {
     /// The question, in Korean or English.
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required_unless_present = "run", num_args = 1..)]
     pub question: Vec<String>,
     /// Pretend "now" is this RFC 3339 time: the prompt, time windows, verified queries and DuckDB's
     /// `current_timestamp` all use it, so the same model gives the same answer tomorrow.
     #[arg(long)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Run this verified library entry instead (as printed under "verified questions you can run").
+    #[arg(long, value_name = "ENTRY")]
+    pub run: Option<String>,
+    /// A parameter for `--run`: `start=`/`end=` (RFC 3339, UTC), `scope=<account id>`, or a kind (`ip=…`).
+    #[arg(long = "param", value_name = "NAME=VALUE", requires = "run")]
+    pub params: Vec<String>,
 }
 
 /// Output format of result tables.
@@ -158,6 +164,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sample(SampleCommand::Generate(args)) => crate::sample::cli::generate(&config, &args).await,
         Command::Sql(args) => crate::engines::cli::sql(&config, &args).await,
+        Command::Ask(AskArgs { run: Some(entry), params, .. }) => {
+            crate::pipeline::cli::run_offer(&config, &entry, &params).await
+        }
         Command::Ask(args) => crate::pipeline::cli::ask(&config, &args.question.join(" "), args.now).await,
         Command::Eval(args) => crate::eval::cli::run(&config, &args).await,
         Command::Library(cmd) => crate::library::cli::run(&config, cmd).await,

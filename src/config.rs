@@ -47,6 +47,22 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// `asklake eval` settings (dev set, model prices).
     pub eval: crate::eval::EvalConfig,
+    /// Named AWS accounts (`[[accounts]]`): routing, `account_name`, the prompt, library parameters.
+    pub accounts: Vec<crate::accounts::AccountConfig>,
+    /// Running two instances at once.
+    pub ha: HaConfig,
+}
+
+/// `[ha]`: running two instances at once (availability, deploys).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct HaConfig {
+    /// DynamoDB table (partition key `pk`, TTL on `expires_at`) where instances claim Slack deliveries and
+    /// change-feed posts, and whose presence turns on reading thread state back from Slack on a local miss.
+    /// Empty (default) = one instance: de-duplication uses the local store only.
+    pub claims_table: String,
+    /// This instance's name in the claims table (empty = a random one per start).
+    pub instance_id: String,
 }
 
 /// Which engine runs the SQL.
@@ -461,7 +477,8 @@ pub struct AlertsConfig {
     /// Bearer token `POST /events` requires (`Authorization: Bearer …`). Unset = no token, allowed only while
     /// `[server] intake_bind` is on loopback (`serve` refuses to start otherwise).
     pub events_token: Option<SecretString>,
-    /// Watched accounts.
+    /// Deprecated: use top-level `[[accounts]]`. Still read (merged after `[[accounts]]`, which wins for the same
+    /// id); `config check` prints a deprecation line while it is set.
     pub accounts: Vec<AccountRoute>,
 }
 
@@ -551,7 +568,34 @@ impl Config {
                 bail!("[[alerts.accounts]] id {:?} is not a 12-digit AWS account id", account.id);
             }
         }
+        crate::accounts::Accounts::new(self.accounts.clone())?;
         Ok(())
+    }
+
+    /// The named accounts: `[[accounts]]`, then deprecated `[[alerts.accounts]]` entries for other ids; when both
+    /// are empty and DuckDB reads the sample lake, the sample lake's three accounts.
+    pub fn accounts(&self) -> crate::accounts::Accounts {
+        let mut list = self.accounts.clone();
+        for old in &self.alerts.accounts {
+            if !list.iter().any(|a| a.id == old.id) {
+                list.push(crate::accounts::AccountConfig {
+                    id: old.id.clone(),
+                    name: old.name.clone(),
+                    aliases: Vec::new(),
+                    channel: old.channel.clone(),
+                    owner: String::new(),
+                });
+            }
+        }
+        let sample = self.engine.kind == EngineKind::Duckdb && self.duckdb.source == DuckDbSource::SampleLake;
+        if list.is_empty() && sample {
+            list = crate::accounts::sample_lake_accounts();
+        }
+        // A legacy name that clashes with a new one is dropped rather than failing at use.
+        crate::accounts::Accounts::new(list.clone()).unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "[[alerts.accounts]] clashes with [[accounts]]; using [[accounts]] only");
+            crate::accounts::Accounts::new(self.accounts.clone()).unwrap_or_default()
+        })
     }
 
     /// The asker's time zone.
@@ -754,10 +798,26 @@ impl Config {
                 shown: self.alerts.default_channel.clone(),
                 missing: self.alerts.enabled
                     && self.alerts.default_channel.is_empty()
-                    && self.alerts.accounts.iter().any(|a| a.channel.is_empty()),
+                    && (self.alerts.accounts.iter().any(|a| a.channel.is_empty())
+                        || self.accounts.iter().any(|a| a.channel.is_empty())),
                 note: "channel for accounts without their own",
             },
         ];
+        let accounts = self.accounts();
+        lines.push(CheckLine {
+            key: "accounts",
+            shown: accounts.all().iter().map(|a| a.display_name().to_owned()).collect::<Vec<_>>().join(", "),
+            missing: false,
+            note: "named accounts ([[accounts]]: routing, account_name, the prompt, library parameters)",
+        });
+        if !self.alerts.accounts.is_empty() {
+            lines.push(CheckLine {
+                key: "alerts.accounts",
+                shown: format!("{} route(s), deprecated", self.alerts.accounts.len()),
+                missing: false,
+                note: "move [[alerts.accounts]] to top-level [[accounts]] (id, name, aliases, channel, owner)",
+            });
+        }
         lines.retain(|l| !(l.key.starts_with("athena.") && !athena && !l.missing));
         lines
     }

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`cli`]: command-line surface (`serve`, `ask`, `sql`, `sample`, `library`, `alerts`, `config`).
+//! - [`accounts`]: named AWS accounts (`[[accounts]]`) for routing, `account_name`, the prompt and the library.
 //! - [`config`]: the only place that reads the environment and the config file; typed, secrets wrapped.
 //! - [`telemetry`]: tracing setup.
 //! - [`doctor`]: `asklake doctor`, step-by-step checks of a live setup, each failure with its fix.
@@ -16,9 +17,11 @@
 //! - [`alerts`]: the CloudTrail change feed (queue, envelope, rules, grouping, rendering, worker).
 //! - [`slack`]: request verification, slash commands, events, interactions, rendering, posting.
 //! - [`store`]: SQLite state (threads, seen ids, feedback, embedded queue).
+//! - [`ha`]: two instances at once: claims on Slack deliveries and change-feed posts (DynamoDB or local).
 //! - [`sample`]: a deterministic synthetic Security Lake v2 with planted incidents.
 //! - [`startup`] / [`state`]: build the application from config and hold its shared state.
 
+pub mod accounts;
 pub mod alerts;
 pub mod catalog;
 pub mod chart;
@@ -27,6 +30,7 @@ pub mod config;
 pub mod doctor;
 pub mod engines;
 pub mod eval;
+pub mod ha;
 pub mod healthcheck;
 pub mod library;
 pub mod llm;

@@ -62,6 +62,8 @@ pub struct Deps {
     pub status_interval: Duration,
     /// The CloudTrail change feed: its worker runs beside the server and stops with it.
     pub change_feed: Option<ChangeFeed>,
+    /// Claims on Slack deliveries shared between instances (none = the local store: one instance).
+    pub claims: Option<Arc<dyn crate::ha::Claims>>,
 }
 
 impl Deps {
@@ -78,7 +80,14 @@ impl Deps {
             intake_routes: Vec::new(),
             status_interval: crate::slack::progress::DEFAULT_INTERVAL,
             change_feed: None,
+            claims: None,
         }
+    }
+
+    /// Sets where Slack deliveries are claimed (`[ha] claims_table`).
+    pub fn with_claims(mut self, claims: Arc<dyn crate::ha::Claims>) -> Self {
+        self.claims = Some(claims);
+        self
     }
 
     /// Runs the change feed beside the server and serves its intake routes on the intake listener.
@@ -143,6 +152,7 @@ impl Application {
             config,
             asker: deps.asker,
             slack: deps.slack,
+            claims: deps.claims.unwrap_or_else(|| Arc::new(crate::ha::LocalClaims::new(deps.store.clone()))),
             store: deps.store,
             templates: deps.templates,
             candidates: deps.candidates,
@@ -316,13 +326,17 @@ pub async fn deps_from_config(config: &Config, slack: Arc<dyn SlackApi>) -> anyh
         crate::library::candidates::file_candidate(&candidates_file, &c.question, &c.sql, &c.asker, &c.summary)
             .map(drop)
     };
-    let mut deps = Deps::new(asker, slack.clone(), store.clone()).with_candidates(Arc::new(CandidateFn(file)));
+    let claims = crate::ha::from_config(config, &store).await;
+    let mut deps = Deps::new(asker, slack.clone(), store.clone())
+        .with_candidates(Arc::new(CandidateFn(file)))
+        .with_claims(claims.clone());
     if let (false, Some(token)) = (config.slack.allowed_usergroups.is_empty(), &config.slack.bot_token) {
         let directory = crate::slack::usergroups::SlackUserGroups::new(&config.slack.api_url, token)
             .context("could not build the Slack client for user groups")?;
         deps = deps.with_usergroups(Arc::new(directory));
     }
-    let seams = FeedSeams::new(slack, store, Templates::embedded(), llm);
+    let mut seams = FeedSeams::new(slack, store, Templates::embedded(), llm);
+    seams.claims = Some(claims);
     if let Some(feed) = ChangeFeed::from_config(config, seams).await? {
         deps = deps.with_change_feed(feed);
     }

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
+use crate::ha::Claims;
 use crate::pipeline::Asker;
 use crate::slack::access::AccessPolicy;
 use crate::slack::api::SlackApi;
@@ -27,6 +28,8 @@ pub struct App {
     pub slack: Arc<dyn SlackApi>,
     /// SQLite state: threads, answers, feedback, seen event ids.
     pub store: Store,
+    /// Which instance acts on a Slack delivery (shared with other instances when `[ha] claims_table` is set).
+    pub claims: Arc<dyn Claims>,
     /// Block Kit templates.
     pub templates: Templates,
     /// Request signature checks.

@@ -71,7 +71,7 @@ pub fn worker(
         slack,
         store,
         rules,
-        Routing::from_config(&config.alerts),
+        Routing::for_config(config),
         renderer(config, templates),
         narrator,
         worker_settings(config),

@@ -28,7 +28,7 @@ pub struct Delivered {
 }
 
 impl Delivered {
-    fn put_off<'a>(&mut self, ids: impl IntoIterator<Item = &'a String>, until: Instant) {
+    pub(super) fn put_off<'a>(&mut self, ids: impl IntoIterator<Item = &'a String>, until: Instant) {
         for id in ids {
             let at = self.parked.entry(id.clone()).or_insert(until);
             *at = (*at).max(until);
@@ -38,9 +38,16 @@ impl Delivered {
 
 /// Where a post goes and which namespace records it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Dest {
+pub(super) enum Dest {
     Main,
     Red,
+}
+
+impl Dest {
+    /// The seen-ids (and claims) namespace of deliveries to this destination.
+    pub(super) fn namespace(self) -> &'static str {
+        if self == Dest::Main { SEEN_NAMESPACE } else { RED_NAMESPACE }
+    }
 }
 
 impl Worker {
@@ -85,6 +92,14 @@ impl Worker {
         if red_ids.is_empty() {
             return;
         }
+        if let Some(until) = parks.blocked(&g.route.red_channel, Instant::now()) {
+            done.put_off(&red_ids, until);
+            return;
+        }
+        let red_ids = self.claim_posts(&red_ids, Dest::Red, done, out).await;
+        if red_ids.is_empty() {
+            return;
+        }
         // The copy repeats the account message when it covers every event owed a copy; otherwise it is rendered
         // from those events alone (a redelivered event whose account post landed earlier).
         let covered = parent.as_ref().is_some_and(|(ids, _)| red_ids.iter().all(|i| ids.contains(i)));
@@ -95,11 +110,13 @@ impl Worker {
                 self.render(&AccountGroup { events, ..g.clone() }, kind, out).await.map(|r| r.parent.content)
             }
         };
-        if let Some(content) = content {
-            let channel = g.route.red_channel.clone();
-            if self.send(&channel, None, content, &red_ids, Dest::Red, parks, done, out).await.is_some() {
-                info!(account = %g.account, events = red_ids.len(), "red events copied to the red channel");
-            }
+        let Some(content) = content else {
+            self.release_posts(&red_ids, Dest::Red).await;
+            return;
+        };
+        let channel = g.route.red_channel.clone();
+        if self.send(&channel, None, content, &red_ids, Dest::Red, parks, done, out).await.is_some() {
+            info!(account = %g.account, events = red_ids.len(), "red events copied to the red channel");
         }
     }
 
@@ -124,7 +141,22 @@ impl Worker {
             self.park(parks, &channel, park::NO_CHANNEL, &all, done, out, &g.account).await;
             return None;
         }
-        let rendered = self.render(g, kind, out).await?;
+        let won = self.claim_posts(&all, Dest::Main, done, out).await;
+        if won.is_empty() {
+            return None;
+        }
+        let claimed;
+        let g = if won.len() == all.len() {
+            g
+        } else {
+            let events = g.events.iter().filter(|e| won.contains(&e.event.id)).cloned().collect();
+            claimed = AccountGroup { events, ..g.clone() };
+            &claimed
+        };
+        let Some(rendered) = self.render(g, kind, out).await else {
+            self.release_posts(&won, Dest::Main).await;
+            return None;
+        };
         let ids: HashSet<String> = rendered.parent.event_ids.iter().cloned().collect();
         let content = rendered.parent.content.clone();
         // Events of replies never sent are owed again: the message goes back (or is put off) with them.
@@ -180,10 +212,12 @@ impl Worker {
                     info!(channel, code, "Slack accepts alerts again; the channel is no longer parked");
                 }
                 self.mark(ids, dest, done, out);
+                self.finish_posts(ids, dest).await;
                 Some(posted)
             }
             Err(e) => {
                 out.failed_posts += 1;
+                self.release_posts(ids, dest).await;
                 self.failed(channel, &e, ids, parks, done, out).await;
                 None
             }
@@ -257,7 +291,7 @@ impl Worker {
     }
 
     fn mark(&self, ids: &[String], dest: Dest, done: &mut Delivered, out: &mut DrainOutcome) {
-        let namespace = if dest == Dest::Main { SEEN_NAMESPACE } else { RED_NAMESPACE };
+        let namespace = dest.namespace();
         for id in ids {
             if let Err(e) = self.store.mark_seen(namespace, id) {
                 warn!(error = %format!("{e:#}"), "could not record a delivered eventID");

@@ -42,9 +42,18 @@ pub struct Routing {
 }
 
 impl Routing {
-    /// From `[alerts]`.
+    /// From `[alerts]` alone (its deprecated `[[alerts.accounts]]`); the app uses [`Routing::for_config`].
     pub fn from_config(cfg: &AlertsConfig) -> Self {
         let accounts = cfg.accounts.iter().map(|a| (a.id.clone(), (a.name.clone(), a.channel.clone()))).collect();
+        Self { accounts, default_channel: cfg.default_channel.clone(), red_channel: cfg.red_channel.clone() }
+    }
+
+    /// From the whole configuration: `[[accounts]]` (names and channels, see [`crate::config::Config::accounts`])
+    /// and `[alerts]` (default and red channels).
+    pub fn for_config(config: &crate::config::Config) -> Self {
+        let accounts =
+            config.accounts().all().iter().map(|a| (a.id.clone(), (a.name.clone(), a.channel.clone()))).collect();
+        let cfg = &config.alerts;
         Self { accounts, default_channel: cfg.default_channel.clone(), red_channel: cfg.red_channel.clone() }
     }
 

@@ -20,6 +20,7 @@
 
 pub mod batch;
 pub mod build;
+pub mod claim;
 pub mod classify;
 pub mod cli;
 pub mod console;

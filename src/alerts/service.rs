@@ -45,13 +45,15 @@ pub struct FeedSeams {
     pub llm: Option<Arc<dyn Llm>>,
     /// Fetches SNS certificates and confirms subscriptions (HTTPS in production).
     pub sns: Arc<dyn SnsFetcher>,
+    /// Claims on posts shared with other instances (none = the local store: one instance).
+    pub claims: Option<Arc<dyn crate::ha::Claims>>,
 }
 
 impl FeedSeams {
     /// Production seams: HTTPS for SNS, certificates cached by URL and fetched with a timeout.
     pub fn new(slack: Arc<dyn SlackApi>, store: Store, templates: Templates, llm: Option<Arc<dyn Llm>>) -> Self {
         let sns = Arc::new(CertCache::new(Arc::new(HttpSnsFetcher::default())));
-        Self { slack, store, templates, llm, sns }
+        Self { slack, store, templates, llm, sns, claims: None }
     }
 }
 
@@ -67,7 +69,8 @@ impl ChangeFeed {
             tracing::info!("change feed disabled ([alerts] enabled = false)");
             return Ok(None);
         }
-        let has_channel = !alerts.default_channel.is_empty() || alerts.accounts.iter().any(|a| !a.channel.is_empty());
+        let has_channel =
+            !alerts.default_channel.is_empty() || config.accounts().all().iter().any(|a| !a.channel.is_empty());
         if !has_channel {
             tracing::warn!(
                 "change feed not started: set [alerts] default_channel (or a channel per account) to post summaries"
@@ -93,8 +96,11 @@ impl ChangeFeed {
                 clock: Arc::new(chrono::Utc::now),
             })
         });
-        let worker = super::build::worker(config, queue, seams.slack, seams.store, seams.templates, narrator)
+        let mut worker = super::build::worker(config, queue, seams.slack, seams.store, seams.templates, narrator)
             .context("could not build the change-feed worker")?;
+        if let Some(claims) = seams.claims {
+            worker = worker.with_claims(claims);
+        }
         Ok(Some(Self { routes, worker: Arc::new(worker), digest: Duration::from_secs(alerts.digest_interval_secs) }))
     }
 

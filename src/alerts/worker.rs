@@ -22,6 +22,7 @@ use super::park::{ParkPolicy, Parks};
 use super::queue::{AlertQueue, QueueMessage};
 use super::render::Renderer;
 use super::rules::{Rules, Severity, Verdict};
+use crate::ha::{Claims, LocalClaims};
 use crate::slack::api::SlackApi;
 use crate::store::Store;
 
@@ -126,6 +127,8 @@ pub struct Worker {
     pub(super) renderer: Renderer,
     pub(super) narrator: Option<Arc<dyn Narrator>>,
     pub(super) settings: WorkerSettings,
+    /// Who posts an event when another instance may hold the same message (see [`crate::ha`]).
+    pub(super) claims: Arc<dyn Claims>,
     state: tokio::sync::Mutex<State>,
 }
 
@@ -145,7 +148,15 @@ impl Worker {
         settings: WorkerSettings,
     ) -> Self {
         let state = tokio::sync::Mutex::new(State { batch: Batch::default(), parks: Parks::new(settings.park) });
-        Self { queue, slack, store, rules, routing, renderer, narrator, settings, state }
+        let claims = Arc::new(LocalClaims::new(store.clone()));
+        Self { queue, slack, store, rules, routing, renderer, narrator, settings, claims, state }
+    }
+
+    /// Claims each event's post in `claims` before posting it, so another instance that receives the same queue
+    /// message (after a visibility timeout) posts nothing twice. Without it the worker is a single instance.
+    pub fn with_claims(mut self, claims: Arc<dyn Claims>) -> Self {
+        self.claims = claims;
+        self
     }
 
     /// Drains what is queued now: red events immediately, then one digest per account; deletes what was posted.

@@ -160,7 +160,7 @@ impl Binding {
                 ..t.clone()
             })
             .collect();
-        Catalog { tables }
+        Catalog { tables, accounts: catalog.accounts.clone() }
     }
 
     /// The error for a column of `table` this binding cannot provide, or `None` when it can (or the table or

@@ -4,6 +4,7 @@
 //! Each column carries one SQL expression per binding; [`Binding::with_ctes`] turns a query over the logical
 //! tables into one over the real source by prepending a `WITH <table> AS (SELECT <expr> AS <column>, …)`.
 
+mod accounts;
 mod binding;
 mod joins;
 mod partition;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{ACCOUNT_ID, ACCOUNT_NAME};
 pub use partition::{Pushdown, TimeBound};
 
 pub use binding::{
@@ -146,6 +148,8 @@ impl LogicalTable {
 pub struct Catalog {
     /// Tables in catalog order.
     pub tables: Vec<LogicalTable>,
+    /// Named accounts behind `account_name` (see [`Catalog::with_accounts`]), listed in the prompt.
+    pub accounts: Vec<crate::accounts::AccountConfig>,
 }
 
 #[derive(Deserialize)]
@@ -174,9 +178,9 @@ impl Catalog {
     /// Parses catalog TOML text and checks it.
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let file: CatalogFile = toml::from_str(text).context("not valid catalog TOML")?;
-        let catalog = Catalog { tables: file.tables };
+        let catalog = Catalog { tables: file.tables, accounts: Vec::new() };
         catalog.check()?;
-        Ok(catalog)
+        Ok(catalog.with_accounts(&crate::accounts::Accounts::default()))
     }
 
     fn check(&self) -> anyhow::Result<()> {
@@ -187,6 +191,11 @@ impl Catalog {
             anyhow::ensure!(seen.insert(table.name.to_ascii_lowercase()), "table {} is listed twice", table.name);
             anyhow::ensure!(!table.v2_table.is_empty(), "table {} has no v2_table", table.name);
             anyhow::ensure!(!table.columns.is_empty(), "table {} has no columns", table.name);
+            anyhow::ensure!(
+                !accounts::declares_account_name(table),
+                "table {} declares account_name; remove it: asklake derives it from account_id and [[accounts]]",
+                table.name
+            );
             let mut cols = std::collections::BTreeSet::new();
             for col in &table.columns {
                 anyhow::ensure!(
@@ -221,7 +230,7 @@ impl Catalog {
     /// The same catalog with only the tables named in `names` (catalog order kept).
     pub fn only_tables(&self, names: &[String]) -> Catalog {
         let tables = self.tables.iter().filter(|t| names.iter().any(|n| n.eq_ignore_ascii_case(&t.name))).cloned();
-        Catalog { tables: tables.collect() }
+        Catalog { tables: tables.collect(), accounts: self.accounts.clone() }
     }
 
     /// Table names, comma-separated, for messages.

@@ -24,6 +24,8 @@ pub struct AwsClients {
     pub bedrock: Option<aws_sdk_bedrockruntime::Client>,
     /// SQS.
     pub sqs: Option<aws_sdk_sqs::Client>,
+    /// The claims table of `[ha] claims_table` (none = one instance).
+    pub claims: Option<crate::ha::dynamo::DynamoClaims>,
 }
 
 impl AwsClients {
@@ -47,6 +49,11 @@ impl AwsClients {
             engine: athena.then(|| crate::engines::from_config(config).ok()).flatten(),
             bedrock,
             sqs: (config.alerts.queue == QueueKind::Sqs).then(|| aws_sdk_sqs::Client::new(&sdk)),
+            claims: if config.ha.claims_table.is_empty() {
+                None
+            } else {
+                Some(crate::ha::dynamo::DynamoClaims::from_config(config).await)
+            },
         }
     }
 
@@ -58,6 +65,21 @@ impl AwsClients {
             engine,
             bedrock: Some(aws_sdk_bedrockruntime::Client::new(sdk)),
             sqs: Some(aws_sdk_sqs::Client::new(sdk)),
+            claims: None,
+        }
+    }
+
+    /// The claims table: active, keyed on `pk`, and this role may claim and release in it.
+    pub async fn claims_table(&self) -> Outcome {
+        let Some(claims) = &self.claims else { return Outcome::Skip("[ha] claims_table is not set".into()) };
+        match claims.check().await {
+            Ok(seen) => Outcome::Pass(seen),
+            Err(err) => Outcome::fail(
+                err.to_string(),
+                "create the table from deploy/asklake.yaml (ClaimsTable: partition key pk of type String, TTL on \
+                 expires_at) and grant the task role dynamodb:PutItem, DeleteItem and DescribeTable on it, or unset \
+                 [ha] claims_table to run one instance",
+            ),
         }
     }
 
@@ -295,8 +317,7 @@ fn dead_letter_target(policy: &str) -> String {
 }
 
 fn is_not_found(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("not found") || m.contains("entitynotfound") || m.contains("does not exist")
+    crate::engines::athena::is_missing_entity(message)
 }
 
 fn service_failure(what: &str, name: &str, message: &str, permission: &str) -> Outcome {

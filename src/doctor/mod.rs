@@ -2,7 +2,8 @@
 //!
 //! Steps run in order and each is independent: a failed step does not hide the next one. Which steps run follows
 //! the configuration (Athena steps only with `[engine] kind = "athena"`, the queue only with `[alerts] queue =
-//! "sqs"`, Bedrock only with `[llm] provider = "bedrock"`, Slack when a bot token is set).
+//! "sqs"`, Bedrock only with `[llm] provider = "bedrock"`, the claims table only with `[ha] claims_table`, Slack
+//! when a bot token is set).
 
 mod aws;
 mod slack;
@@ -113,6 +114,7 @@ impl Doctor {
         let mut report = Report::default();
         let uses_aws = config.engine.kind == EngineKind::Athena
             || config.alerts.queue == QueueKind::Sqs
+            || !config.ha.claims_table.is_empty()
             || config.llm.provider == LlmProvider::Bedrock;
         if uses_aws {
             report.push("AWS identity", self.aws.identity().await);
@@ -138,6 +140,11 @@ impl Doctor {
         } else {
             report.push("SQS queue", Outcome::Skip("[alerts] queue is embedded".into()));
         }
+        if config.ha.claims_table.is_empty() {
+            report.push("Claims table", Outcome::Skip("[ha] claims_table is not set: one instance".into()));
+        } else {
+            report.push("Claims table", self.aws.claims_table().await);
+        }
         match &self.slack {
             Some(probe) => {
                 report.push("Slack token and scopes", probe.auth_and_scopes().await);
@@ -160,10 +167,11 @@ impl Doctor {
 /// Every channel asklake posts alerts into, each once.
 fn alert_channels(config: &Config) -> Vec<String> {
     let a = &config.alerts;
+    let accounts = config.accounts();
     let mut out: Vec<String> = Vec::new();
     let all = [a.default_channel.clone(), a.red_channel.clone()]
         .into_iter()
-        .chain(a.accounts.iter().map(|r| r.channel.clone()));
+        .chain(accounts.all().iter().map(|r| r.channel.clone()));
     for channel in all {
         if !channel.is_empty() && !out.contains(&channel) {
             out.push(channel);

@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use self::classify::map_sdk_error;
-pub use self::classify::{Failure, FailureFacts, classify, trino_code};
+pub use self::classify::{Failure, FailureFacts, classify, is_missing_entity, trino_code};
 pub use self::convert::{column_type, parse_value};
 pub use self::reuse::{Clock, ReusePolicy, cost_usd};
 pub use self::schedule::{PollSchedule, RestartPolicy};

@@ -182,7 +182,7 @@ impl Harness {
         for sql in case.golds() {
             match self.gold(sql).await {
                 Ok(r) => golds.push(r),
-                Err(e) => gold_error = Some(format!("{e}")),
+                Err(e) => gold_error = Some(e.to_string()),
             }
         }
         let declined = answer.outcome == Outcome::Declined;

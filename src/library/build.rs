@@ -78,5 +78,6 @@ impl HybridRetriever {
 
 fn lexical(config: &Config) -> anyhow::Result<HybridRetriever> {
     let library = Library::from_config(&config.library).context("could not load the verified query library")?;
-    Ok(HybridRetriever::new(library, config.library.short_circuit_threshold, config.library.top_k))
+    Ok(HybridRetriever::new(library, config.library.short_circuit_threshold, config.library.top_k)
+        .with_accounts(config.accounts()))
 }

@@ -6,7 +6,6 @@ use std::str::FromStr;
 use anyhow::Context;
 use chrono::Utc;
 
-use super::extract::extract;
 use super::params;
 use super::retriever::{HybridRetriever, render_for_example, resolve};
 use super::{Entry, Library};
@@ -82,7 +81,7 @@ async fn matches(config: &Config, question: &str) -> anyhow::Result<ExitCode> {
     let tz = chrono_tz::Tz::from_str(&config.pipeline.timezone)
         .map_err(|e| anyhow::anyhow!("[pipeline] timezone {}: {e}", config.pipeline.timezone))?;
     let now = Utc::now();
-    let slots = extract(question, now, tz);
+    let (slots, scored_text) = retriever.slots(question, now, tz);
     println!("question: {question}");
     if let Some(phrase) = &slots.window_phrase
         && let Some(w) = slots.window
@@ -95,7 +94,7 @@ async fn matches(config: &Config, question: &str) -> anyhow::Result<ExitCode> {
         }
     }
     println!("threshold: {:.2}\n", retriever.threshold());
-    for (n, scored) in retriever.rank(question).await.iter().take(config.library.top_k.max(3)).enumerate() {
+    for (n, scored) in retriever.rank(&scored_text).await.iter().take(config.library.top_k.max(3)).enumerate() {
         let entry = &retriever.library().entries()[scored.entry];
         let res = resolve(entry, &slots, now);
         let verdict = if n > 0 || scored.score < retriever.threshold() {

@@ -57,8 +57,10 @@ pub mod eval;
 pub mod extract;
 pub mod lexical;
 pub mod load;
+pub mod offer;
 pub mod params;
 pub mod retriever;
+pub mod scope;
 pub mod text;
 
 use chrono::{DateTime, Utc};
@@ -67,6 +69,7 @@ use serde::Serialize;
 pub use build::retriever_from_config;
 pub use entry::Entry;
 pub use load::{Library, LibraryError};
+pub use offer::{Offer, OfferError, OfferParams};
 pub use retriever::HybridRetriever;
 
 /// A verified example offered to the pipeline.
@@ -89,6 +92,8 @@ pub struct Retrieval {
     pub verified: Option<Example>,
     /// Closest entries, best first, for few-shot prompting and suggestions.
     pub examples: Vec<Example>,
+    /// Close entries whose parameters the question fully gives, best first: runnable as they are.
+    pub offers: Vec<Offer>,
 }
 
 /// Finds verified queries for a question.
@@ -96,4 +101,13 @@ pub struct Retrieval {
 pub trait Retriever: Send + Sync {
     /// Retrieves for `question` asked at `now` in time zone `tz`.
     async fn retrieve(&self, question: &str, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Retrieval;
+
+    /// The SQL of `entry` run with `params` (each value checked again), as an [`Example`].
+    ///
+    /// # Errors
+    /// When the retriever cannot run offers, the entry is unknown or a parameter is refused.
+    fn offer_sql(&self, entry: &str, params: &OfferParams) -> Result<Example, OfferError> {
+        let _ = params;
+        Err(OfferError::UnknownEntry(entry.to_owned()))
+    }
 }

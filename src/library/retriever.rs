@@ -11,9 +11,11 @@ use super::embed::Embedder;
 use super::entry::Entry;
 use super::extract::{Slots, extract};
 use super::lexical::LexicalIndex;
+use super::offer::{Offer, OfferError, OfferParams, render_entry};
 use super::params::{self, ParamKind, Values, Window};
 use super::text::is_hangul;
 use super::{Example, Library, Retrieval, Retriever};
+use crate::accounts::Accounts;
 
 /// Weight of the dense cosine in the fused score when embeddings are available.
 const DENSE_WEIGHT: f32 = 0.5;
@@ -40,6 +42,9 @@ pub struct Resolution {
     pub missing: Vec<ParamKind>,
     /// Things the question names that the entry cannot take (a specific IP for an entry without `ip`, …).
     pub unexpected: Vec<String>,
+    /// One account the question names, for an entry that does not declare `account`: the whole query is scoped
+    /// to it ([`super::scope`]).
+    pub account_scope: Option<String>,
 }
 
 impl Resolution {
@@ -70,6 +75,7 @@ pub fn resolve(entry: &Entry, slots: &Slots, now: DateTime<Utc>) -> Resolution {
         let declared = entry.param_kinds().find(|(k, _)| *k == kind).map(|(_, d)| d);
         match (declared, given) {
             (None, []) => {}
+            (None, [one]) if kind == ParamKind::Account => res.account_scope = Some(one.clone()),
             (None, values) => res.unexpected.push(format!("{} {}", kind.name(), values.join(", "))),
             (Some(_), [one]) => {
                 res.values.scalars.insert(kind, one.clone());
@@ -105,6 +111,26 @@ pub struct HybridRetriever {
     dense: Option<DenseIndex>,
     threshold: f32,
     top_k: usize,
+    accounts: Accounts,
+    scoped_tables: std::collections::BTreeSet<String>,
+}
+
+/// What follows an account name and belongs to it: "계정", "account", a Korean particle.
+static ACCOUNT_TAIL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^\s*(?:계정|accounts?\b)?\s*(?:에서는|에서|에는|에|의|은|는|이|가)?").expect("valid regex")
+});
+
+/// Lowercase names of the embedded catalog's tables that have an `account_id` column.
+fn tables_with_account_id() -> std::collections::BTreeSet<String> {
+    crate::catalog::Catalog::embedded()
+        .map(|c| {
+            c.tables
+                .iter()
+                .filter(|t| t.column(crate::catalog::ACCOUNT_ID).is_some())
+                .map(|t| t.name.to_lowercase())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl std::fmt::Debug for HybridRetriever {
@@ -129,7 +155,39 @@ impl HybridRetriever {
     /// Lexical retrieval over `library`, short-circuiting at `threshold`, offering `top_k` examples.
     pub fn new(library: Library, threshold: f32, top_k: usize) -> Self {
         let index = index_library(&library);
-        Self { library: Arc::new(library), index, dense: None, threshold, top_k }
+        let scoped_tables = tables_with_account_id();
+        Self {
+            library: Arc::new(library),
+            index,
+            dense: None,
+            threshold,
+            top_k,
+            accounts: Accounts::default(),
+            scoped_tables,
+        }
+    }
+
+    /// Understands account names and aliases in questions ("prod 계정", "acme-dev") as account ids.
+    pub fn with_accounts(mut self, accounts: Accounts) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
+    /// Slots of `question` with named accounts resolved to ids, and the question with those names blanked out
+    /// for scoring (like other slot values, names do not count towards similarity).
+    pub fn slots(&self, question: &str, now: DateTime<Utc>, tz: chrono_tz::Tz) -> (Slots, String) {
+        let mut slots = extract(question, now, tz);
+        let mentions = self.accounts.mentions(question);
+        let mut scored = question.to_owned();
+        for (id, range) in mentions.iter().rev() {
+            // "acme-prod에서", "prod 계정의", "dev account": the particle and the word "account" go with the name.
+            let tail = ACCOUNT_TAIL.find(&question[range.end..]).map_or(0, |m| m.end());
+            scored.replace_range(range.start..range.end + tail, " ");
+            if !slots.accounts.contains(id) {
+                slots.accounts.push(id.clone());
+            }
+        }
+        (slots, scored)
     }
 
     /// Adds dense embeddings (fused with the lexical score); library texts are embedded on first use or [`warm`].
@@ -210,18 +268,23 @@ impl Retriever for HybridRetriever {
     #[tracing::instrument(name = "library_retrieve", skip_all)]
     async fn retrieve(&self, question: &str, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Retrieval {
         let korean = question.chars().any(is_hangul);
-        let slots = extract(question, now, tz);
-        let ranked = self.rank(question).await;
+        let (slots, scored_text) = self.slots(question, now, tz);
+        let ranked = self.rank(&scored_text).await;
         let mut retrieval = Retrieval::default();
         for (n, scored) in ranked.iter().take(self.top_k.max(1)).enumerate() {
             let entry = &self.library.entries()[scored.entry];
             let res = resolve(entry, &slots, now);
-            if n == 0
-                && scored.score >= self.threshold
-                && res.complete()
-                && let Ok(sql) = params::render(&entry.sql, &res.values)
-            {
-                retrieval.verified = Some(self.example(scored, korean, sql));
+            let runnable = res
+                .complete()
+                .then(|| render_entry(entry, &res.values, res.account_scope.as_deref(), &self.scoped_tables).ok())
+                .flatten();
+            if let Some(sql) = runnable {
+                if n == 0 && scored.score >= self.threshold {
+                    retrieval.verified = Some(self.example(scored, korean, sql));
+                }
+                let question = self.example(scored, korean, String::new()).question;
+                let params = OfferParams::from_values(&res.values, res.account_scope.as_deref());
+                retrieval.offers.push(Offer { entry: entry.id.clone(), question, params });
             }
             if n < self.top_k {
                 retrieval.examples.push(self.example(scored, korean, render_for_example(entry, &res, now)));
@@ -229,5 +292,49 @@ impl Retriever for HybridRetriever {
         }
         tracing::debug!(verified = retrieval.verified.is_some(), top = ?retrieval.examples.first().map(|e| &e.id), "retrieved");
         retrieval
+    }
+
+    fn offer_sql(&self, id: &str, params: &OfferParams) -> Result<Example, OfferError> {
+        let entry = self.library.get(id).ok_or_else(|| OfferError::UnknownEntry(id.to_owned()))?;
+        let values = params.checked_values(entry)?;
+        let sql = render_entry(entry, &values, params.account_scope.as_deref(), &self.scoped_tables)?;
+        Ok(Example { id: entry.id.clone(), question: entry.question_en.clone(), sql, score: 1.0 })
+    }
+}
+
+#[cfg(test)]
+mod account_tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::accounts::sample_lake_accounts;
+
+    fn retriever() -> HybridRetriever {
+        HybridRetriever::new(Library::embedded().unwrap(), 0.82, 3)
+            .with_accounts(Accounts::new(sample_lake_accounts()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_named_account_scopes_the_closest_entry_and_is_offered_with_its_id() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+        let r = retriever().retrieve("acme-prod에서 루트 로그인 있었어?", now, chrono_tz::Asia::Seoul).await;
+        let offer = r.offers.first().expect("an offer");
+        assert_eq!(offer.entry, "root-console-logins");
+        assert_eq!(offer.params.account_scope.as_deref(), Some("318205947761"));
+        let verified = r.verified.expect("short-circuits once the account name is set aside");
+        assert!(verified.sql.contains("account_id = '318205947761'"), "{}", verified.sql);
+    }
+
+    #[tokio::test]
+    async fn aliases_fill_a_declared_account_parameter() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+        let r = retriever();
+        let (slots, scored) = r.slots("dev 계정의 루트 로그인", now, chrono_tz::Asia::Seoul);
+        assert_eq!(slots.accounts, vec!["574630192858"]);
+        assert!(!scored.contains("dev") && !scored.contains("계정의"), "{scored}");
+        let entry = r.library().entries().iter().find(|e| e.declares(ParamKind::Account)).unwrap();
+        let res = resolve(entry, &slots, now);
+        assert_eq!(res.values.scalars.get(&ParamKind::Account).map(String::as_str), Some("574630192858"));
+        assert_eq!(res.account_scope, None);
     }
 }

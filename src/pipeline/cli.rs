@@ -43,6 +43,17 @@ pub async fn ask(config: &Config, question: &str, now: Option<DateTime<Utc>>) ->
     })
 }
 
+/// Runs `asklake ask --run ENTRY --param …`: one verified entry with the given parameters, no model.
+pub async fn run_offer(config: &Config, entry: &str, params: &[String]) -> anyhow::Result<ExitCode> {
+    let params = crate::library::OfferParams::from_cli_args(params).context("bad --param")?;
+    ensure_sample_lake(config).await?;
+    let pipeline = build(config).await?;
+    let offer = crate::library::Offer { entry: entry.to_owned(), question: entry.to_owned(), params };
+    let answer = pipeline.run_offer(&offer, &StderrProgress, CancellationToken::new()).await;
+    print!("{}", render(&answer));
+    Ok(if answer.outcome == Outcome::Failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
 /// Builds the pipeline from config: engine, model, catalog, retrieval, templates.
 pub async fn build(config: &Config) -> anyhow::Result<Pipeline> {
     let llm = crate::llm::from_config(config).await.context("could not set up the language model")?;
@@ -84,7 +95,7 @@ pub async fn parts_at(
     now: Option<DateTime<Utc>>,
 ) -> anyhow::Result<PipelineParts> {
     let engine = crate::engines::from_config_at(config, now).context("could not set up the SQL engine")?;
-    let catalog = Catalog::embedded().context("could not load the table catalog")?;
+    let catalog = Catalog::embedded().context("could not load the table catalog")?.with_accounts(&config.accounts());
     Ok(PipelineParts {
         config: config.pipeline.clone(),
         catalog: Arc::new(catalog),
@@ -163,6 +174,13 @@ pub fn render(answer: &Answer) -> String {
     }
     if let Some(id) = &answer.verified {
         let _ = writeln!(out, "\nverified query: {id}");
+    }
+    if !answer.offers.is_empty() {
+        let _ = writeln!(out, "\nverified questions you can run with the details from yours:");
+        for offer in &answer.offers {
+            let params: String = offer.params.to_cli_args().iter().map(|a| format!(" --param {a}")).collect();
+            let _ = writeln!(out, "  • {}\n    asklake ask --run {}{params}", offer.question, offer.entry);
+        }
     }
     let failed = answer.attempts.iter().filter(|a| a.error.is_some()).count();
     let tokens: u32 = answer.attempts.iter().map(|a| a.input_tokens + a.output_tokens).sum();

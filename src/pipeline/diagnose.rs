@@ -251,7 +251,7 @@ mod tests {
         let table: LogicalTable =
             serde_json::from_value(serde_json::json!({"name": "cloudtrail", "description": "", "columns": columns}))
                 .unwrap();
-        Catalog { tables: vec![table] }
+        Catalog { tables: vec![table], ..Catalog::default() }
     }
 
     #[test]

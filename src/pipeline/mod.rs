@@ -156,6 +156,9 @@ pub struct Answer {
     pub engine: String,
     /// Total time.
     pub elapsed: Duration,
+    /// Verified queries the asker can run as they are, with the parameters taken from the question: the close
+    /// ones when no model is configured, or the closest one beside a model-written answer that differs from it.
+    pub offers: Vec<crate::library::Offer>,
 }
 
 /// Answers questions. The Slack app and the terminal both hold an `Arc<dyn Asker>`.
@@ -163,4 +166,34 @@ pub struct Answer {
 pub trait Asker: Send + Sync {
     /// Answers `question`, reporting progress; stops early when `cancel` fires.
     async fn ask(&self, question: Question, progress: &dyn ProgressSink, cancel: CancellationToken) -> Answer;
+
+    /// Runs an offered verified query (a button press, `asklake ask --run`); the parameters are checked again.
+    async fn run_offer(
+        &self,
+        offer: &crate::library::Offer,
+        progress: &dyn ProgressSink,
+        cancel: CancellationToken,
+    ) -> Answer {
+        let _ = (progress, cancel);
+        Answer::failed_with(&offer.question, "This setup cannot run verified queries from a button.")
+    }
+}
+
+impl Answer {
+    /// A failed answer to `question` saying `text` (language from the question).
+    pub fn failed_with(question: &str, text: &str) -> Self {
+        Self {
+            question: question.to_owned(),
+            language: normalise::detect_language(question),
+            text: text.to_owned(),
+            outcome: Outcome::Failed,
+            sql: None,
+            result: None,
+            attempts: Vec::new(),
+            verified: None,
+            engine: String::new(),
+            elapsed: Duration::ZERO,
+            offers: Vec::new(),
+        }
+    }
 }

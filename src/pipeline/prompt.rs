@@ -79,6 +79,7 @@ pub fn build(templates: &Templates, inputs: &PromptInputs<'_>) -> anyhow::Result
         "examples": &inputs.examples[..inputs.examples.len().min(MAX_EXAMPLES)],
         "history": &inputs.history[history_start..],
         "feedback": inputs.feedback,
+        "accounts": inputs.selection.shown.accounts,
     });
     let system = templates.render(SYSTEM_TEMPLATE, &ctx)?;
     let user = templates.render(USER_TEMPLATE, &ctx)?;
@@ -125,7 +126,7 @@ mod tests {
             ],
         }))
         .unwrap();
-        Catalog { tables: vec![table] }
+        Catalog { tables: vec![table], ..Catalog::default() }
     }
 
     fn everything() -> Selection {

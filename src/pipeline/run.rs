@@ -13,7 +13,7 @@ use super::{Answer, Asker, Attempt, Language, Outcome, Progress, ProgressSink, Q
 use crate::catalog::Catalog;
 use crate::config::PipelineConfig;
 use crate::engines::{ExecOptions, QueryResult, SqlEngine};
-use crate::library::{Example, Retrieval, Retriever};
+use crate::library::{Example, Offer, Retrieval, Retriever};
 use crate::llm::{Llm, Usage};
 use crate::templates::Templates;
 
@@ -85,6 +85,7 @@ pub(super) struct Run {
     pub language: Language,
     pub attempts: Vec<Attempt>,
     pub deadline: Instant,
+    pub offers: Vec<Offer>,
 }
 
 impl Run {
@@ -188,10 +189,74 @@ impl Pipeline {
         }
         match &self.parts.llm {
             Some(llm) => {
-                self.retry_loop(run, llm.as_ref(), &retrieval.examples, &question.history, now, progress, cancel).await
+                let ending = self
+                    .retry_loop(run, llm.as_ref(), &retrieval.examples, &question.history, now, progress, cancel)
+                    .await;
+                run.offers = self.differing_offer(&retrieval, &ending);
+                ending
             }
-            None => needs_model(run.language, &retrieval.examples),
+            None => {
+                run.offers = retrieval.offers.iter().take(MAX_OFFERS).cloned().collect();
+                needs_model(run.language, &retrieval.examples)
+            }
         }
+    }
+
+    /// The closest runnable verified query, when the model's answer did not run that same SQL.
+    fn differing_offer(&self, retrieval: &Retrieval, ending: &Ending) -> Vec<Offer> {
+        let Some(top) = retrieval.offers.first() else { return Vec::new() };
+        if ending.verified.is_some() || matches!(ending.outcome, Outcome::Declined) {
+            return Vec::new();
+        }
+        let same = match (&ending.sql, self.parts.retriever.offer_sql(&top.entry, &top.params)) {
+            (Some(sql), Ok(example)) => super::generate::same_sql(sql, &example.sql),
+            (_, Err(_)) => true,
+            (None, Ok(_)) => false,
+        };
+        if same { Vec::new() } else { vec![top.clone()] }
+    }
+
+    /// Runs `offer` under the question time limit: its entry's SQL rendered again from checked parameters.
+    async fn run_offer_inner(
+        &self,
+        offer: &Offer,
+        progress: &dyn ProgressSink,
+        cancel: &CancellationToken,
+    ) -> (Run, Ending) {
+        let language = detect_language(&offer.question);
+        let limit = Duration::from_secs(self.parts.config.question_timeout_secs.max(1));
+        let mut run = Run {
+            question: offer.question.clone(),
+            language,
+            attempts: Vec::new(),
+            deadline: Instant::now() + limit,
+            offers: Vec::new(),
+        };
+        let ending = match self.parts.retriever.offer_sql(&offer.entry, &offer.params) {
+            Err(err) => {
+                tracing::warn!(entry = %offer.entry, error = %err, "refused an offered verified query");
+                Ending::failed(match language {
+                    Language::Ko => {
+                        "이 검증된 질문을 실행할 수 없습니다(항목이 없거나 값이 올바르지 않습니다). 질문을 다시 해 주세요."
+                    }
+                    Language::En => {
+                        "This verified question cannot run (it no longer exists or a value is invalid). Please ask again."
+                    }
+                })
+            }
+            Ok(example) => {
+                match tokio::time::timeout(limit + GRACE, self.run_verified(&mut run, &example, progress, cancel)).await
+                {
+                    Ok(Some(ending)) => ending,
+                    Ok(None) => Ending::failed(match language {
+                        Language::Ko => "검증된 쿼리를 실행하지 못했습니다. 관리자에게 로그 확인을 요청해 주세요.",
+                        Language::En => "The verified query did not run. Ask an admin to check the logs.",
+                    }),
+                    Err(_) => Ending::failed(format!("No answer within {}s; the work was stopped.", limit.as_secs())),
+                }
+            }
+        };
+        (run, ending)
     }
 
     /// Runs a verified library query without the model; `None` falls through to generation.
@@ -248,9 +313,13 @@ impl Pipeline {
             verified: ending.verified,
             engine: self.parts.engine.name().to_owned(),
             elapsed: started.elapsed(),
+            offers: run.offers,
         }
     }
 }
+
+/// Offers shown beside a "needs a model" answer.
+pub const MAX_OFFERS: usize = 3;
 
 /// The answer when no model is configured and nothing verified matched.
 fn needs_model(language: Language, examples: &[Example]) -> Ending {
@@ -276,8 +345,13 @@ impl Asker for Pipeline {
         let limit = Duration::from_secs(self.parts.config.question_timeout_secs.max(1));
         let language = detect_language(&question.text);
         let normalised = normalise(&question.text, self.parts.config.max_question_chars);
-        let mut run =
-            Run { question: question.text.clone(), language, attempts: Vec::new(), deadline: started + limit };
+        let mut run = Run {
+            question: question.text.clone(),
+            language,
+            attempts: Vec::new(),
+            deadline: started + limit,
+            offers: Vec::new(),
+        };
         let ending = match normalised {
             Err(err) => {
                 tracing::info!(error = %err, "question refused");
@@ -300,5 +374,12 @@ impl Asker for Pipeline {
             }
         };
         self.finish(question.text, run, ending, started)
+    }
+
+    async fn run_offer(&self, offer: &Offer, progress: &dyn ProgressSink, cancel: CancellationToken) -> Answer {
+        let started = Instant::now();
+        let span = tracing::info_span!("pipeline.run_offer", entry = %offer.entry);
+        let (run, ending) = tracing::Instrument::instrument(self.run_offer_inner(offer, progress, &cancel), span).await;
+        self.finish(offer.question.clone(), run, ending, started)
     }
 }

@@ -172,7 +172,7 @@ fn build(
             LogicalTable { columns: t.columns.iter().filter(|c| keep(c)).cloned().collect(), ..t.clone() }
         })
         .collect();
-    let shown = Catalog { tables };
+    let shown = Catalog { tables, accounts: catalog.accounts.clone() };
     let others = catalog
         .tables
         .iter()

@@ -110,8 +110,8 @@ async fn athena_has(client: &aws_sdk_athena::Client, data_catalog: &str, databas
     match call.send().await {
         Ok(_) => Some(true),
         Err(e) => {
-            let message = e.as_service_error().and_then(|s| s.message()).unwrap_or_default().to_ascii_lowercase();
-            if message.contains("not found") || message.contains("does not exist") {
+            let message = e.as_service_error().and_then(|s| s.message()).unwrap_or_default();
+            if crate::engines::athena::is_missing_entity(message) {
                 Some(false)
             } else {
                 tracing::warn!(table, error = %format!("{e:?}").chars().take(300).collect::<String>(), "could not check a lake table; offering it");

@@ -1,6 +1,7 @@
 //! Route 53 Resolver query logs: the model, the `route53_2_0` DDL and OCSF row (reference §2.7,
 //! `raw/chatbot_schema_route53_2_0.json`, and the OCSF Route 53 mapping of raw `query_name`, `srcids`, …).
 
+use super::parts::{Name, Uid};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -75,15 +76,10 @@ pub struct Query {
 }
 
 #[derive(Serialize)]
-struct Feature<'a> {
-    name: &'a str,
-}
-
-#[derive(Serialize)]
 struct Product<'a> {
     version: &'a str,
     name: &'a str,
-    feature: Feature<'a>,
+    feature: Name<'a>,
     vendor_name: &'a str,
 }
 
@@ -95,13 +91,8 @@ struct Metadata<'a> {
 }
 
 #[derive(Serialize)]
-struct Account<'a> {
-    uid: &'a str,
-}
-
-#[derive(Serialize)]
 struct Cloud<'a> {
-    account: Account<'a>,
+    account: Uid<'a>,
     region: &'a str,
     provider: &'a str,
 }
@@ -135,11 +126,6 @@ struct Connection<'a> {
     protocol_name: &'a str,
     direction: &'a str,
     direction_id: i32,
-}
-
-#[derive(Serialize)]
-struct Uid<'a> {
-    uid: &'a str,
 }
 
 #[derive(Serialize)]
@@ -200,13 +186,13 @@ pub fn write_row(out: &mut impl std::io::Write, q: &Query) -> std::io::Result<()
             product: Product {
                 version: "1.100000",
                 name: "Route 53",
-                feature: Feature { name: "Resolver Query Logs" },
+                feature: Name { name: "Resolver Query Logs" },
                 vendor_name: "AWS",
             },
             profiles: ["cloud", "security_control"],
             version: "1.1.0",
         },
-        cloud: Cloud { account: Account { uid: &q.account }, region: q.region, provider: "AWS" },
+        cloud: Cloud { account: Uid { uid: &q.account }, region: q.region, provider: "AWS" },
         src_endpoint: Src { vpc_uid: &q.vpc, ip: &q.src_ip, port: q.src_port, instance_uid: q.instance.as_deref() },
         time: q.time.timestamp_millis(),
         time_dt: timestamp_text(q.time),

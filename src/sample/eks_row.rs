@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::parts::{Name, Uid};
 use serde::Serialize;
 
 use super::eks::{K8sEvent, received};
@@ -39,11 +40,6 @@ pub const DDL: &str = r#"CREATE TABLE IF NOT EXISTS eks_audit_2_0 (
     asl_version VARCHAR,
     observables STRUCT(name VARCHAR, value VARCHAR, type VARCHAR, type_id INTEGER)[]
 )"#;
-
-#[derive(Serialize)]
-struct Name<'a> {
-    name: &'a str,
-}
 
 #[derive(Serialize)]
 struct Product<'a> {
@@ -116,13 +112,8 @@ struct Actor<'a> {
 }
 
 #[derive(Serialize)]
-struct Account<'a> {
-    uid: &'a str,
-}
-
-#[derive(Serialize)]
 struct Cloud<'a> {
-    account: Account<'a>,
+    account: Uid<'a>,
     provider: &'a str,
 }
 
@@ -248,7 +239,7 @@ pub fn write_row(out: &mut Vec<u8>, e: &K8sEvent) -> std::io::Result<()> {
                 uid: None,
             }),
         },
-        cloud: Cloud { account: Account { uid: &e.account }, provider: "AWS" },
+        cloud: Cloud { account: Uid { uid: &e.account }, provider: "AWS" },
         src_endpoint: Src { ip: &e.source_ip, intermediate_ips: None },
         resources: vec![ResourceRow {
             namespace: e.namespace.as_deref(),

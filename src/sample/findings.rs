@@ -1,6 +1,7 @@
 //! Security Hub findings: the model, the `sh_findings_2_0` DDL and OCSF row (reference §2.7 and
 //! `raw/chatbot_schema_sh_findings_2_0.json`), kept to the columns the catalog reads plus their neighbours.
 
+use super::parts::Uid;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -144,13 +145,8 @@ struct Metadata<'a> {
 }
 
 #[derive(Serialize)]
-struct Account<'a> {
-    uid: &'a str,
-}
-
-#[derive(Serialize)]
 struct Cloud<'a> {
-    account: Account<'a>,
+    account: Uid<'a>,
     region: &'a str,
     provider: &'a str,
 }
@@ -183,7 +179,7 @@ struct Compliance<'a> {
 
 #[derive(Serialize)]
 struct Owner<'a> {
-    account: Account<'a>,
+    account: Uid<'a>,
 }
 
 #[derive(Serialize)]
@@ -265,7 +261,7 @@ pub fn write_row(out: &mut impl std::io::Write, f: &Finding) -> std::io::Result<
         time_dt: timestamp_text(f.time),
         confidence_score: f.confidence,
         message: &f.title,
-        cloud: Cloud { account: Account { uid: &f.account }, region: f.region, provider: "AWS" },
+        cloud: Cloud { account: Uid { uid: &f.account }, region: f.region, provider: "AWS" },
         finding_info: Info {
             created_time_dt: timestamp_text(f.created),
             uid: &f.id,
@@ -288,7 +284,7 @@ pub fn write_row(out: &mut impl std::io::Write, f: &Finding) -> std::io::Result<
             uid: &f.resource_id,
             cloud_partition: "aws",
             region: f.region,
-            owner: Owner { account: Account { uid: &f.account } },
+            owner: Owner { account: Uid { uid: &f.account } },
         }],
         class_name,
         class_uid,

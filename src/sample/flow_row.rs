@@ -1,20 +1,16 @@
 //! A VPC Flow record as a Security Lake v2 `vpc_flow_2_0` row (reference §2.2 and §2.4), as JSON.
 
+use super::parts::{Name, Uid};
 use serde::Serialize;
 
 use super::flow::Flow;
 use super::ocsf::{Observable, timestamp_text};
 
 #[derive(Serialize)]
-struct Feature<'a> {
-    name: &'a str,
-}
-
-#[derive(Serialize)]
 struct Product<'a> {
     version: &'a str,
     name: &'a str,
-    feature: Feature<'a>,
+    feature: Name<'a>,
     vendor_name: &'a str,
 }
 
@@ -26,13 +22,8 @@ struct Metadata<'a> {
 }
 
 #[derive(Serialize)]
-struct Account<'a> {
-    uid: &'a str,
-}
-
-#[derive(Serialize)]
 struct Cloud<'a> {
-    account: Account<'a>,
+    account: Uid<'a>,
     region: &'a str,
     zone: &'a str,
     provider: &'a str,
@@ -150,13 +141,13 @@ pub fn write_row(out: &mut impl std::io::Write, f: &Flow) -> std::io::Result<()>
             product: Product {
                 version: "5",
                 name: "Amazon VPC",
-                feature: Feature { name: "Flowlogs" },
+                feature: Name { name: "Flowlogs" },
                 vendor_name: "AWS",
             },
             profiles: ["cloud", "security_control", "datetime"],
             version: "1.1.0",
         },
-        cloud: Cloud { account: Account { uid: &h.account }, region: h.region, zone: &h.zone, provider: "AWS" },
+        cloud: Cloud { account: Uid { uid: &h.account }, region: h.region, zone: &h.zone, provider: "AWS" },
         src_endpoint: endpoint(f, !f.ingress, &f.src_ip, f.src_port),
         dst_endpoint: endpoint(f, f.ingress, &f.dst_ip, f.dst_port),
         connection_info: Connection {

@@ -63,6 +63,7 @@ mod load;
 pub mod manifest;
 mod ocsf;
 mod ops;
+mod parts;
 mod raw;
 mod rng;
 pub mod schema;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use super::parts::{Name, Uid};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -16,16 +17,11 @@ pub fn timestamp_text(t: DateTime<Utc>) -> String {
 }
 
 #[derive(Serialize)]
-struct Feature<'a> {
-    name: &'a str,
-}
-
-#[derive(Serialize)]
 struct Product<'a> {
     version: &'a str,
     name: &'a str,
     vendor_name: &'a str,
-    feature: Feature<'a>,
+    feature: Name<'a>,
 }
 
 #[derive(Serialize)]
@@ -61,13 +57,8 @@ struct Api<'a> {
     response: Response<'a>,
     operation: &'a str,
     version: Option<&'a str>,
-    service: Feature<'a>,
+    service: Name<'a>,
     request: Request<'a>,
-}
-
-#[derive(Serialize)]
-struct Uid<'a> {
-    uid: &'a str,
 }
 
 #[derive(Serialize)]
@@ -93,7 +84,7 @@ struct Actor<'a> {
     user: ActorUser<'a>,
     session: Option<ActorSession<'a>>,
     invoked_by: Option<&'a str>,
-    idp: Option<Feature<'a>>,
+    idp: Option<Name<'a>>,
 }
 
 #[derive(Serialize)]
@@ -229,7 +220,7 @@ pub fn write_row(out: &mut impl std::io::Write, e: &CtEvent) -> std::io::Result<
                 version: e.event_version,
                 name: "CloudTrail",
                 vendor_name: "AWS",
-                feature: Feature { name: "Management" },
+                feature: Name { name: "Management" },
             },
             event_code: e.event_type.as_str(),
             uid: &e.event_id,
@@ -247,7 +238,7 @@ pub fn write_row(out: &mut impl std::io::Write, e: &CtEvent) -> std::io::Result<
             },
             operation: &e.name,
             version: None,
-            service: Feature { name: &e.source },
+            service: Name { name: &e.source },
             request: Request { data: json_text(&e.request), uid: e.request_id.as_deref() },
         },
         dst_endpoint: str_at(&e.additional, &["LoginTo"]).filter(|_| auth).map(|svc_name| SvcName { svc_name }),

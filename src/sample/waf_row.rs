@@ -4,6 +4,7 @@
 //! (`…_waf_2_0.json`); field mapping and values: ocsf/examples `mappings/markdown/AWS/v1.1.0/WAF` (README and
 //! `Samples/waf.ocsf`: a block is `action 'Denied'`, `disposition 'Blocked'`).
 
+use super::parts::Uid;
 use serde::Serialize;
 
 use super::ocsf::{Observable, timestamp_text};
@@ -41,13 +42,8 @@ pub const DDL: &str = r#"CREATE TABLE IF NOT EXISTS waf_2_0 (
 )"#;
 
 #[derive(Serialize)]
-struct Feature<'a> {
-    uid: &'a str,
-}
-
-#[derive(Serialize)]
 struct Product<'a> {
-    feature: Feature<'a>,
+    feature: Uid<'a>,
     version: &'a str,
     vendor_name: &'a str,
     name: &'a str,
@@ -171,12 +167,7 @@ pub fn write_row(out: &mut Vec<u8>, e: &WafEvent) -> std::io::Result<()> {
     unmapped.retain(|_, v| !v.is_empty());
     let row = Row {
         metadata: Metadata {
-            product: Product {
-                feature: Feature { uid: &e.acl_arn },
-                version: "1",
-                vendor_name: "AWS",
-                name: "AWS WAF",
-            },
+            product: Product { feature: Uid { uid: &e.acl_arn }, version: "1", vendor_name: "AWS", name: "AWS WAF" },
             labels: &e.labels,
             profiles: ["cloud", "security_control", "datetime"],
             version: "1.1.0",

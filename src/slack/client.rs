@@ -79,6 +79,8 @@ pub struct SlackWebClient {
     posts: Pacer,
     /// `chat.update`, one key: Slack limits it per method, not per channel.
     updates: Pacer,
+    /// This app's bot id (`auth.test`), asked once: only its own messages' metadata is trusted.
+    bot_id: tokio::sync::OnceCell<String>,
 }
 
 impl std::fmt::Debug for SlackWebClient {
@@ -104,7 +106,20 @@ impl SlackWebClient {
         let client = Arc::new(SlackClient::new(connector));
         let token = SlackApiToken::new(bot_token.expose_secret().to_owned().into());
         let (posts, updates) = (Pacer::new(policy.post_rate()), Pacer::new(policy.update_rate()));
-        Ok(Self { client, token, policy, posts, updates })
+        Ok(Self { client, token, policy, posts, updates, bot_id: tokio::sync::OnceCell::new() })
+    }
+
+    /// This app's bot id, from `auth.test` on first use.
+    async fn bot_id(&self) -> Result<&str, SlackError> {
+        let id = self
+            .bot_id
+            .get_or_try_init(|| async {
+                let session = self.client.open_session(&self.token);
+                let me = self.with_retries("auth.test", Resend::Always, || session.auth_test()).await?;
+                me.bot_id.map(|b| b.to_string()).ok_or_else(|| SlackError::Api { code: "not_a_bot_token".into() })
+            })
+            .await?;
+        Ok(id.as_str())
     }
 
     /// The underlying slack-morphism client (Socket Mode needs it).
@@ -289,7 +304,37 @@ impl SlackApi for SlackWebClient {
         .instrument(span)
         .await
     }
+
+    async fn thread_metadata(&self, channel: &str, thread_ts: &str) -> Result<Vec<SlackMessageMetadata>, SlackError> {
+        let span = info_span!("slack.thread_metadata", channel, thread_ts);
+        async {
+            let bot = self.bot_id().await?.to_owned();
+            let session = self.client.open_session(&self.token);
+            let params: Vec<(&str, Option<&str>)> = vec![
+                ("channel", Some(channel)),
+                ("ts", Some(thread_ts)),
+                ("include_all_metadata", Some("true")),
+                ("limit", Some(THREAD_READ_LIMIT)),
+            ];
+            let replies: SlackApiConversationsRepliesResponse = self
+                .with_retries("conversations.replies", Resend::Always, || {
+                    session.http_session_api.http_get("conversations.replies", &params, None)
+                })
+                .await?;
+            Ok(replies
+                .messages
+                .into_iter()
+                .filter(|m| m.sender.bot_id.as_ref().is_some_and(|b| b.0 == bot))
+                .filter_map(|m| m.content.metadata)
+                .collect())
+        }
+        .instrument(span)
+        .await
+    }
 }
+
+/// How many messages of a thread are read back (asklake keeps the last ten turns of a thread).
+const THREAD_READ_LIMIT: &str = "200";
 
 fn mime_for(filename: &str) -> &'static str {
     if filename.ends_with(".csv") {

@@ -59,7 +59,7 @@ pub async fn handle(app: &AppState, command: SlackCommandEvent) -> SlackCommandE
         tracing::warn!(command = %shown, "refused a slash command asklake is not configured to answer");
         return ephemeral(render::plain(&texts::unknown_command(name, &app.config.slack.commands, lang)));
     };
-    if !super::first_delivery(app, SEEN_NAMESPACE, &command.trigger_id.0) {
+    if !super::first_delivery(app, SEEN_NAMESPACE, &command.trigger_id.0).await {
         return ephemeral(render::plain(texts::replayed(lang)));
     }
     if is_help(&text) {
@@ -85,7 +85,10 @@ pub async fn handle(app: &AppState, command: SlackCommandEvent) -> SlackCommandE
     let ack = texts::working_on(&text, lang);
     let response_url = Some(command.response_url.0.to_string());
     let command = Some(known.trim().to_owned());
-    conversation::spawn(app, Ask { channel, user, text, thread_ts: None, history: Vec::new(), response_url, command });
+    conversation::spawn(
+        app,
+        Ask { channel, user, text, thread_ts: None, history: Vec::new(), response_url, command, offer: None },
+    );
     ephemeral(render::plain(&ack))
 }
 

@@ -9,7 +9,7 @@ use tracing::Instrument;
 use super::api::{OutgoingMessage, SlackError};
 use super::progress;
 use super::render::{self, Lang};
-use crate::pipeline::{Answer, Language, Outcome, Question, Turn};
+use crate::pipeline::{Answer, Outcome, Question, Turn};
 use crate::state::AppState;
 use crate::store::threads::{StoredAnswer, StoredResult};
 
@@ -30,6 +30,8 @@ pub struct Ask {
     pub response_url: Option<String>,
     /// The slash command it was asked with (shown in the message the answer threads under).
     pub command: Option<String>,
+    /// A verified query to run instead of answering `text` (an offer's button); `text` is its question.
+    pub offer: Option<crate::library::Offer>,
 }
 
 /// Spawns the answer on the app's task tracker (waited for on shutdown).
@@ -110,7 +112,7 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
             let status = post_status(app, &ask.channel, ts, lang).await?;
             app.store.open_thread(&ask.channel, ts, &ask.user)?;
             let updater = feed.start(app, &ask.channel, &status, lang);
-            (ts.clone(), updater, run_asker(app, question, &sink).await)
+            (ts.clone(), updater, run_asker(app, question, ask.offer.as_ref(), &sink).await)
         }
         None => {
             let command = ask.command.as_deref().unwrap_or("/asklake");
@@ -125,14 +127,18 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
                 let status = post_status(app, &ask.channel, &posted.ts, lang).await?;
                 anyhow::Ok(feed.start(app, &ask.channel, &status, lang))
             };
-            let (updater, result) = tokio::join!(status, run_asker(app, question, &sink));
+            let (updater, result) = tokio::join!(status, run_asker(app, question, ask.offer.as_ref(), &sink));
             (posted.ts, updater?, result)
         }
     };
     drop(sink);
 
     let answer_id = uuid::Uuid::new_v4().to_string();
-    let content = render::answer(&app.templates, &result, &answer_id)?;
+    let mut content = render::answer(&app.templates, &result, &answer_id)?;
+    if app.claims.shared() {
+        let asker = app.store.thread(&ask.channel, &thread_ts)?.map_or_else(|| ask.user.clone(), |t| t.asker);
+        content.metadata = Some(super::threadstate::metadata(&turn(&ask, &result), &asker));
+    }
     let (icon, done) = final_status(&result, started.elapsed(), lang);
     let finishing = updater.finish(render::status(&app.templates, icon, &done)?);
     let posted = app
@@ -163,12 +169,23 @@ async fn post_status(app: &AppState, channel: &str, thread_ts: &str, lang: Lang)
     Ok(status.ts)
 }
 
-async fn run_asker(app: &AppState, question: Question, sink: &progress::StatusSink) -> Answer {
+async fn run_asker(
+    app: &AppState,
+    question: Question,
+    offer: Option<&crate::library::Offer>,
+    sink: &progress::StatusSink,
+) -> Answer {
     let cancel = app.cancel.child_token();
     let timeout = Duration::from_secs(app.config.pipeline.question_timeout_secs.max(1));
     let text = question.text.clone();
+    let work = async {
+        match offer {
+            Some(offer) => app.asker.run_offer(offer, sink, cancel.clone()).await,
+            None => app.asker.ask(question, sink, cancel.clone()).await,
+        }
+    };
     tokio::select! {
-        answer = app.asker.ask(question, sink, cancel.clone()) => answer,
+        answer = work => answer,
         _ = tokio::time::sleep(timeout) => {
             cancel.cancel();
             failed(&text, &format!("This question took longer than {} s, so I stopped it. Try a shorter time range or a narrower question.", timeout.as_secs()))
@@ -178,18 +195,7 @@ async fn run_asker(app: &AppState, question: Question, sink: &progress::StatusSi
 }
 
 fn failed(question: &str, text: &str) -> Answer {
-    Answer {
-        question: question.to_owned(),
-        language: if Lang::of(question) == Lang::Ko { Language::Ko } else { Language::En },
-        text: text.to_owned(),
-        outcome: Outcome::Failed,
-        sql: None,
-        result: None,
-        attempts: Vec::new(),
-        verified: None,
-        engine: String::new(),
-        elapsed: Duration::ZERO,
-    }
+    Answer::failed_with(question, text)
 }
 
 fn working_text(lang: Lang) -> &'static str {
@@ -220,15 +226,20 @@ pub fn outcome_name(outcome: &Outcome) -> &'static str {
     }
 }
 
-fn remember(app: &AppState, ask: &Ask, thread_ts: &str, answer_id: &str, answer: &Answer) -> anyhow::Result<()> {
-    let turn = Turn {
+/// The turn `answer` adds to its thread's history.
+fn turn(ask: &Ask, answer: &Answer) -> Turn {
+    Turn {
         question: ask.text.clone(),
         sql: answer.sql.clone(),
         columns: answer.result.as_ref().map(|r| r.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default(),
         row_count: answer.result.as_ref().map_or(0, |r| r.rows.len()),
         answer: answer.text.clone(),
-    };
-    app.store.append_turn(&ask.channel, thread_ts, &ask.user, &turn)?;
+    }
+}
+
+fn remember(app: &AppState, ask: &Ask, thread_ts: &str, answer_id: &str, answer: &Answer) -> anyhow::Result<()> {
+    app.store.append_turn(&ask.channel, thread_ts, &ask.user, &turn(ask, answer))?;
+    app.store.save_offers(answer_id, &answer.offers)?;
     app.store.save_answer(&StoredAnswer {
         id: answer_id.to_owned(),
         channel: ask.channel.clone(),

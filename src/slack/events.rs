@@ -46,19 +46,19 @@ pub async fn http(State(app): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-/// Deduplicates by `event_id` and handles the event in a task (shared by HTTP and Socket Mode).
+/// Handles the event in a task (shared by HTTP and Socket Mode), once per `event_id` on whichever instance claims
+/// it first: a Slack retry, here or on another instance, is dropped.
 pub fn dispatch(app: &AppState, cb: SlackPushEventCallback) {
-    match app.store.mark_seen(SEEN_NAMESPACE, &cb.event_id.0) {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::info!(event_id = %cb.event_id.0, "duplicate event (Slack retry) ignored");
-            return;
-        }
-        Err(err) => tracing::warn!(error = format!("{err:#}"), "could not record event id; handling it anyway"),
-    }
     let span = tracing::info_span!("event", event_id = %cb.event_id.0);
     let app2 = app.clone();
-    app.tasks.spawn(async move { handle(&app2, cb).await }.instrument(span));
+    app.tasks.spawn(
+        async move {
+            if super::first_delivery(&app2, SEEN_NAMESPACE, &cb.event_id.0).await {
+                handle(&app2, cb).await;
+            }
+        }
+        .instrument(span),
+    );
 }
 
 /// A message that may be a question, before thread lookup and access control.
@@ -179,6 +179,7 @@ async fn handle(app: &AppState, cb: SlackPushEventCallback) {
 async fn resolve(app: &AppState, m: Incoming) -> anyhow::Result<Option<Ask>> {
     let root = m.thread_ts.clone().unwrap_or_else(|| m.ts.clone());
     let thread = match &m.thread_ts {
+        Some(ts) if app.claims.shared() => super::threadstate::recall(app, &m.channel, ts).await?,
         Some(ts) => app.store.thread(&m.channel, ts)?,
         None => None,
     };
@@ -201,7 +202,16 @@ async fn resolve(app: &AppState, m: Incoming) -> anyhow::Result<Option<Ask>> {
     }
     let history = thread.map(|t| t.history).unwrap_or_default();
     let (channel, user, text) = (m.channel, m.user, m.text);
-    Ok(Some(Ask { channel, user, text, thread_ts: Some(root), history, response_url: None, command: None }))
+    Ok(Some(Ask {
+        channel,
+        user,
+        text,
+        thread_ts: Some(root),
+        history,
+        response_url: None,
+        command: None,
+        offer: None,
+    }))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Buttons on answers: 👍 / 👎 (recorded; 👍 also files a library candidate), "Show SQL", "Download CSV".
+//! Buttons on answers: 👍 / 👎 (recorded; 👍 also files a library candidate), "Show SQL", "Download CSV", and
+//! the offered verified questions (`run_offer_<n>`, run in the answer's thread with their stored parameters).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -9,6 +10,7 @@ use tracing::Instrument;
 
 use super::access::Origin;
 use super::api::OutgoingMessage;
+use super::conversation::{self, Ask};
 use super::csv;
 use super::hooks::Candidate;
 use super::render::{self, Lang};
@@ -28,6 +30,8 @@ pub struct Press {
     pub user: String,
     /// Channel of the message.
     pub channel: String,
+    /// Language of the message the button is on (for replies when its answer is gone).
+    pub lang: Lang,
 }
 
 #[derive(serde::Deserialize)]
@@ -65,10 +69,16 @@ pub fn dispatch(app: &AppState, event: SlackInteractionEvent) {
         tracing::debug!("interaction type not handled");
         return;
     };
-    if !super::first_delivery(app, SEEN_NAMESPACE, &actions.trigger_id.0) {
-        return;
-    }
-    for press in presses(&actions) {
+    let app2 = app.clone();
+    app.tasks.spawn(async move {
+        if super::first_delivery(&app2, SEEN_NAMESPACE, &actions.trigger_id.0).await {
+            spawn_presses(&app2, &actions);
+        }
+    });
+}
+
+fn spawn_presses(app: &AppState, actions: &SlackInteractionBlockActionsEvent) {
+    for press in presses(actions) {
         let span =
             tracing::info_span!("button", action = %press.action, answer_id = %press.answer_id, user = %press.user);
         let app2 = app.clone();
@@ -97,17 +107,22 @@ pub fn presses(event: &SlackInteractionBlockActionsEvent) -> Vec<Press> {
         _ => None,
     });
     let Some(channel) = channel else { return Vec::new() };
+    let lang = event.message.as_ref().and_then(|m| m.content.text.as_deref()).map_or(Lang::En, Lang::of);
     event
         .actions
         .iter()
         .flatten()
-        .filter(|a| matches!(a.action_id.0.as_str(), "feedback_up" | "feedback_down" | "show_sql" | "download_csv"))
+        .filter(|a| {
+            matches!(a.action_id.0.as_str(), "feedback_up" | "feedback_down" | "show_sql" | "download_csv")
+                || a.action_id.0.starts_with(render::RUN_OFFER)
+        })
         .filter_map(|a| {
             Some(Press {
                 action: a.action_id.0.clone(),
                 answer_id: a.value.clone()?,
                 user: user.clone(),
                 channel: channel.clone(),
+                lang,
             })
         })
         .collect()
@@ -120,9 +135,11 @@ async fn handle(app: &AppState, press: &Press) -> anyhow::Result<()> {
         slack.post_ephemeral(&press.channel, &press.user, &render::plain(denied.user_message())).await?;
         return Ok(());
     }
+    if let Some(n) = press.action.strip_prefix(render::RUN_OFFER) {
+        return run_offer(app, press, n).await;
+    }
     let Some(answer) = app.store.answer(&press.answer_id)? else {
-        let text = render::plain("That answer is no longer stored. Ask the question again to get fresh buttons.");
-        slack.post_ephemeral(&press.channel, &press.user, &text).await?;
+        slack.post_ephemeral(&press.channel, &press.user, &render::plain(texts::answer_gone(press.lang))).await?;
         return Ok(());
     };
     match press.action.as_str() {
@@ -191,4 +208,69 @@ async fn download_csv(app: &AppState, press: &Press, answer: &StoredAnswer) -> a
         .await
         .map_err(anyhow::Error::from)?;
     Ok(())
+}
+
+/// The answer id and offer number a `run_offer_<n>` button carries (`<uuid>:<n>`, `n` matching the action id);
+/// anything else is refused.
+pub fn parse_offer_value(action_suffix: &str, value: &str) -> Option<(String, usize)> {
+    let (id, n) = value.split_once(':')?;
+    let uuid = uuid::Uuid::parse_str(id).ok().filter(|u| u.hyphenated().to_string() == id)?;
+    let n: usize = n.parse().ok().filter(|n: &usize| *n < crate::pipeline::run::MAX_OFFERS)?;
+    (action_suffix == n.to_string()).then(|| (uuid.hyphenated().to_string(), n))
+}
+
+/// Runs offer `n` of the pressed answer in that answer's thread, for a user the access rules allow (checked by
+/// the caller) and only from the channel the answer is in.
+async fn run_offer(app: &AppState, press: &Press, suffix: &str) -> anyhow::Result<()> {
+    let slack = app.slack.as_ref();
+    let refuse = |text: &'static str| render::plain(text);
+    let Some((answer_id, n)) = parse_offer_value(suffix, &press.answer_id) else {
+        tracing::warn!("refused a verified-question button with a malformed value");
+        return Ok(slack.post_ephemeral(&press.channel, &press.user, &refuse(texts::bad_button(press.lang))).await?);
+    };
+    let stored = app.store.answer(&answer_id)?.filter(|a| a.channel == press.channel);
+    let offer = match &stored {
+        Some(_) => app.store.offer(&answer_id, n)?,
+        None => None,
+    };
+    let (Some(answer), Some(offer)) = (stored, offer) else {
+        return Ok(slack.post_ephemeral(&press.channel, &press.user, &refuse(texts::answer_gone(press.lang))).await?);
+    };
+    conversation::spawn(
+        app,
+        Ask {
+            channel: answer.channel.clone(),
+            user: press.user.clone(),
+            text: offer.question.clone(),
+            thread_ts: Some(answer.thread_ts.clone()),
+            history: Vec::new(),
+            response_url: None,
+            command: None,
+            offer: Some(offer),
+        },
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_canonical_uuid_and_the_matching_offer_number_are_accepted() {
+        let id = "0b6c1f4e-2a53-4f0e-9c7d-1e2f3a4b5c6d";
+        assert_eq!(parse_offer_value("1", &format!("{id}:1")), Some((id.to_owned(), 1)));
+        for bad in [
+            format!("{id}:2"),
+            format!("{id}:9"),
+            format!("{id}:1:1"),
+            format!("{}:1", id.to_uppercase()),
+            format!("{}:1", id.replace('-', "")),
+            "SELECT 1:1".to_owned(),
+            format!("{id}:-1"),
+            id.to_string(),
+        ] {
+            assert_eq!(parse_offer_value("1", &bad), None, "{bad}");
+        }
+    }
 }

@@ -8,7 +8,8 @@
 //! retries.
 //!
 //! Each delivery is acted on once: events by `event_id`, slash commands and button presses by their
-//! `trigger_id` (Slack's signature has no nonce, so a replay inside its five-minute window verifies again).
+//! `trigger_id` (Slack's signature has no nonce, so a replay inside its five-minute window verifies again), on
+//! whichever instance receives it: the ids are claimed through [`crate::ha::Claims`].
 
 pub mod access;
 pub mod api;
@@ -31,6 +32,7 @@ pub mod respond;
 pub mod socket;
 pub mod table;
 pub mod texts;
+pub mod threadstate;
 pub mod usergroups;
 pub mod verify;
 
@@ -66,10 +68,11 @@ async fn log_oversize(State(limit): State<usize>, request: Request, next: Next) 
     response
 }
 
-/// Records `id` in `namespace` and says whether this is its first delivery; a repeat is logged and refused.
-/// When the store cannot be read the delivery is handled (answering matters more than a rare duplicate).
-pub(crate) fn first_delivery(app: &AppState, namespace: &'static str, id: &str) -> bool {
-    match app.store.mark_seen(namespace, id) {
+/// Claims `id` in `namespace` (across instances when `[ha] claims_table` is set) and says whether this is its
+/// first delivery; a repeat is logged and refused. When the claims cannot be recorded the delivery is handled
+/// (answering matters more than a rare duplicate).
+pub(crate) async fn first_delivery(app: &AppState, namespace: &'static str, id: &str) -> bool {
+    match app.claims.once(namespace, id, crate::ha::SLACK_KEEP).await {
         Ok(true) => true,
         Ok(false) => {
             tracing::warn!(namespace, "refused a repeated Slack delivery (same id: a replay)");

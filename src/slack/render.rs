@@ -227,6 +227,7 @@ pub fn answer(templates: &Templates, answer: &Answer, answer_id: &str) -> Result
     };
     let (table, table_note) = table_parts(answer, lang);
     let suggestions = suggestion_sections(answer, lang);
+    let (offer_note, offers) = offer_parts(answer, answer_id, lang);
     let sql_text = answer.sql.as_deref().unwrap_or("");
     let long_sql = sql_text.chars().count() > INLINE_SQL_MAX_CHARS || sql_text.lines().count() > INLINE_SQL_MAX_LINES;
     let sql_inline = (!sql_text.is_empty() && !long_sql).then(|| format!("```\n{}\n```", escape::code_block(sql_text)));
@@ -237,6 +238,8 @@ pub fn answer(templates: &Templates, answer: &Answer, answer_id: &str) -> Result
         "table": table,
         "table_note": table_note,
         "suggestions": suggestions,
+        "offer_note": offer_note,
+        "offers": offers,
         "sql_inline": sql_inline,
         "context": context_line(answer, lang),
         "buttons": true,
@@ -281,8 +284,42 @@ fn table_parts(answer: &Answer, lang: Lang) -> (Option<String>, Option<String>) 
     (Some(block), (!notes.is_empty()).then(|| notes.join(" · ")))
 }
 
+/// Prefix of the action id of the buttons that run an offered verified query (`run_offer_0`, …).
+pub const RUN_OFFER: &str = "run_offer_";
+/// Longest button label (Slack allows 75 characters).
+const BUTTON_CHARS: usize = 72;
+
+/// The note above offer buttons and the buttons; each button's value is `<answer id>:<n>`, never SQL.
+fn offer_parts(answer: &Answer, answer_id: &str, lang: Lang) -> (Option<String>, Vec<serde_json::Value>) {
+    if answer.offers.is_empty() {
+        return (None, Vec::new());
+    }
+    let buttons = answer
+        .offers
+        .iter()
+        .enumerate()
+        .map(|(n, o)| {
+            json!({
+                "action_id": format!("{RUN_OFFER}{n}"),
+                "text": escape::truncate(&o.question, BUTTON_CHARS),
+                "value": format!("{answer_id}:{n}"),
+            })
+        })
+        .collect();
+    let note = match (&answer.outcome, lang) {
+        (Outcome::NeedsModel { .. }, Lang::En) => "*Run a verified question with the details from yours:*",
+        (Outcome::NeedsModel { .. }, Lang::Ko) => "*질문의 조건(기간, 계정 등)으로 검증된 질문을 바로 실행:*",
+        (_, Lang::En) => "*A verified question close to yours* (its query differs from the one above):",
+        (_, Lang::Ko) => "*비슷한 검증된 질문* (위 답변과 쿼리가 다릅니다):",
+    };
+    (Some(note.to_owned()), buttons)
+}
+
 fn suggestion_sections(answer: &Answer, lang: Lang) -> Vec<String> {
     let Outcome::NeedsModel { suggestions } = &answer.outcome else { return Vec::new() };
+    // Suggestions that are offered as buttons are not listed twice.
+    let suggestions: Vec<&String> =
+        suggestions.iter().filter(|s| !answer.offers.iter().any(|o| &o.question == *s)).collect();
     if suggestions.is_empty() {
         return Vec::new();
     }

@@ -120,6 +120,22 @@ pub fn no_rows(lang: Lang) -> &'static str {
     }
 }
 
+/// A button on an answer that is no longer stored (pruned, or from another asklake).
+pub fn answer_gone(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "That answer is no longer stored. Ask the question again to get fresh buttons.",
+        Lang::Ko => "이 답변은 더 이상 저장되어 있지 않습니다. 질문을 다시 하시면 새 버튼이 생깁니다.",
+    }
+}
+
+/// A button whose value asklake did not make.
+pub fn bad_button(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "asklake did not recognise that button. Ask the question again to get fresh buttons.",
+        Lang::Ko => "asklake가 알 수 없는 버튼입니다. 질문을 다시 하시면 새 버튼이 생깁니다.",
+    }
+}
+
 /// A button whose action failed.
 pub fn button_failed(lang: Lang) -> &'static str {
     match lang {

@@ -166,6 +166,21 @@ impl Store {
         tx.commit().context("could not commit thread history")
     }
 
+    /// Sets the thread's history to `history` (as read back from Slack), opening the thread if needed.
+    pub fn replace_history(&self, channel: &str, thread_ts: &str, asker: &str, history: &[Turn]) -> anyhow::Result<()> {
+        let json = serde_json::to_string(history).context("could not encode thread history")?;
+        self.conn()
+            .execute(
+                "INSERT INTO threads (channel, thread_ts, asker, history_json, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT (channel, thread_ts) DO UPDATE SET history_json = excluded.history_json,
+                                                                updated_at = excluded.updated_at",
+                rusqlite::params![channel, thread_ts, asker, json, now()],
+            )
+            .context("could not save thread history")?;
+        Ok(())
+    }
+
     /// Stores a posted answer so its buttons can find the SQL and rows later.
     pub fn save_answer(&self, answer: &StoredAnswer) -> anyhow::Result<()> {
         let result_json =
@@ -211,7 +226,9 @@ impl Store {
     /// Forgets answers older than `max_age_secs` (housekeeping; threads stay).
     pub fn prune_answers(&self, max_age_secs: i64) -> anyhow::Result<usize> {
         let cutoff = now() - max_age_secs;
-        self.conn().execute("DELETE FROM answers WHERE created_at < ?1", [cutoff]).context("could not prune answers")
+        let conn = self.conn();
+        conn.execute("DELETE FROM offers WHERE created_at < ?1", [cutoff]).context("could not prune offers")?;
+        conn.execute("DELETE FROM answers WHERE created_at < ?1", [cutoff]).context("could not prune answers")
     }
 }
 

@@ -27,7 +27,7 @@ struct Verified(Option<Example>);
 #[async_trait::async_trait]
 impl Retriever for Verified {
     async fn retrieve(&self, _q: &str, _now: DateTime<Utc>, _tz: chrono_tz::Tz) -> Retrieval {
-        Retrieval { verified: self.0.clone(), examples: Vec::new() }
+        Retrieval { verified: self.0.clone(), examples: Vec::new(), offers: Vec::new() }
     }
 }
 

@@ -13,11 +13,12 @@ use serde_norway::Value;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The IAM service prefix of each SDK crate asklake links.
-const SDK_SERVICES: [(&str, &str); 4] = [
+const SDK_SERVICES: [(&str, &str); 5] = [
     ("aws-sdk-athena", "athena"),
     ("aws-sdk-sqs", "sqs"),
     ("aws-sdk-bedrockruntime", "bedrock"),
     ("aws-sdk-sts", "sts"),
+    ("aws-sdk-dynamodb", "dynamodb"),
 ];
 
 /// Calls every principal may make without a grant (AWS: "No permissions are required to perform this operation").

@@ -46,6 +46,7 @@ impl Setup {
             engine: Some(engine),
             bedrock: Some(aws_sdk_bedrockruntime::Client::new(&test_sdk_config(&self.bedrock.url))),
             sqs: Some(moto::sqs_client().await),
+            claims: None,
         };
         let doctor = Doctor { aws, slack: SlackProbe::from_config(&self.config.slack) };
         doctor.run(&self.config).await

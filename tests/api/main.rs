@@ -12,6 +12,7 @@ mod doctor;
 mod engine_limits;
 mod eval;
 mod feed_clock;
+mod ha;
 mod hunts;
 mod lake;
 mod library;

@@ -353,7 +353,7 @@ fn fixture_catalog() -> Catalog {
         ],
     }))
     .unwrap();
-    Catalog { tables: vec![table] }
+    Catalog { tables: vec![table], ..Catalog::default() }
 }
 
 fn catalog() -> Catalog {
@@ -436,6 +436,7 @@ async fn the_prompt_carries_catalog_rules_time_examples_and_the_question_as_data
             "Who used the root account?",
             "SELECT event_time FROM cloudtrail WHERE actor_type = 'Root'",
         )],
+        offers: vec![],
     };
     let h = harness(retrieval, true).await;
     h.bedrock.script([Reply::decline("no")]);
@@ -502,7 +503,7 @@ async fn a_garbage_model_response_ends_in_failed_with_a_try_again_message() {
 #[tokio::test]
 async fn without_a_model_a_free_form_question_needs_a_model_and_gets_three_suggestions() {
     let examples = (1..=5).map(|i| example(&format!("e{i}"), &format!("question {i}"), "SELECT 1")).collect();
-    let h = harness(Retrieval { verified: None, examples }, false).await;
+    let h = harness(Retrieval { verified: None, examples, offers: vec![] }, false).await;
     let answer = ask(&h, "어제 새벽에 접속한 사람 있어?").await;
     assert_eq!(
         answer.outcome,
@@ -510,6 +511,19 @@ async fn without_a_model_a_free_form_question_needs_a_model_and_gets_three_sugge
     );
     assert!(answer.text.contains("bedrock") && answer.text.contains("openai_base_url"), "{}", answer.text);
     assert!(answer.text.contains("언어 모델"), "answered in Korean: {}", answer.text);
+}
+
+#[tokio::test]
+async fn without_a_model_the_runnable_close_entries_are_offered_with_their_parameters() {
+    let offer = |i: usize| asklake::library::Offer {
+        entry: format!("e{i}"),
+        question: format!("question {i}"),
+        params: asklake::library::OfferParams { account_scope: Some("318205947761".into()), ..Default::default() },
+    };
+    let examples = (1..=5).map(|i| example(&format!("e{i}"), &format!("question {i}"), "SELECT 1")).collect();
+    let h = harness(Retrieval { verified: None, examples, offers: (1..=5).map(offer).collect() }, false).await;
+    let answer = ask(&h, "acme-prod 루트 로그인?").await;
+    assert_eq!(answer.offers, (1..=3).map(offer).collect::<Vec<_>>());
 }
 
 #[tokio::test]
@@ -567,7 +581,7 @@ async fn a_verified_match_runs_without_the_model() {
         "root 계정 사용한 로그 있어?",
         "SELECT event_time, actor_arn FROM cloudtrail WHERE actor_type = 'Root' AND event_time > TIMESTAMP '2026-11-15 00:00:00'",
     );
-    let h = harness(Retrieval { verified: Some(verified), examples: vec![] }, false).await;
+    let h = harness(Retrieval { verified: Some(verified), examples: vec![], offers: vec![] }, false).await;
     let answer = ask(&h, "root 계정 사용한 로그 있어?").await;
     assert_eq!(answer.outcome, Outcome::Answered);
     assert_eq!(answer.verified.as_deref(), Some("root-usage"));

@@ -4,6 +4,7 @@
 mod fakes;
 mod fuzz;
 pub(crate) mod harness;
+mod offers;
 mod protocol;
 mod socket_mode;
 

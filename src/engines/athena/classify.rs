@@ -71,6 +71,13 @@ static S3_REFUSED: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Whether an Athena or Glue error message says the table (or other catalog entity) does not exist, as
+/// `GetTableMetadata` reports a missing Security Lake table. One test for the doctor and the startup listing.
+pub fn is_missing_entity(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("not found") || m.contains("entitynotfound") || m.contains("does not exist")
+}
+
 /// The Trino error code a reason starts with (`COLUMN_NOT_FOUND`), if any.
 pub fn trino_code(reason: &str) -> Option<&str> {
     TRINO_CODE.captures(reason).and_then(|c| c.get(1)).map(|m| m.as_str())

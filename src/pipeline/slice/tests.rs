@@ -90,7 +90,7 @@ fn a_follow_up_keeps_the_tables_of_the_thread() {
     let catalog = eight_tables();
     let history = [Turn {
         question: "EKS에서 exec 한 사람?".into(),
-        sql: Some("SELECT k8s_user, verb FROM eks_audit WHERE subresource = 'exec'".into()),
+        sql: Some("SELECT user_name, verb FROM eks_audit WHERE subresource = 'exec'".into()),
         columns: vec![],
         row_count: 3,
         answer: "3".into(),
@@ -102,7 +102,7 @@ fn a_follow_up_keeps_the_tables_of_the_thread() {
         },
     );
     let eks = s.shown.table("eks_audit").expect("the thread's table");
-    assert!(eks.column("subresource").is_some() && eks.column("k8s_user").is_some());
+    assert!(eks.column("subresource").is_some() && eks.column("user_name").is_some());
 }
 
 #[test]
@@ -111,7 +111,10 @@ fn the_validator_given_the_slice_refuses_an_unshown_column_and_the_retry_shows_i
     let s = pick(&catalog, "GuardDuty high findings");
     assert!(s.shown.table("findings").unwrap().column("remediation").is_none());
     let sql = "SELECT remediation FROM findings WHERE event_time > current_timestamp - INTERVAL '1' DAY";
-    let shown_only = Catalog { tables: s.shown.tables.iter().filter(|t| t.name == "findings").cloned().collect() };
+    let shown_only = Catalog {
+        tables: s.shown.tables.iter().filter(|t| t.name == "findings").cloned().collect(),
+        ..Default::default()
+    };
     let err = validate(sql, &shown_only, &Binding::DuckDbSampleLake, 100).unwrap_err();
     assert!(matches!(err, ValidationError::UnknownColumn { .. }), "{err}");
     let mut widen = Widen::default();

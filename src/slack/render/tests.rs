@@ -32,6 +32,7 @@ fn base(text: &str, outcome: Outcome) -> Answer {
         verified: None,
         engine: "duckdb".into(),
         elapsed: Duration::from_millis(1234),
+        offers: Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@ pub struct ScriptedAsker {
     progress: Vec<Progress>,
     step_delay: Duration,
     asked: Mutex<Vec<Question>>,
+    offers_run: Mutex<Vec<asklake::library::Offer>>,
 }
 
 impl ScriptedAsker {
@@ -31,6 +32,7 @@ impl ScriptedAsker {
             ],
             step_delay: Duration::from_millis(0),
             asked: Mutex::new(Vec::new()),
+            offers_run: Mutex::new(Vec::new()),
         }
     }
 
@@ -45,6 +47,11 @@ impl ScriptedAsker {
 
     pub fn asked(&self) -> Vec<Question> {
         self.asked.lock().unwrap().clone()
+    }
+
+    /// Offers run through button presses, in order.
+    pub fn offers_run(&self) -> Vec<asklake::library::Offer> {
+        self.offers_run.lock().unwrap().clone()
     }
 }
 
@@ -61,6 +68,18 @@ impl Asker for ScriptedAsker {
         }
         let scripted = self.answers.lock().unwrap().pop_front();
         scripted.unwrap_or_else(|| answer_for(&question.text, table(2, 3)))
+    }
+
+    async fn run_offer(
+        &self,
+        offer: &asklake::library::Offer,
+        _progress: &dyn ProgressSink,
+        _cancel: CancellationToken,
+    ) -> Answer {
+        self.offers_run.lock().unwrap().push(offer.clone());
+        let mut answer = answer_for(&offer.question, table(2, 1));
+        answer.verified = Some(offer.entry.clone());
+        answer
     }
 }
 
@@ -85,6 +104,7 @@ pub fn answer_for(question: &str, result: QueryResult) -> Answer {
         verified: None,
         engine: "athena".into(),
         elapsed: Duration::from_millis(20),
+        offers: Vec::new(),
     }
 }
 

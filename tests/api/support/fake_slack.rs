@@ -3,7 +3,8 @@
 //! It speaks the same wire format as slack.com for the methods asklake uses (JSON bodies, `ok`/`error`
 //! envelopes, `Retry-After` on 429, files upload v2 with an absolute upload URL) and enforces the message limits
 //! Slack enforces (50 blocks, 40,000 characters of text, 3,000 per section text, 150 per header), so a message that
-//! Slack would reject is rejected here too.
+//! Slack would reject is rejected here too. Messages are kept per channel with their thread and metadata, and
+//! `conversations.replies` reads them back (metadata only with `include_all_metadata=true`, as Slack does).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -11,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -84,6 +85,8 @@ struct Inner {
     scopes: Option<String>,
     /// Simulated network round trip of every Web API call: half before it takes effect, half after.
     latency: Duration,
+    /// Every message in every channel (posted by the bot or said by a person), in order.
+    messages: Vec<Value>,
 }
 
 /// The bot scopes of `manifest.yml`, granted by default.
@@ -118,7 +121,8 @@ impl FakeSlack {
         let fake = FakeSlack { api_url: format!("http://{addr}/api"), addr, inner };
         let app = Router::new()
             .route("/api/files.getUploadURLExternal", get(get_upload_url).post(get_upload_url))
-            .route("/api/{method}", post(api_call))
+            .route("/api/conversations.replies", get(conversations_replies))
+            .route("/api/{method}", post(api_call).get(api_call_get))
             .route("/upload/{file_id}", post(upload))
             .route("/response/{id}", post(response_url))
             .with_state(fake.clone());
@@ -172,6 +176,29 @@ impl FakeSlack {
     /// call takes effect, half after).
     pub fn set_latency(&self, rtt: Duration) {
         self.inner.lock().unwrap().latency = rtt;
+    }
+
+    /// A person says `text` in `channel` (in the thread `thread_ts` when given), as the Slack client would post
+    /// it; returns the message's `ts` (use it in the event asklake then receives).
+    pub fn user_message(&self, channel: &str, user: &str, text: &str, thread_ts: Option<&str>) -> String {
+        let ts = self.next_ts();
+        let message = json!({"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
+                             "thread_ts": thread_ts});
+        self.inner.lock().unwrap().messages.push(message);
+        ts
+    }
+
+    /// The thread rooted at `root` in `channel`: the root and its replies, oldest first, as stored.
+    pub fn thread(&self, channel: &str, root: &str) -> Vec<Value> {
+        let inner = self.inner.lock().unwrap();
+        let mut out: Vec<Value> = inner
+            .messages
+            .iter()
+            .filter(|m| m["channel"] == channel && (m["ts"] == root || m["thread_ts"] == root))
+            .cloned()
+            .collect();
+        out.sort_by_key(ts_key);
+        out
     }
 
     /// All calls so far, in order.
@@ -400,6 +427,12 @@ async fn api_call(
                 Err(code)
             } else {
                 let ts = fake.next_ts();
+                let mut stored = json!({"type": "message", "channel": body["channel"], "user": "UBOT",
+                    "bot_id": "BBOT", "text": body["text"], "ts": ts, "thread_ts": body["thread_ts"]});
+                if !body["metadata"].is_null() {
+                    stored["metadata"] = body["metadata"].clone();
+                }
+                fake.inner.lock().unwrap().messages.push(stored);
                 Ok(json!({"ok": true, "channel": body["channel"], "ts": ts,
                           "message": {"type": "message", "text": body["text"], "ts": ts}}))
             }
@@ -441,7 +474,8 @@ async fn api_call(
             Some(url) => Ok(json!({"ok": true, "url": url})),
             None => Err("not_allowed_token_type"),
         },
-        "auth.test" => Ok(json!({"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "team": "test"})),
+        "auth.test" => Ok(json!({"ok": true, "url": "https://test.slack.com/", "user_id": "UBOT", "bot_id": "BBOT",
+                                 "team_id": "T1", "team": "test"})),
         "conversations.info" => {
             let channel = body["channel"].as_str().unwrap_or_default().to_owned();
             if channel.is_empty() || channel.starts_with("CGONE") {
@@ -485,6 +519,66 @@ async fn api_call(
         std::panic::resume_unwind(Box::new("fake Slack resets the connection"));
     }
     answer
+}
+
+/// A message's `ts` as (seconds, microseconds), for ordering.
+fn ts_key(message: &Value) -> (u64, u64) {
+    let ts = message["ts"].as_str().unwrap_or("0.0");
+    let (secs, micros) = ts.split_once('.').unwrap_or((ts, "0"));
+    (secs.parse().unwrap_or(0), micros.parse().unwrap_or(0))
+}
+
+/// `conversations.replies` (GET, as the client sends it): the thread's messages oldest first, metadata only when
+/// asked for with `include_all_metadata=true`; `thread_not_found` when no message has that `ts`.
+async fn conversations_replies(
+    State(fake): State<FakeSlack>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    const METHOD: &str = "conversations.replies";
+    let body = json!(params);
+    if !authorized(&headers, METHOD) {
+        fake.record(METHOD, body, false);
+        return error("invalid_auth");
+    }
+    if let Some(fault) = fake.take_fault(METHOD) {
+        fake.record(METHOD, body, false);
+        return fault_response(fault);
+    }
+    let (channel, root) = (params.get("channel").cloned().unwrap_or_default(), params.get("ts").cloned());
+    let Some(root) = root else {
+        fake.record_answer(METHOD, body, false, json!({"ok": false, "error": "invalid_arguments"}));
+        return error("invalid_arguments");
+    };
+    let with_metadata = params.get("include_all_metadata").is_some_and(|v| v == "true" || v == "1");
+    let limit: usize = params.get("limit").and_then(|l| l.parse().ok()).unwrap_or(1000);
+    let mut messages = fake.thread(&channel, &root);
+    if messages.is_empty() {
+        fake.record_answer(METHOD, body, false, json!({"ok": false, "error": "thread_not_found"}));
+        return error("thread_not_found");
+    }
+    messages.truncate(limit);
+    for m in &mut messages {
+        if let Some(obj) = m.as_object_mut() {
+            obj.retain(|_, v| !v.is_null());
+            if !with_metadata {
+                obj.remove("metadata");
+            }
+        }
+    }
+    let answer = json!({"ok": true, "messages": messages, "has_more": false});
+    fake.record_answer(METHOD, body, true, answer.clone());
+    Json(answer).into_response()
+}
+
+/// A Web API method called with GET (its arguments in the query string), as Slack also accepts.
+async fn api_call_get(
+    fake: State<FakeSlack>,
+    method: Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    api_call(fake, method, headers, Bytes::from(query.unwrap_or_default())).await
 }
 
 async fn get_upload_url(
