@@ -1,11 +1,14 @@
-//! Chart selection: decides whether a query result is a time series or a top-N worth drawing, or nothing.
-//!
-//! Only the decision lives here so far; rendering (PNG with an embedded Korean font) and the Slack upload are
-//! still to come (issue 15 §4).
+//! Charts for answers: decides whether a query result is a time series or a top-N worth drawing (or nothing),
+//! and renders the chosen chart as a PNG with the compiled-in font (`render`, `text`).
 
 use chrono::{DateTime, Utc};
 
 use crate::engines::{ColumnType, QueryResult, Value};
+
+pub mod render;
+pub mod text;
+
+pub use render::{ChartError, render_png};
 
 /// Most categories a bar chart shows; more would be unreadable on a phone.
 pub const MAX_CATEGORIES: usize = 25;
@@ -86,3 +89,6 @@ fn number(v: &Value) -> Option<f64> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod render_tests;
