@@ -53,10 +53,33 @@ fn no_chart_where_it_would_mislead() {
     let rows = (0..=MAX_CATEGORIES as i64).map(|i| two(Value::Text(i.to_string()), Value::Int(i))).collect();
     assert_eq!(plan(&result(text_num.clone(), rows)), None);
     // Three columns.
-    let three = vec![col("k", ColumnType::Text), col("n", ColumnType::Integer), col("m", ColumnType::Integer)];
-    let rows = (0..3).map(|i| vec![Value::Text(i.to_string()), Value::Int(i), Value::Int(i)]).collect();
-    assert_eq!(plan(&result(three, rows)), None);
+    // A time column beside a text column (several series in one line would mislead).
+    let mixed = vec![col("hour", ColumnType::Timestamp), col("k", ColumnType::Text), col("n", ColumnType::Integer)];
+    let rows = (1..4).map(|i| vec![hour(i), Value::Text(i.to_string()), Value::Int(i.into())]).collect();
+    assert_eq!(plan(&result(mixed, rows)), None);
+    // A number before the text (the key must come first).
+    let num_text = vec![col("n", ColumnType::Integer), col("k", ColumnType::Text)];
+    let rows = (0..3).map(|i| two(Value::Int(i), Value::Text(i.to_string()))).collect();
+    assert_eq!(plan(&result(num_text, rows)), None);
+    // A truncated result.
+    let rows = (0..3).map(|i| two(Value::Text(i.to_string()), Value::Int(i))).collect();
+    assert_eq!(plan(&QueryResult { truncated: true, ..result(text_num.clone(), rows) }), None);
     // NULL value.
     let rows = vec![two(Value::Text("a".into()), Value::Null), two(Value::Text("b".into()), Value::Int(3))];
     assert_eq!(plan(&result(text_num, rows)), None);
+}
+
+#[test]
+fn several_label_columns_make_one_bar_each_on_the_first_count() {
+    let cols = vec![
+        col("api_service", ColumnType::Text),
+        col("api_operation", ColumnType::Text),
+        col("calls", ColumnType::Integer),
+        col("principals", ColumnType::Integer),
+    ];
+    let row = |s: &str, o: Value, n: i64| vec![Value::Text(s.into()), o, Value::Int(n), Value::Int(1)];
+    let r = result(cols, vec![row("ec2", Value::Text("RunInstances".into()), 7), row("s3", Value::Null, 3)]);
+    let Some(ChartPlan::TopN { value_label, bars }) = plan(&r) else { panic!("expected bars") };
+    assert_eq!(value_label, "calls");
+    assert_eq!(bars, vec![("ec2 · RunInstances".to_string(), 7.0), ("s3 · ∅".to_string(), 3.0)]);
 }

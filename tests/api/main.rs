@@ -6,6 +6,7 @@ mod alerts;
 mod alerts_eval;
 mod alerts_preview;
 mod athena;
+mod chart;
 mod cross_source;
 mod deploy;
 mod doctor;
