@@ -1,10 +1,12 @@
 //! Charts for answers: decides whether a query result is a time series or a top-N worth drawing (or nothing),
-//! and renders the chosen chart as a PNG with the compiled-in font (`render`, `text`).
+//! renders the chosen chart as a PNG with the compiled-in font (`render`, `text`) and posts it into an answer's
+//! Slack thread (`post`).
 
 use chrono::{DateTime, Utc};
 
 use crate::engines::{ColumnType, QueryResult, Value};
 
+pub mod post;
 pub mod render;
 pub mod text;
 
