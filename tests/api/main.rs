@@ -9,6 +9,7 @@ mod answers;
 mod athena;
 mod athena_lookback;
 mod athena_window;
+mod chart;
 mod cross_source;
 mod deploy;
 mod doctor;
