@@ -161,6 +161,14 @@ fn strip_mention(text: &str, bot: Option<&str>) -> String {
 }
 
 async fn handle(app: &AppState, cb: SlackPushEventCallback) {
+    if let SlackEventCallbackBody::AppHomeOpened(home) = &cb.event {
+        if home.tab.as_deref().is_none_or(|t| t == "home")
+            && let Err(err) = super::home::opened(app, &home.user.0, &home.channel.0).await
+        {
+            tracing::error!(error = format!("{err:#}"), "could not publish the App Home");
+        }
+        return;
+    }
     let incoming = match classify(&cb) {
         Ok(i) => i,
         Err(reason) => {

@@ -4,6 +4,7 @@
 mod fakes;
 mod fuzz;
 pub(crate) mod harness;
+mod home;
 mod offers;
 mod protocol;
 mod socket_mode;
