@@ -204,7 +204,9 @@ async fn resolve(app: &AppState, m: Incoming) -> anyhow::Result<Option<Ask>> {
     }
     if commands::is_help(&m.text) {
         let command = app.config.slack.commands.first().map_or("/asklake", String::as_str);
-        let help = render::help(&app.templates, commands::engine(app), app.access.allows_dms(), command, lang)?;
+        let examples = app.setup.example_questions(lang);
+        let help =
+            render::help(&app.templates, commands::engine(app), app.access.allows_dms(), command, lang, &examples)?;
         app.slack.post_ephemeral(&m.channel, &m.user, &help).await?;
         return Ok(None);
     }
