@@ -139,6 +139,11 @@ impl Pipeline {
         self
     }
 
+    /// The lake's sources as listed at startup (every table on when they were not listed).
+    pub fn sources(&self) -> Sources {
+        self.off.as_ref().map_or_else(|| Sources::all(&self.parts.catalog), |off| off.sources.clone())
+    }
+
     /// Turns the empty-result check off (the `--no-empty-check` ablation of `asklake eval`): a query that
     /// returns no rows is then the answer at once.
     pub fn with_empty_check(mut self, on: bool) -> Self {

@@ -178,19 +178,35 @@ pub fn root(
     )
 }
 
-/// Usage help for `command` (e.g. `/asklake help`), in `lang`; the examples are in both languages.
+/// Usage help for `command` (e.g. `/asklake help`), in `lang`, with `examples`: the example questions that run on
+/// this setup, in `lang` (the App Home's list, [`super::home_setup::Setup::example_questions`]).
 pub fn help(
     templates: &Templates,
     engine: &str,
     allow_dms: bool,
     command: &str,
     lang: Lang,
+    examples: &[&str],
 ) -> Result<SlackMessageContent, RenderError> {
+    let items: String = examples.iter().map(|q| format!("\n• {}", escape::inline(&escape::truncate(q, 300)))).collect();
+    let examples = match (lang, items.is_empty()) {
+        (Lang::En, false) => format!("*Examples that run here now*{items}"),
+        (Lang::Ko, false) => format!("*지금 바로 답할 수 있는 예시 질문*{items}"),
+        (Lang::En, true) => {
+            "*Examples*\nNo verified question runs on this setup as it is: ask your admin which sources are on."
+                .to_owned()
+        }
+        (Lang::Ko, true) => {
+            "*예시 질문*\n이 설정에서 바로 실행할 수 있는 검증된 질문이 없습니다. 켜진 소스를 관리자에게 확인해 주세요."
+                .to_owned()
+        }
+    };
     let ctx = json!({
         "engine": engine_name(engine),
         "allow_dms": allow_dms,
         "command": escape::code_span(command),
         "ko": lang == Lang::Ko,
+        "examples": examples,
     });
     render(templates, "blocks/help.json.j2", ctx)
 }

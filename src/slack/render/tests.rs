@@ -154,10 +154,14 @@ fn progress_lines_read_like_the_spec() {
 #[test]
 fn help_sql_and_status_templates_render() {
     let t = Templates::embedded();
-    let help = json(&help(&t, "duckdb", true, "/asklake", Lang::En).unwrap()).to_string();
-    assert!(help.contains("예시 질문") && help.contains("Examples") && help.contains("direct message"));
-    let ko = json(&super::help(&t, "duckdb", false, "/seclake", Lang::Ko).unwrap()).to_string();
+    let help = json(&help(&t, "duckdb", true, "/asklake", Lang::En, &["Who used <!here> root?"]).unwrap()).to_string();
+    assert!(help.contains("Examples") && help.contains("direct message") && !help.contains("예시 질문"));
+    assert!(help.contains("• Who used &lt;!here&gt; root?"), "{help}");
+    let ko = json(&super::help(&t, "duckdb", false, "/seclake", Lang::Ko, &["루트 사용?"]).unwrap()).to_string();
     assert!(ko.contains("사용법") && ko.contains("`/seclake &lt;질문&gt;`") && !ko.contains("/asklake"), "{ko}");
+    assert!(ko.contains("예시 질문") && ko.contains("• 루트 사용?") && !ko.contains("Examples"), "{ko}");
+    let none = json(&super::help(&t, "duckdb", true, "/asklake", Lang::En, &[]).unwrap()).to_string();
+    assert!(none.contains("No verified question runs on this setup"), "{none}");
     let long_sql =
         (0..400).map(|i| format!("SELECT {i} AS column_number_{i} UNION ALL")).collect::<Vec<_>>().join("\n");
     let v = json(&sql(&t, &long_sql).unwrap());

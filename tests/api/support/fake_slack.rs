@@ -90,6 +90,8 @@ struct Inner {
     latency: Duration,
     /// Every message in every channel (posted by the bot or said by a person), in order.
     messages: Vec<Value>,
+    /// Each user's published App Home view (`views.publish`), as Slack stores it.
+    homes: HashMap<String, Value>,
 }
 
 /// A file announced by `files.getUploadURLExternal`.
@@ -151,6 +153,7 @@ impl FakeSlack {
         let app = Router::new()
             .route("/api/files.getUploadURLExternal", get(get_upload_url).post(get_upload_url))
             .route("/api/conversations.replies", get(conversations_replies))
+            .route("/api/views.publish", post(views_publish))
             .route("/api/{method}", post(api_call).get(api_call_get))
             .route("/upload/{file_id}", post(upload))
             .route("/response/{id}", post(response_url))
@@ -322,6 +325,11 @@ impl FakeSlack {
             Some(granted) => granted.split(',').any(|s| s == scope),
             None => MANIFEST_SCOPES.contains(&scope),
         }
+    }
+
+    /// The App Home view last published for `user` (with the `id`, `hash` and `team_id` Slack adds).
+    pub fn home(&self, user: &str) -> Option<Value> {
+        self.inner.lock().unwrap().homes.get(user).cloned()
     }
 
     /// Address the fake listens on.
@@ -714,4 +722,86 @@ async fn response_url(State(fake): State<FakeSlack>, Path(id): Path<String>, bod
             (StatusCode::BAD_REQUEST, "invalid_payload").into_response()
         }
     }
+}
+
+/// Why Slack would refuse a `views.publish` view (`invalid_arguments`, as Slack answers for a bad view), or
+/// `None`: a `home` view of at most 100 blocks, each within the block limits, private metadata of at most 3,000
+/// characters, button labels of at most 75 and values of at most 2,000, action ids unique in the view.
+pub fn view_violation(view: &Value) -> Option<&'static str> {
+    if view["type"] != "home" {
+        return Some("invalid_arguments");
+    }
+    let Some(blocks) = view["blocks"].as_array() else { return Some("invalid_arguments") };
+    if blocks.is_empty() || blocks.len() > 100 {
+        return Some("invalid_arguments");
+    }
+    if view["private_metadata"].as_str().is_some_and(|m| m.chars().count() > 3000) {
+        return Some("invalid_arguments");
+    }
+    let chars = |v: &Value| v.as_str().map_or(0, |t| t.chars().count());
+    let mut action_ids = HashSet::new();
+    for block in blocks {
+        let bad = match block["type"].as_str() {
+            Some("section") => chars(&block["text"]["text"]) == 0 || chars(&block["text"]["text"]) > 3000,
+            Some("header") => {
+                block["text"]["type"] != "plain_text" || !(1..=150).contains(&chars(&block["text"]["text"]))
+            }
+            Some("context") => block["elements"].as_array().is_none_or(|e| e.is_empty() || e.len() > 10),
+            Some("divider") => false,
+            Some("actions") => {
+                let elements = block["elements"].as_array().cloned().unwrap_or_default();
+                elements.is_empty()
+                    || elements.len() > 25
+                    || elements.iter().any(|e| {
+                        e["type"] != "button"
+                            || !(1..=75).contains(&chars(&e["text"]["text"]))
+                            || chars(&e["value"]) > 2000
+                            || !action_ids.insert(e["action_id"].as_str().unwrap_or("").to_owned())
+                    })
+            }
+            _ => true,
+        };
+        if bad {
+            return Some("invalid_arguments");
+        }
+    }
+    None
+}
+
+/// `views.publish`: checks the token, scripted faults (429 with Retry-After, errors), the arguments and the view
+/// as Slack does, then keeps the view as the user's Home and answers it back with the fields Slack adds.
+async fn views_publish(State(fake): State<FakeSlack>, headers: HeaderMap, body: Bytes) -> Response {
+    const METHOD: &str = "views.publish";
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if !authorized(&headers, METHOD) {
+        fake.record(METHOD, body, false);
+        return error("invalid_auth");
+    }
+    if let Some(fault) = fake.take_fault(METHOD) {
+        fake.record(METHOD, body, false);
+        return fault_response(fault);
+    }
+    let user = body["user_id"].as_str().unwrap_or_default().to_owned();
+    let refusal = if !body.is_object() || user.is_empty() || !body["view"].is_object() {
+        Some("invalid_arguments")
+    } else if !user.starts_with('U') && !user.starts_with('W') {
+        Some("user_not_found")
+    } else {
+        view_violation(&body["view"])
+    };
+    if let Some(code) = refusal {
+        fake.record_answer(METHOD, body, false, json!({"ok": false, "error": code}));
+        return error(code);
+    }
+    let id = format!("V{}", fake.next_ts().replace('.', ""));
+    let mut view = body["view"].clone();
+    view["id"] = json!(id);
+    view["team_id"] = json!("T1");
+    view["hash"] = json!(format!("{id}.hash"));
+    view["app_id"] = json!("A1");
+    view["bot_id"] = json!("BBOT");
+    fake.inner.lock().unwrap().homes.insert(user, view.clone());
+    let answer = json!({"ok": true, "view": view});
+    fake.record_answer(METHOD, body, true, answer.clone());
+    Json(answer).into_response()
 }
