@@ -279,7 +279,7 @@ impl Pipeline {
         let opts = run.exec_options(self.parts.config.row_limit, cancel);
         let (catalog, limit) = (&self.parts.catalog, self.parts.config.row_limit);
         match execute::run(engine, catalog, &example.sql, limit, &opts, execute::Origin::Verified).await {
-            Ok((validated, result)) => {
+            Ok((validated, mut result)) => {
                 run.record(Some(validated.logical()), None, Some(result.rows.len()), started, Usage::default());
                 let audience = self.audience(run.language);
                 let (outcome, text) = if result.rows.is_empty() {
@@ -288,6 +288,7 @@ impl Pipeline {
                     let total =
                         total::total_if_cut(engine, catalog, validated.logical(), validated.limit(), &result, &opts)
                             .await;
+                    result.stats.matched_total = total;
                     let entry = self.parts.retriever.entry(&example.id);
                     (Outcome::Answered, answer::written(entry, &result, total, &audience))
                 };
