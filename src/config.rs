@@ -375,18 +375,31 @@ impl Default for SlackConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
-    /// Slack listener address (`/slack/*`, `/healthz`, `/metrics`), e.g. `0.0.0.0:3000` (port 0 picks a free port).
+    /// Slack listener address (`/slack/*`, `/healthz`), e.g. `0.0.0.0:3000` (port 0 picks a free port). It never
+    /// serves `/metrics`: it is the one Slack (and so the internet) reaches.
     pub bind: String,
     /// Change-feed intake listener (`POST /events`, `POST /sns`, `/healthz`); loopback by default. Beyond loopback
     /// `serve` requires `[alerts] events_token`.
     pub intake_bind: String,
     /// Seconds in-flight answers get to finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Prometheus `GET /metrics` listener, e.g. `127.0.0.1:9464` for a scraper sidecar in the same task (ECS
+    /// `awsvpc` tasks share loopback). Empty (default) = no metrics listener. Beyond loopback `serve` requires
+    /// `metrics_token`.
+    pub metrics_bind: String,
+    /// Bearer token `GET /metrics` requires (`Authorization: Bearer …`); none = loopback-only metrics.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:3000".into(), intake_bind: "127.0.0.1:3001".into(), shutdown_grace_secs: 30 }
+        Self {
+            bind: "127.0.0.1:3000".into(),
+            intake_bind: "127.0.0.1:3001".into(),
+            shutdown_grace_secs: 30,
+            metrics_bind: String::new(),
+            metrics_token: None,
+        }
     }
 }
 
@@ -753,6 +766,22 @@ impl Config {
                 shown: self.server.intake_bind.clone(),
                 missing: false,
                 note: "change-feed intake (POST /events, POST /sns) listen address",
+            },
+            CheckLine {
+                key: "server.metrics_bind",
+                shown: if self.server.metrics_bind.is_empty() {
+                    "off".into()
+                } else {
+                    self.server.metrics_bind.clone()
+                },
+                missing: false,
+                note: "GET /metrics listen address (off = no metrics; beyond loopback needs server.metrics_token)",
+            },
+            CheckLine {
+                key: "server.metrics_token",
+                shown: secret(&self.server.metrics_token),
+                missing: false,
+                note: "bearer token for GET /metrics (required when metrics_bind is beyond loopback)",
             },
             CheckLine {
                 key: "slack.allowed_channels",
