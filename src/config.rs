@@ -832,6 +832,12 @@ impl Config {
                 note: "channel for accounts without their own",
             },
         ];
+        lines.push(CheckLine {
+            key: "ha.claims_table",
+            shown: if self.ha.claims_table.is_empty() { "off".into() } else { format!("on: {}", self.ha.claims_table) },
+            missing: false,
+            note: "DynamoDB claims shared by instances (off = one instance; run two only with it on)",
+        });
         let accounts = self.accounts();
         lines.push(CheckLine {
             key: "accounts",
@@ -893,6 +899,15 @@ mod tests {
         let shown: String = c.check().iter().map(|l| l.shown.clone()).collect();
         assert!(!shown.contains("xoxb-secret-value"));
         assert!(shown.contains("set (hidden)"));
+    }
+
+    #[test]
+    fn check_says_whether_the_ha_claims_table_is_on_and_names_it() {
+        let line = |c: &Config| c.check().into_iter().find(|l| l.key == "ha.claims_table").expect("an [ha] line");
+        let off = Config::load_from(None, &vars(&[])).unwrap();
+        assert_eq!((line(&off).shown.as_str(), line(&off).missing), ("off", false));
+        let on = Config::load_from(None, &vars(&[("ASKLAKE_HA__CLAIMS_TABLE", "asklake-claims")])).unwrap();
+        assert_eq!(line(&on).shown, "on: asklake-claims");
     }
 
     #[test]
