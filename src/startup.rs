@@ -67,6 +67,8 @@ pub struct Deps {
     pub change_feed: Option<ChangeFeed>,
     /// Claims on Slack deliveries shared between instances (none = the local store: one instance).
     pub claims: Option<Arc<dyn crate::ha::Claims>>,
+    /// The setup shown in the App Home (none = worked out from config with every source on).
+    pub setup: Option<crate::slack::home_setup::Setup>,
 }
 
 impl Deps {
@@ -84,7 +86,14 @@ impl Deps {
             status_interval: crate::slack::progress::DEFAULT_INTERVAL,
             change_feed: None,
             claims: None,
+            setup: None,
         }
+    }
+
+    /// Sets the setup shown in the App Home and `/asklake help`.
+    pub fn with_setup(mut self, setup: crate::slack::home_setup::Setup) -> Self {
+        self.setup = Some(setup);
+        self
     }
 
     /// Sets where Slack deliveries are claimed (`[ha] claims_table`).
@@ -151,7 +160,9 @@ impl Application {
             .await
             .with_context(|| format!("could not listen on {} (set [server] bind)", config.server.bind))?;
         let addr = listener.local_addr().context("could not read the bound address")?;
+        let setup = deps.setup.unwrap_or_else(|| crate::slack::home_setup::Setup::from_config(&config));
         let state = AppState(Arc::new(App {
+            setup: Arc::new(setup),
             verifier: Verifier::new(config.slack.signing_secret.clone()),
             access: AccessPolicy::new(&config.slack, deps.usergroups),
             config,
@@ -339,7 +350,10 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 pub async fn deps_from_config(config: &Config, slack: Arc<dyn SlackApi>) -> anyhow::Result<Deps> {
     let store = Store::open(&config.store.path)?;
     let llm = crate::llm::from_config(config).await.context("could not set up the language model")?;
-    let asker: Arc<dyn Asker> = Arc::new(crate::pipeline::cli::build_with(config, llm.clone()).await?);
+    let pipeline = crate::pipeline::cli::build_with(config, llm.clone()).await?;
+    let entries = crate::library::Library::from_config(&config.library)?.entries().to_vec();
+    let setup = crate::slack::home_setup::Setup::build(config, &entries, &pipeline.sources());
+    let asker: Arc<dyn Asker> = Arc::new(pipeline);
     let candidates_file = config.library.candidates_file.clone();
     let file = move |c: &Candidate| {
         crate::library::candidates::file_candidate(&candidates_file, &c.question, &c.sql, &c.asker, &c.summary)
@@ -348,7 +362,8 @@ pub async fn deps_from_config(config: &Config, slack: Arc<dyn SlackApi>) -> anyh
     let claims = crate::ha::from_config(config, &store).await;
     let mut deps = Deps::new(asker, slack.clone(), store.clone())
         .with_candidates(Arc::new(CandidateFn(file)))
-        .with_claims(claims.clone());
+        .with_claims(claims.clone())
+        .with_setup(setup);
     if let (false, Some(token)) = (config.slack.allowed_usergroups.is_empty(), &config.slack.bot_token) {
         let directory = crate::slack::usergroups::SlackUserGroups::new(&config.slack.api_url, token)
             .context("could not build the Slack client for user groups")?;

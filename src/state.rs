@@ -46,6 +46,8 @@ pub struct App {
     pub cancel: CancellationToken,
     /// Shortest time between two edits of a progress message.
     pub status_interval: Duration,
+    /// What this asklake is set up with (App Home, `/asklake help`).
+    pub setup: Arc<crate::slack::home_setup::Setup>,
 }
 
 /// Handle to [`App`] held by axum handlers and Socket Mode callbacks.

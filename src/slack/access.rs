@@ -130,14 +130,24 @@ impl AccessPolicy {
         } else if !self.channels.is_empty() && !self.channels.contains(origin.channel) {
             return Err(Denied::Channel);
         }
+        self.check_user(origin.user).await
+    }
+
+    /// Checks the person alone (the user and group lists, and that an allow list exists), wherever they are:
+    /// what the App Home shows depends on it.
+    pub async fn check_user(&self, user: &str) -> Result<(), Denied> {
+        let no_lists = self.channels.is_empty() && self.users.is_empty() && self.groups.is_empty();
+        if no_lists && !self.allow_everyone {
+            return Err(Denied::Unconfigured);
+        }
         if self.users.is_empty() && self.groups.is_empty() {
             return Ok(());
         }
-        if self.users.contains(origin.user) {
+        if self.users.contains(user) {
             return Ok(());
         }
         for group in &self.groups {
-            if self.group_members(group).await.contains(origin.user) {
+            if self.group_members(group).await.contains(user) {
                 return Ok(());
             }
         }

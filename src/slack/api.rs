@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use slack_morphism::prelude::{SlackMessageContent, SlackMessageMetadata};
+use slack_morphism::prelude::{SlackMessageContent, SlackMessageMetadata, SlackView};
 
 /// A message to post.
 #[derive(Debug, Clone)]
@@ -115,5 +115,11 @@ pub trait SlackApi: Send + Sync {
     async fn thread_metadata(&self, channel: &str, thread_ts: &str) -> Result<Vec<SlackMessageMetadata>, SlackError> {
         let _ = (channel, thread_ts);
         Ok(Vec::new())
+    }
+
+    /// `views.publish`: `user`'s App Home. A double that has no App Home refuses with `not_supported`.
+    async fn publish_home(&self, user: &str, view: &SlackView) -> Result<(), SlackError> {
+        let _ = (user, view);
+        Err(SlackError::Api { code: "not_supported".into() })
     }
 }

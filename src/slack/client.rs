@@ -305,6 +305,10 @@ impl SlackApi for SlackWebClient {
         .await
     }
 
+    async fn publish_home(&self, user: &str, view: &SlackView) -> Result<(), SlackError> {
+        self.views_publish(user, view).instrument(info_span!("slack.publish_home", user)).await
+    }
+
     async fn thread_metadata(&self, channel: &str, thread_ts: &str) -> Result<Vec<SlackMessageMetadata>, SlackError> {
         let span = info_span!("slack.thread_metadata", channel, thread_ts);
         async {
@@ -333,12 +337,24 @@ impl SlackApi for SlackWebClient {
     }
 }
 
+/// `views.publish` for the App Home; sending the same view twice does no harm, so every failure Slack calls
+/// transient is retried.
+impl SlackWebClient {
+    async fn views_publish(&self, user: &str, view: &SlackView) -> Result<(), SlackError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiViewsPublishRequest::new(user.to_owned().into(), view.clone());
+        self.with_retries("views.publish", Resend::Always, || session.views_publish(&req)).await.map(|_| ())
+    }
+}
+
 /// How many messages of a thread are read back (asklake keeps the last ten turns of a thread).
 const THREAD_READ_LIMIT: &str = "200";
 
 fn mime_for(filename: &str) -> &'static str {
     if filename.ends_with(".csv") {
         "text/csv"
+    } else if filename.ends_with(".png") {
+        "image/png"
     } else if filename.ends_with(".json") {
         "application/json"
     } else {

@@ -63,8 +63,9 @@ pub async fn handle(app: &AppState, command: SlackCommandEvent) -> SlackCommandE
         return ephemeral(render::plain(texts::replayed(lang)));
     }
     if is_help(&text) {
-        let content =
-            render::help(&app.templates, engine(app), app.access.allows_dms(), known, lang).unwrap_or_else(|err| {
+        let examples = app.setup.example_questions(lang);
+        let content = render::help(&app.templates, engine(app), app.access.allows_dms(), known, lang, &examples)
+            .unwrap_or_else(|err| {
                 tracing::error!(error = %err, "could not render help");
                 render::plain(&texts::usage(known, lang))
             });

@@ -155,6 +155,7 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
     if let Some(rows) = &result.result {
         app.metrics.engine_result(&result.engine, &rows.stats);
     }
+    crate::chart::post::in_thread(app.slack.as_ref(), &ask.channel, &thread_ts, &result).await;
     Ok(())
 }
 
@@ -240,6 +241,7 @@ fn turn(ask: &Ask, answer: &Answer) -> Turn {
 fn remember(app: &AppState, ask: &Ask, thread_ts: &str, answer_id: &str, answer: &Answer) -> anyhow::Result<()> {
     app.store.append_turn(&ask.channel, thread_ts, &ask.user, &turn(ask, answer))?;
     app.store.save_offers(answer_id, &answer.offers)?;
+    app.store.remember_question(&ask.user, &ask.text, chrono::Utc::now().timestamp())?;
     app.store.save_answer(&StoredAnswer {
         id: answer_id.to_owned(),
         channel: ask.channel.clone(),

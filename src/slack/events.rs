@@ -161,6 +161,14 @@ fn strip_mention(text: &str, bot: Option<&str>) -> String {
 }
 
 async fn handle(app: &AppState, cb: SlackPushEventCallback) {
+    if let SlackEventCallbackBody::AppHomeOpened(home) = &cb.event {
+        if home.tab.as_deref().is_none_or(|t| t == "home")
+            && let Err(err) = super::home::opened(app, &home.user.0, &home.channel.0).await
+        {
+            tracing::error!(error = format!("{err:#}"), "could not publish the App Home");
+        }
+        return;
+    }
     let incoming = match classify(&cb) {
         Ok(i) => i,
         Err(reason) => {
@@ -196,7 +204,9 @@ async fn resolve(app: &AppState, m: Incoming) -> anyhow::Result<Option<Ask>> {
     }
     if commands::is_help(&m.text) {
         let command = app.config.slack.commands.first().map_or("/asklake", String::as_str);
-        let help = render::help(&app.templates, commands::engine(app), app.access.allows_dms(), command, lang)?;
+        let examples = app.setup.example_questions(lang);
+        let help =
+            render::help(&app.templates, commands::engine(app), app.access.allows_dms(), command, lang, &examples)?;
         app.slack.post_ephemeral(&m.channel, &m.user, &help).await?;
         return Ok(None);
     }

@@ -72,6 +72,7 @@ pub fn dispatch(app: &AppState, event: SlackInteractionEvent) {
     let app2 = app.clone();
     app.tasks.spawn(async move {
         if super::first_delivery(&app2, SEEN_NAMESPACE, &actions.trigger_id.0).await {
+            super::home::spawn_presses(&app2, &actions);
             spawn_presses(&app2, &actions);
         }
     });

@@ -178,19 +178,35 @@ pub fn root(
     )
 }
 
-/// Usage help for `command` (e.g. `/asklake help`), in `lang`; the examples are in both languages.
+/// Usage help for `command` (e.g. `/asklake help`), in `lang`, with `examples`: the example questions that run on
+/// this setup, in `lang` (the App Home's list, [`super::home_setup::Setup::example_questions`]).
 pub fn help(
     templates: &Templates,
     engine: &str,
     allow_dms: bool,
     command: &str,
     lang: Lang,
+    examples: &[&str],
 ) -> Result<SlackMessageContent, RenderError> {
+    let items: String = examples.iter().map(|q| format!("\n• {}", escape::inline(&escape::truncate(q, 300)))).collect();
+    let examples = match (lang, items.is_empty()) {
+        (Lang::En, false) => format!("*Examples that run here now*{items}"),
+        (Lang::Ko, false) => format!("*지금 바로 답할 수 있는 예시 질문*{items}"),
+        (Lang::En, true) => {
+            "*Examples*\nNo verified question runs on this setup as it is: ask your admin which sources are on."
+                .to_owned()
+        }
+        (Lang::Ko, true) => {
+            "*예시 질문*\n이 설정에서 바로 실행할 수 있는 검증된 질문이 없습니다. 켜진 소스를 관리자에게 확인해 주세요."
+                .to_owned()
+        }
+    };
     let ctx = json!({
         "engine": engine_name(engine),
         "allow_dms": allow_dms,
         "command": escape::code_span(command),
         "ko": lang == Lang::Ko,
+        "examples": examples,
     });
     render(templates, "blocks/help.json.j2", ctx)
 }
@@ -256,7 +272,7 @@ fn table_parts(answer: &Answer, lang: Lang) -> (Option<String>, Option<String>) 
     let t = table::render(result, TABLE_BUDGET);
     let block = format!("```\n{}\n```", escape::code_block(&t.text));
     let more_rows = t.more_rows + usize::from(result.truncated);
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = cut_caption(result, lang).into_iter().collect();
     if t.more_rows > 0 {
         notes.push(match lang {
             Lang::En => format!("+{} more rows", t.more_rows),
@@ -282,6 +298,16 @@ fn table_parts(answer: &Answer, lang: Lang) -> (Option<String>, Option<String>) 
         });
     }
     (Some(block), (!notes.is_empty()).then(|| notes.join(" · ")))
+}
+
+/// "showing 200 of 540 rows" when the listing was cut by its LIMIT and the pipeline counted the total.
+fn cut_caption(result: &crate::engines::QueryResult, lang: Lang) -> Option<String> {
+    let total = result.stats.matched_total?;
+    let language = match lang {
+        Lang::En => Language::En,
+        Lang::Ko => Language::Ko,
+    };
+    Some(crate::pipeline::total::caption(language, result.rows.len(), total))
 }
 
 /// Prefix of the action id of the buttons that run an offered verified query (`run_offer_0`, …).

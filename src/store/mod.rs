@@ -5,6 +5,7 @@ pub mod deadletters;
 pub mod feedback;
 pub mod offers;
 pub mod queue;
+pub mod recent;
 pub mod retention;
 pub mod seen;
 pub mod threads;
@@ -16,8 +17,15 @@ use anyhow::Context;
 use rusqlite::Connection;
 
 /// Schema pieces, applied in order at open (each `CREATE … IF NOT EXISTS`).
-const SCHEMAS: &[&str] =
-    &[seen::SCHEMA, queue::SCHEMA, deadletters::SCHEMA, threads::SCHEMA, feedback::SCHEMA, offers::SCHEMA];
+const SCHEMAS: &[&str] = &[
+    seen::SCHEMA,
+    queue::SCHEMA,
+    deadletters::SCHEMA,
+    threads::SCHEMA,
+    feedback::SCHEMA,
+    offers::SCHEMA,
+    recent::SCHEMA,
+];
 
 /// Handle to the SQLite store. Cheap to clone; calls are short and synchronous (use `spawn_blocking` for batches).
 #[derive(Clone)]

@@ -1,9 +1,11 @@
 //! Black-box tests of the Slack app: the real router on port 0, signed requests, a scripted asker, and the real
 //! slack-morphism client making every Web API call over HTTP to a local fake Slack.
 
+mod charts;
 mod fakes;
 mod fuzz;
 pub(crate) mod harness;
+mod home;
 mod metrics;
 mod offers;
 mod protocol;
@@ -143,15 +145,21 @@ async fn a_hung_status_edit_does_not_hold_the_answer_back() {
 }
 
 #[tokio::test]
-async fn help_and_empty_text_show_usage_with_korean_and_english_examples_ephemerally() {
+async fn help_and_empty_text_show_usage_with_this_setups_examples_in_the_askers_language_ephemerally() {
     let app = spawn_app().await;
+    let english = app.state.setup.example_questions(asklake::slack::render::Lang::En);
+    assert!(!english.is_empty());
     for text in ["", "help"] {
         let res = app.post_command("U1", "C1", text).await;
         let v: Value = res.json().await.unwrap();
         assert_eq!(v["response_type"], "ephemeral");
         let s = v.to_string();
-        assert!(s.contains("Examples") && s.contains("예시 질문"), "{s}");
+        assert!(s.contains("Examples") && !s.contains("예시 질문"), "{s}");
+        assert!(english.iter().all(|q| s.contains(&asklake::slack::escape::inline(q))), "{s}");
     }
+    let ko = app.post_command("U1", "C1", "도움말").await.text().await.unwrap();
+    let korean = app.state.setup.example_questions(asklake::slack::render::Lang::Ko);
+    assert!(korean.iter().all(|q| ko.contains(&asklake::slack::escape::inline(q))) && !ko.contains("Examples"), "{ko}");
     app.settle().await;
     assert!(app.slack.calls().is_empty() && app.asker.asked().is_empty());
 }

@@ -154,10 +154,14 @@ fn progress_lines_read_like_the_spec() {
 #[test]
 fn help_sql_and_status_templates_render() {
     let t = Templates::embedded();
-    let help = json(&help(&t, "duckdb", true, "/asklake", Lang::En).unwrap()).to_string();
-    assert!(help.contains("예시 질문") && help.contains("Examples") && help.contains("direct message"));
-    let ko = json(&super::help(&t, "duckdb", false, "/seclake", Lang::Ko).unwrap()).to_string();
+    let help = json(&help(&t, "duckdb", true, "/asklake", Lang::En, &["Who used <!here> root?"]).unwrap()).to_string();
+    assert!(help.contains("Examples") && help.contains("direct message") && !help.contains("예시 질문"));
+    assert!(help.contains("• Who used &lt;!here&gt; root?"), "{help}");
+    let ko = json(&super::help(&t, "duckdb", false, "/seclake", Lang::Ko, &["루트 사용?"]).unwrap()).to_string();
     assert!(ko.contains("사용법") && ko.contains("`/seclake &lt;질문&gt;`") && !ko.contains("/asklake"), "{ko}");
+    assert!(ko.contains("예시 질문") && ko.contains("• 루트 사용?") && !ko.contains("Examples"), "{ko}");
+    let none = json(&super::help(&t, "duckdb", true, "/asklake", Lang::En, &[]).unwrap()).to_string();
+    assert!(none.contains("No verified question runs on this setup"), "{none}");
     let long_sql =
         (0..400).map(|i| format!("SELECT {i} AS column_number_{i} UNION ALL")).collect::<Vec<_>>().join("\n");
     let v = json(&sql(&t, &long_sql).unwrap());
@@ -286,4 +290,22 @@ proptest::proptest! {
             rendered_skeleton(&root(&t, "U1", &benign(&q), "/asklake").unwrap())
         );
     }
+}
+
+#[test]
+fn a_listing_cut_by_its_limit_says_how_many_rows_matched_in_the_askers_language() {
+    let mut a = base("Failed calls this week.", Outcome::Answered);
+    let mut cut = result(3, 200, "row-");
+    cut.stats.matched_total = Some(540);
+    a.result = Some(cut);
+    let text = json(&answer(&Templates::embedded(), &a, "A1").unwrap()).to_string();
+    assert!(text.contains("showing 200 of 540 rows"), "{text}");
+    a.question = "이번 주 실패한 호출 보여줘".into();
+    a.language = Language::Ko;
+    let text = json(&answer(&Templates::embedded(), &a, "A1").unwrap()).to_string();
+    assert!(text.contains("540행 중 200행 표시"), "{text}");
+    // A listing that was not cut says nothing of a total.
+    a.result = Some(result(3, 200, "row-"));
+    let text = json(&answer(&Templates::embedded(), &a, "A1").unwrap()).to_string();
+    assert!(!text.contains("행 중"), "{text}");
 }

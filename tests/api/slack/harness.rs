@@ -86,11 +86,34 @@ pub async fn spawn_on(path: &std::path::Path, edit: impl FnOnce(&mut Config), as
     spawn_on_fake(path, FakeSlack::start().await, edit, asker).await
 }
 
+/// The app with the App Home setup `setup` (which sources are on, which examples run), on a fresh store.
+pub async fn spawn_with_setup(
+    setup: asklake::slack::home_setup::Setup,
+    edit: impl FnOnce(&mut Config),
+    asker: ScriptedAsker,
+) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("asklake.db");
+    let mut app = spawn_on_fake_with(&path, FakeSlack::start().await, edit, asker, Some(setup)).await;
+    app._dir = Some(dir);
+    app
+}
+
 async fn spawn_on_fake(
     path: &std::path::Path,
     slack: FakeSlack,
     edit: impl FnOnce(&mut Config),
     asker: ScriptedAsker,
+) -> TestApp {
+    spawn_on_fake_with(path, slack, edit, asker, None).await
+}
+
+async fn spawn_on_fake_with(
+    path: &std::path::Path,
+    slack: FakeSlack,
+    edit: impl FnOnce(&mut Config),
+    asker: ScriptedAsker,
+    setup: Option<asklake::slack::home_setup::Setup>,
 ) -> TestApp {
     let mut c = config(path, &slack.api_url);
     edit(&mut c);
@@ -100,6 +123,10 @@ async fn spawn_on_fake(
     let deps = Deps::new(asker.clone(), Arc::new(client), Store::open(path).unwrap())
         .with_candidates(candidates.clone())
         .with_status_interval(Duration::from_millis(50));
+    let deps = match setup {
+        Some(setup) => deps.with_setup(setup),
+        None => deps,
+    };
     let app = Application::build(c, deps).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));

@@ -78,7 +78,10 @@ struct Inner {
     numbered: HashMap<(String, usize), Fault>,
     counts: HashMap<String, usize>,
     next_ts: u64,
-    uploads: HashMap<String, usize>,
+    /// Upload URLs handed out, by file id.
+    uploads: HashMap<String, Upload>,
+    /// Files shared by `files.completeUploadExternal`, in order.
+    shared: Vec<SharedFile>,
     usergroups: HashMap<String, Vec<String>>,
     socket_url: Option<String>,
     outside: HashSet<String>,
@@ -87,6 +90,34 @@ struct Inner {
     latency: Duration,
     /// Every message in every channel (posted by the bot or said by a person), in order.
     messages: Vec<Value>,
+    /// Each user's published App Home view (`views.publish`), as Slack stores it.
+    homes: HashMap<String, Value>,
+}
+
+/// A file announced by `files.getUploadURLExternal`.
+struct Upload {
+    filename: String,
+    /// The announced length; the upload URL accepts exactly this many bytes.
+    length: usize,
+    /// The bytes, once the upload URL received them.
+    bytes: Option<Vec<u8>>,
+}
+
+/// A file shared into a channel (and thread) by `files.completeUploadExternal`.
+#[derive(Debug, Clone)]
+pub struct SharedFile {
+    /// Slack's file id.
+    pub id: String,
+    /// The name given to `files.getUploadURLExternal`.
+    pub filename: String,
+    /// The title given to `files.completeUploadExternal`.
+    pub title: String,
+    /// The channel it was shared in.
+    pub channel: String,
+    /// The thread it was shared in, if any.
+    pub thread_ts: Option<String>,
+    /// The uploaded bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// The bot scopes of `manifest.yml`, granted by default.
@@ -122,6 +153,7 @@ impl FakeSlack {
         let app = Router::new()
             .route("/api/files.getUploadURLExternal", get(get_upload_url).post(get_upload_url))
             .route("/api/conversations.replies", get(conversations_replies))
+            .route("/api/views.publish", post(views_publish))
             .route("/api/{method}", post(api_call).get(api_call_get))
             .route("/upload/{file_id}", post(upload))
             .route("/response/{id}", post(response_url))
@@ -280,6 +312,24 @@ impl FakeSlack {
         inner.next_ts += 100;
         let ts = inner.next_ts;
         format!("{}.{:06}", ts / 1_000_000, ts % 1_000_000)
+    }
+
+    /// Files shared into `channel` so far, in order.
+    pub fn files_in(&self, channel: &str) -> Vec<SharedFile> {
+        self.inner.lock().unwrap().shared.iter().filter(|f| f.channel == channel).cloned().collect()
+    }
+
+    /// Whether the bot token holds `scope` (the manifest's scopes unless [`FakeSlack::grant_scopes`] changed them).
+    fn has_scope(&self, scope: &str) -> bool {
+        match &self.inner.lock().unwrap().scopes {
+            Some(granted) => granted.split(',').any(|s| s == scope),
+            None => MANIFEST_SCOPES.contains(&scope),
+        }
+    }
+
+    /// The App Home view last published for `user` (with the `id`, `hash` and `team_id` Slack adds).
+    pub fn home(&self, user: &str) -> Option<Value> {
+        self.inner.lock().unwrap().homes.get(user).cloned()
     }
 
     /// Address the fake listens on.
@@ -447,22 +497,7 @@ async fn api_call(
             Some(code) => Err(code),
             None => Ok(json!({"ok": true, "message_ts": fake.next_ts()})),
         },
-        "files.completeUploadExternal" => {
-            let files = body["files"].as_array().cloned().unwrap_or_default();
-            let known = {
-                let inner = fake.inner.lock().unwrap();
-                files.iter().all(|f| f["id"].as_str().is_some_and(|id| inner.uploads.contains_key(id)))
-            };
-            if files.is_empty() || !known {
-                Err("file_not_found")
-            } else {
-                let out: Vec<Value> = files
-                    .iter()
-                    .map(|f| json!({"id": f["id"], "title": f["title"], "name": f["title"], "created": 1_700_000_000, "timestamp": 1_700_000_000}))
-                    .collect();
-                Ok(json!({"ok": true, "files": out}))
-            }
-        }
+        "files.completeUploadExternal" => complete_upload(&fake, &body),
         "usergroups.users.list" => {
             let group = body["usergroup"].as_str().unwrap_or_default().to_owned();
             match fake.inner.lock().unwrap().usergroups.get(&group) {
@@ -595,31 +630,84 @@ async fn get_upload_url(
         fake.record("files.getUploadURLExternal", body, false);
         return fault_response(fault);
     }
-    let length: Option<usize> = params.get("length").and_then(|l| l.parse().ok());
-    let (Some(_), Some(length)) = (params.get("filename"), length) else {
+    if !fake.has_scope("files:write") {
+        fake.record("files.getUploadURLExternal", body, false);
+        return error("missing_scope");
+    }
+    // Slack wants a name and a positive length.
+    let length: Option<usize> = params.get("length").and_then(|l| l.parse().ok()).filter(|l| *l > 0);
+    let (Some(filename), Some(length)) = (params.get("filename").filter(|f| !f.is_empty()), length) else {
         fake.record("files.getUploadURLExternal", body, false);
         return error("invalid_arguments");
     };
     let file_id = format!("F{}", fake.next_ts().replace('.', ""));
-    fake.inner.lock().unwrap().uploads.insert(file_id.clone(), length);
+    let upload = Upload { filename: filename.clone(), length, bytes: None };
+    fake.inner.lock().unwrap().uploads.insert(file_id.clone(), upload);
     fake.record("files.getUploadURLExternal", body, true);
     let url = format!("http://{}/upload/{file_id}", fake.addr);
     Json(json!({"ok": true, "upload_url": url, "file_id": file_id})).into_response()
 }
 
+/// The upload URL: accepts exactly the announced number of bytes for a file id it handed out, once; can be
+/// scripted (method `upload`) to answer 429 or 500 like Slack's upload host does under load.
 async fn upload(State(fake): State<FakeSlack>, Path(file_id): Path<String>, body: Bytes) -> Response {
-    let expected = fake.inner.lock().unwrap().uploads.get(&file_id).copied();
-    let ok = expected == Some(body.len());
-    fake.record(
-        "upload",
-        json!({"file_id": file_id, "len": body.len(), "content": String::from_utf8_lossy(&body)}),
-        ok,
-    );
-    if ok {
-        (StatusCode::OK, format!("OK - {}", body.len())).into_response()
-    } else {
-        (StatusCode::BAD_REQUEST, "length mismatch").into_response()
+    let record = json!({"file_id": file_id, "len": body.len(), "content": String::from_utf8_lossy(&body)});
+    if let Some(fault) = fake.take_fault("upload") {
+        fake.record("upload", record, false);
+        return fault_response(fault);
     }
+    let verdict = {
+        let mut inner = fake.inner.lock().unwrap();
+        match inner.uploads.get_mut(&file_id) {
+            None => Err((StatusCode::NOT_FOUND, "no such upload")),
+            Some(u) if u.bytes.is_some() => Err((StatusCode::BAD_REQUEST, "already uploaded")),
+            Some(u) if u.length != body.len() => Err((StatusCode::BAD_REQUEST, "length mismatch")),
+            Some(u) => {
+                u.bytes = Some(body.to_vec());
+                Ok(())
+            }
+        }
+    };
+    fake.record("upload", record, verdict.is_ok());
+    match verdict {
+        Ok(()) => (StatusCode::OK, format!("OK - {}", body.len())).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// `files.completeUploadExternal`: shares uploaded files into `channel_id` (and `thread_ts`). Refuses files it
+/// never announced or whose bytes never arrived (`file_not_found`), a channel the bot is not in, and a token
+/// without `files:write`.
+fn complete_upload(fake: &FakeSlack, body: &Value) -> Result<Value, &'static str> {
+    if !fake.has_scope("files:write") {
+        return Err("missing_scope");
+    }
+    let files = body["files"].as_array().cloned().unwrap_or_default();
+    let channel = body["channel_id"].as_str().unwrap_or_default().to_owned();
+    let mut inner = fake.inner.lock().unwrap();
+    if !channel.is_empty() && inner.outside.contains(&channel) {
+        return Err("not_in_channel");
+    }
+    let uploaded = |f: &Value| {
+        let id = f["id"].as_str().unwrap_or_default();
+        inner.uploads.get(id).and_then(|u| u.bytes.clone().map(|b| (id.to_owned(), u.filename.clone(), b)))
+    };
+    let found: Vec<(String, String, Vec<u8>)> = files.iter().filter_map(uploaded).collect();
+    if files.is_empty() || found.len() != files.len() {
+        return Err("file_not_found");
+    }
+    let mut out = Vec::new();
+    for ((id, filename, bytes), f) in found.into_iter().zip(&files) {
+        let title = f["title"].as_str().unwrap_or(&filename).to_owned();
+        out.push(
+            json!({"id": id, "title": title, "name": filename, "created": 1_700_000_000, "timestamp": 1_700_000_000}),
+        );
+        if !channel.is_empty() {
+            let thread_ts = body["thread_ts"].as_str().map(str::to_owned);
+            inner.shared.push(SharedFile { id, filename, title, channel: channel.clone(), thread_ts, bytes });
+        }
+    }
+    Ok(json!({"ok": true, "files": out}))
 }
 
 async fn response_url(State(fake): State<FakeSlack>, Path(id): Path<String>, body: Bytes) -> Response {
@@ -634,4 +722,86 @@ async fn response_url(State(fake): State<FakeSlack>, Path(id): Path<String>, bod
             (StatusCode::BAD_REQUEST, "invalid_payload").into_response()
         }
     }
+}
+
+/// Why Slack would refuse a `views.publish` view (`invalid_arguments`, as Slack answers for a bad view), or
+/// `None`: a `home` view of at most 100 blocks, each within the block limits, private metadata of at most 3,000
+/// characters, button labels of at most 75 and values of at most 2,000, action ids unique in the view.
+pub fn view_violation(view: &Value) -> Option<&'static str> {
+    if view["type"] != "home" {
+        return Some("invalid_arguments");
+    }
+    let Some(blocks) = view["blocks"].as_array() else { return Some("invalid_arguments") };
+    if blocks.is_empty() || blocks.len() > 100 {
+        return Some("invalid_arguments");
+    }
+    if view["private_metadata"].as_str().is_some_and(|m| m.chars().count() > 3000) {
+        return Some("invalid_arguments");
+    }
+    let chars = |v: &Value| v.as_str().map_or(0, |t| t.chars().count());
+    let mut action_ids = HashSet::new();
+    for block in blocks {
+        let bad = match block["type"].as_str() {
+            Some("section") => chars(&block["text"]["text"]) == 0 || chars(&block["text"]["text"]) > 3000,
+            Some("header") => {
+                block["text"]["type"] != "plain_text" || !(1..=150).contains(&chars(&block["text"]["text"]))
+            }
+            Some("context") => block["elements"].as_array().is_none_or(|e| e.is_empty() || e.len() > 10),
+            Some("divider") => false,
+            Some("actions") => {
+                let elements = block["elements"].as_array().cloned().unwrap_or_default();
+                elements.is_empty()
+                    || elements.len() > 25
+                    || elements.iter().any(|e| {
+                        e["type"] != "button"
+                            || !(1..=75).contains(&chars(&e["text"]["text"]))
+                            || chars(&e["value"]) > 2000
+                            || !action_ids.insert(e["action_id"].as_str().unwrap_or("").to_owned())
+                    })
+            }
+            _ => true,
+        };
+        if bad {
+            return Some("invalid_arguments");
+        }
+    }
+    None
+}
+
+/// `views.publish`: checks the token, scripted faults (429 with Retry-After, errors), the arguments and the view
+/// as Slack does, then keeps the view as the user's Home and answers it back with the fields Slack adds.
+async fn views_publish(State(fake): State<FakeSlack>, headers: HeaderMap, body: Bytes) -> Response {
+    const METHOD: &str = "views.publish";
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if !authorized(&headers, METHOD) {
+        fake.record(METHOD, body, false);
+        return error("invalid_auth");
+    }
+    if let Some(fault) = fake.take_fault(METHOD) {
+        fake.record(METHOD, body, false);
+        return fault_response(fault);
+    }
+    let user = body["user_id"].as_str().unwrap_or_default().to_owned();
+    let refusal = if !body.is_object() || user.is_empty() || !body["view"].is_object() {
+        Some("invalid_arguments")
+    } else if !user.starts_with('U') && !user.starts_with('W') {
+        Some("user_not_found")
+    } else {
+        view_violation(&body["view"])
+    };
+    if let Some(code) = refusal {
+        fake.record_answer(METHOD, body, false, json!({"ok": false, "error": code}));
+        return error(code);
+    }
+    let id = format!("V{}", fake.next_ts().replace('.', ""));
+    let mut view = body["view"].clone();
+    view["id"] = json!(id);
+    view["team_id"] = json!("T1");
+    view["hash"] = json!(format!("{id}.hash"));
+    view["app_id"] = json!("A1");
+    view["bot_id"] = json!("BBOT");
+    fake.inner.lock().unwrap().homes.insert(user, view.clone());
+    let answer = json!({"ok": true, "view": view});
+    fake.record_answer(METHOD, body, true, answer.clone());
+    Json(answer).into_response()
 }
