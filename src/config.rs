@@ -381,18 +381,31 @@ impl Default for SlackConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
-    /// Slack listener address (`/slack/*`, `/healthz`, `/metrics`), e.g. `0.0.0.0:3000` (port 0 picks a free port).
+    /// Slack listener address (`/slack/*`, `/healthz`), e.g. `0.0.0.0:3000` (port 0 picks a free port). It never
+    /// serves `/metrics`: it is the one Slack (and so the internet) reaches.
     pub bind: String,
     /// Change-feed intake listener (`POST /events`, `POST /sns`, `/healthz`); loopback by default. Beyond loopback
     /// `serve` requires `[alerts] events_token`.
     pub intake_bind: String,
     /// Seconds in-flight answers get to finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Prometheus `GET /metrics` listener, e.g. `127.0.0.1:9464` for a scraper sidecar in the same task (ECS
+    /// `awsvpc` tasks share loopback). Empty (default) = no metrics listener. Beyond loopback `serve` requires
+    /// `metrics_token`.
+    pub metrics_bind: String,
+    /// Bearer token `GET /metrics` requires (`Authorization: Bearer …`); none = loopback-only metrics.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:3000".into(), intake_bind: "127.0.0.1:3001".into(), shutdown_grace_secs: 30 }
+        Self {
+            bind: "127.0.0.1:3000".into(),
+            intake_bind: "127.0.0.1:3001".into(),
+            shutdown_grace_secs: 30,
+            metrics_bind: String::new(),
+            metrics_token: None,
+        }
     }
 }
 
@@ -761,6 +774,22 @@ impl Config {
                 note: "change-feed intake (POST /events, POST /sns) listen address",
             },
             CheckLine {
+                key: "server.metrics_bind",
+                shown: if self.server.metrics_bind.is_empty() {
+                    "off".into()
+                } else {
+                    self.server.metrics_bind.clone()
+                },
+                missing: false,
+                note: "GET /metrics listen address (off = no metrics; beyond loopback needs server.metrics_token)",
+            },
+            CheckLine {
+                key: "server.metrics_token",
+                shown: secret(&self.server.metrics_token),
+                missing: false,
+                note: "bearer token for GET /metrics (required when metrics_bind is beyond loopback)",
+            },
+            CheckLine {
                 key: "slack.allowed_channels",
                 shown: format!(
                     "{} channels, {} users, {} groups{}",
@@ -809,6 +838,12 @@ impl Config {
                 note: "channel for accounts without their own",
             },
         ];
+        lines.push(CheckLine {
+            key: "ha.claims_table",
+            shown: if self.ha.claims_table.is_empty() { "off".into() } else { format!("on: {}", self.ha.claims_table) },
+            missing: false,
+            note: "DynamoDB claims shared by instances (off = one instance; run two only with it on)",
+        });
         let accounts = self.accounts();
         lines.push(CheckLine {
             key: "accounts",
@@ -870,6 +905,15 @@ mod tests {
         let shown: String = c.check().iter().map(|l| l.shown.clone()).collect();
         assert!(!shown.contains("xoxb-secret-value"));
         assert!(shown.contains("set (hidden)"));
+    }
+
+    #[test]
+    fn check_says_whether_the_ha_claims_table_is_on_and_names_it() {
+        let line = |c: &Config| c.check().into_iter().find(|l| l.key == "ha.claims_table").expect("an [ha] line");
+        let off = Config::load_from(None, &vars(&[])).unwrap();
+        assert_eq!((line(&off).shown.as_str(), line(&off).missing), ("off", false));
+        let on = Config::load_from(None, &vars(&[("ASKLAKE_HA__CLAIMS_TABLE", "asklake-claims")])).unwrap();
+        assert_eq!(line(&on).shown, "on: asklake-claims");
     }
 
     #[test]

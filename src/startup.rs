@@ -1,9 +1,10 @@
 //! Builds the application from config: store, Slack client, asker, router (Slack, health, metrics, extra routes),
 //! the listeners, Socket Mode when an app token is set, and graceful shutdown that lets answers finish.
 //!
-//! Two listeners: the Slack listener (`[server] bind`: signed `/slack/*` routes, `/healthz`, `/metrics`) and the
-//! change-feed intake (`[server] intake_bind`, loopback by default: `POST /events`, `POST /sns`, `/healthz`).
-//! The intake routes are never mounted on the Slack listener. [`refuse_open`] stops `serve` before anything
+//! Up to three listeners: the Slack listener (`[server] bind`: signed `/slack/*` routes, `/healthz`), the
+//! change-feed intake (`[server] intake_bind`, loopback by default: `POST /events`, `POST /sns`, `/healthz`) and
+//! metrics (`[server] metrics_bind`, off by default: `GET /metrics`). The intake and metrics routes are never
+//! mounted on the Slack listener. [`refuse_open`] stops `serve` before anything
 //! starts when the configuration would let anyone ask or post alerts.
 
 use std::future::Future;
@@ -23,9 +24,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 mod intake;
+mod metrics;
 
 pub use intake::refuse_open;
 use intake::{Intake, bind_intake};
+use metrics::{MetricsListener, bind_metrics};
 
 use crate::alerts::service::{ChangeFeed, FeedSeams};
 use crate::config::Config;
@@ -120,7 +123,7 @@ impl Deps {
         self
     }
 
-    /// Adds a router to merge (its paths must not clash with `/slack/*`, `/healthz`, `/metrics`).
+    /// Adds a router to merge (its paths must not clash with `/slack/*`, `/healthz`).
     pub fn with_routes(mut self, router: Router) -> Self {
         self.extra_routes.push(router);
         self
@@ -139,13 +142,15 @@ pub struct Application {
     addr: SocketAddr,
     router: Router,
     intake: Option<Intake>,
+    metrics: Option<MetricsListener>,
     state: AppState,
     change_feed: Option<ChangeFeed>,
 }
 
 impl Application {
     /// Checks the configuration is not open ([`refuse_open`]), binds `[server] bind` (port 0 picks a free port)
-    /// and, when there are intake routes, `[server] intake_bind`; builds the routers and state.
+    /// and, when there are intake routes, `[server] intake_bind`, and `[server] metrics_bind` when set; builds the
+    /// routers and state.
     ///
     /// # Errors
     /// When the configuration is open or an address cannot be bound.
@@ -173,8 +178,9 @@ impl Application {
             status_interval: deps.status_interval,
         }));
         let intake = bind_intake(&state.config, &state, deps.intake_routes).await?;
+        let metrics = bind_metrics(&state.config, &state).await?;
         let router = router(state.clone(), deps.extra_routes);
-        Ok(Self { listener, addr, router, intake, state, change_feed: deps.change_feed })
+        Ok(Self { listener, addr, router, intake, metrics, state, change_feed: deps.change_feed })
     }
 
     /// The bound port.
@@ -190,6 +196,11 @@ impl Application {
     /// The intake listener's address, when the change feed takes events over HTTP.
     pub fn intake_addr(&self) -> Option<SocketAddr> {
         self.intake.as_ref().map(|i| i.addr)
+    }
+
+    /// The metrics listener's address (`[server] metrics_bind`), when metrics are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|m| m.addr)
     }
 
     /// The shared state (tests read the store and metrics through it).
@@ -217,18 +228,16 @@ impl Application {
         tracing::info!(
             addr = %self.addr,
             intake = ?self.intake.as_ref().map(|i| i.addr),
+            metrics = ?self.metrics.as_ref().map(|m| m.addr),
             socket_mode = socket.is_some(),
             change_feed = feed.is_some(),
             "asklake is listening"
         );
-        let intake = self.intake.map(|Intake { listener, router, .. }| {
-            let stop = stop.clone();
-            tokio::spawn(async move {
-                let served = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned()).await;
-                stop.cancel();
-                served.context("intake listener failed")
-            })
-        });
+        let intake =
+            self.intake.map(|Intake { listener, router, .. }| side_listener(listener, router, &stop, "intake"));
+        let metrics = self
+            .metrics
+            .map(|MetricsListener { listener, router, .. }| side_listener(listener, router, &stop, "metrics"));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
                 tokio::select! {
@@ -239,8 +248,8 @@ impl Application {
             .await
             .context("HTTP server failed");
         stop.cancel();
-        if let Some(handle) = intake {
-            handle.await.context("intake listener panicked")??;
+        for handle in [intake, metrics].into_iter().flatten() {
+            handle.await.context("a side listener panicked")??;
         }
         drain(&state).await;
         if let Some(handle) = feed {
@@ -252,6 +261,21 @@ impl Application {
         }
         served
     }
+}
+
+/// Serves a side listener (intake, metrics) until `stop`; a failure stops everything.
+fn side_listener(
+    listener: TcpListener,
+    router: Router,
+    stop: &CancellationToken,
+    what: &'static str,
+) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    let stop = stop.clone();
+    tokio::spawn(async move {
+        let served = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned()).await;
+        stop.cancel();
+        served.with_context(|| format!("{what} listener failed"))
+    })
 }
 
 /// Waits for spawned answers, then cancels what is left and gives it a moment to say so in Slack.
@@ -270,19 +294,14 @@ async fn drain(state: &AppState) {
     }
 }
 
-/// The whole router: Slack routes, `/healthz`, `/metrics`, extra routes, request metrics.
+/// The Slack listener's router: Slack routes, `/healthz`, extra routes, request counting. No `/metrics`: that
+/// has its own listener (`[server] metrics_bind`).
 pub fn router(state: AppState, extra: Vec<Router>) -> Router {
-    let mut router = crate::slack::router(state.clone())
-        .route("/healthz", get(|| async { "ok" }))
-        .merge(Router::new().route("/metrics", get(metrics)).with_state(state.clone()));
+    let mut router = crate::slack::router(state.clone()).route("/healthz", get(|| async { "ok" }));
     for r in extra {
         router = router.merge(r);
     }
     router.layer(middleware::from_fn_with_state(state, count_requests))
-}
-
-async fn metrics(State(state): State<AppState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }
 
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -44,7 +44,8 @@ pub struct AlertsHttpState {
 }
 
 /// Whether `headers` carry `Authorization: Bearer <token>` (constant-time compare), or no token is configured.
-fn authorised(headers: &HeaderMap, token: Option<&SecretString>) -> bool {
+/// Also guards `GET /metrics` (`[server] metrics_token`).
+pub(crate) fn authorised(headers: &HeaderMap, token: Option<&SecretString>) -> bool {
     let Some(token) = token else { return true };
     let given = headers
         .get(AUTHORIZATION)

@@ -20,7 +20,8 @@ pub(super) struct Intake {
 }
 
 /// Refuses a configuration that would let anyone in: no allow list and no stated `allow_everyone`, or a change-feed
-/// intake reachable beyond loopback without `[alerts] events_token`. The message names the key to set.
+/// intake reachable beyond loopback without `[alerts] events_token`, or `GET /metrics` beyond loopback without
+/// `[server] metrics_token`. The message names the key to set.
 ///
 /// # Errors
 /// When the configuration is open.
@@ -44,11 +45,11 @@ pub fn refuse_open(config: &Config) -> anyhow::Result<()> {
             config.server.intake_bind
         );
     }
-    Ok(())
+    super::metrics::refuse_open_metrics(config)
 }
 
 /// Whether `bind` names a loopback address (`127.0.0.1:…`, `[::1]:…`, `localhost:…`); host names are not trusted.
-fn loopback_bind(bind: &str) -> bool {
+pub(super) fn loopback_bind(bind: &str) -> bool {
     match bind.parse::<SocketAddr>() {
         Ok(addr) => addr.ip().is_loopback(),
         Err(_) => bind.rsplit_once(':').is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost")),
@@ -82,7 +83,8 @@ pub(super) async fn bind_intake(
     Ok(Some(Intake { listener, addr, router }))
 }
 
-fn is_loopback(ip: IpAddr) -> bool {
+/// Whether `ip` is loopback, an IPv4-mapped loopback included.
+pub(super) fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(v6.is_loopback(), |v4| v4.is_loopback()),
         v4 => v4.is_loopback(),

@@ -6,6 +6,7 @@ mod fakes;
 mod fuzz;
 pub(crate) mod harness;
 mod home;
+mod metrics;
 mod offers;
 mod protocol;
 mod socket_mode;
@@ -60,7 +61,7 @@ async fn missing_signature_headers_are_rejected_with_401_and_counted() {
     let app = spawn_app().await;
     let res = app.http.post(format!("{}/slack/events", app.base)).body("{}").send().await.unwrap();
     assert_eq!(res.status(), 401);
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("asklake_slack_verification_failures_total 1"), "{metrics}");
     assert!(metrics.contains("route=\"/slack/events\",status=\"401\"} 1"), "{metrics}");
 }
@@ -584,7 +585,7 @@ async fn healthz_and_metrics_are_served() {
     app.post_command("U1", "C1", "who used root?").await;
     app.wait_for("the answer", answer_posted).await;
     app.settle().await;
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("asklake_http_requests_total{route=\"/slack/commands\",status=\"200\"} 1"), "{metrics}");
     assert!(metrics.contains("asklake_answers_in_flight 0"));
     assert!(metrics.contains("asklake_answer_seconds_count 1"));

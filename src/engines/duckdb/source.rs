@@ -8,23 +8,47 @@ use duckdb::Connection;
 use super::unavailable;
 use crate::engines::EngineError;
 
-/// Fails unless `conn` holds the sample lake's CloudTrail and VPC Flow tables.
+/// Checks the sample lake against the catalog: without CloudTrail the file is not a sample lake (an error); any
+/// other catalog table it lacks (a lake made before that source existed) is a source that is off, as a missing
+/// Security Lake table is on Athena (`pipeline::sources` leaves it out of the prompt and answers questions about it
+/// with how to enable it). The missing tables are logged once with the command that regenerates the lake.
 pub(super) fn check_sample_tables(conn: &Connection, path: &Path) -> Result<(), EngineError> {
-    let wanted = [crate::sample::schema::CLOUDTRAIL_TABLE, crate::sample::schema::VPCFLOW_TABLE];
-    for table in wanted {
+    let missing = missing_sample_tables(conn)?;
+    let cloudtrail = crate::sample::schema::CLOUDTRAIL_TABLE;
+    if missing.iter().any(|t| t == cloudtrail) {
+        return Err(EngineError::Source {
+            message: format!(
+                "{} holds no {cloudtrail} table, so it is not a sample lake; run `asklake sample generate --force`",
+                path.display()
+            ),
+        });
+    }
+    if !missing.is_empty() {
+        tracing::warn!(
+            lake = %path.display(),
+            missing = %missing.join(", "),
+            "the sample lake predates these tables; their sources are off. Regenerate it with \
+             `asklake sample generate --force --out {}`",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The catalog's sample-lake tables (`v2_table`) that `conn` lacks, in catalog order.
+pub(super) fn missing_sample_tables(conn: &Connection) -> Result<Vec<String>, EngineError> {
+    let catalog = crate::catalog::Catalog::embedded()
+        .map_err(|e| EngineError::Source { message: format!("the embedded catalog is broken: {e:#}") })?;
+    let mut missing = Vec::new();
+    for table in catalog.tables.iter().map(|t| t.v2_table.as_str()) {
         let n: i64 = conn
             .query_row("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table], |r| r.get(0))
             .map_err(|e| unavailable(&e))?;
         if n == 0 {
-            return Err(EngineError::Source {
-                message: format!(
-                    "{} holds no {table} table, so it is not a sample lake; run `asklake sample generate --force`",
-                    path.display()
-                ),
-            });
+            missing.push(table.to_owned());
         }
     }
-    Ok(())
+    Ok(missing)
 }
 
 /// Fails when `dir` is missing or holds no `*.json` / `*.json.gz` file.

@@ -142,3 +142,35 @@ fn a_pinned_clock_answers_every_current_time_spelling_and_supports_interval_arit
     assert_eq!(ask("CAST(localtimestamp AS VARCHAR)"), "2026-12-03 06:00:00");
     assert_eq!(ask("CAST(date_add('day', -7, current_timestamp) AS TIMESTAMP)"), "2026-11-26 06:00:00");
 }
+
+#[test]
+fn an_old_sample_lake_opens_with_every_catalog_table_it_lacks_named_as_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("old.duckdb");
+    let c = Connection::open(&lake).unwrap();
+    c.execute_batch(crate::sample::schema::CLOUDTRAIL_DDL).unwrap();
+    c.execute_batch(crate::sample::schema::VPCFLOW_DDL).unwrap();
+    let missing = super::source::missing_sample_tables(&c).unwrap();
+    drop(c);
+    let catalog = crate::catalog::Catalog::embedded().unwrap();
+    let want: Vec<String> = catalog
+        .tables
+        .iter()
+        .map(|t| t.v2_table.clone())
+        .filter(|t| t != crate::sample::schema::CLOUDTRAIL_TABLE && t != crate::sample::schema::VPCFLOW_TABLE)
+        .collect();
+    assert!(want.iter().any(|t| t == "sh_findings_2_0"), "the catalog has the newer sources: {want:?}");
+    assert_eq!(missing, want, "every catalog table the lake lacks, in catalog order");
+    assert!(super::DuckDbEngine::open_sample_lake(&lake, &super::DuckDbSettings::default()).is_ok());
+}
+
+#[test]
+fn a_lake_without_cloudtrail_is_not_a_sample_lake_and_says_how_to_regenerate() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("other.duckdb");
+    let c = Connection::open(&lake).unwrap();
+    c.execute_batch(crate::sample::schema::VPCFLOW_DDL).unwrap();
+    drop(c);
+    let err = super::DuckDbEngine::open_sample_lake(&lake, &super::DuckDbSettings::default()).err().unwrap();
+    assert!(err.to_string().contains("asklake sample generate --force"), "{err}");
+}

@@ -22,6 +22,8 @@ pub const SECRET: &str = "test-signing-secret";
 
 pub struct TestApp {
     pub base: String,
+    /// The metrics listener (`[server] metrics_bind`), when metrics are on.
+    pub metrics_base: Option<String>,
     pub http: reqwest::Client,
     pub state: AppState,
     pub asker: Arc<ScriptedAsker>,
@@ -50,6 +52,7 @@ pub fn config(store_path: &std::path::Path, slack_api_url: &str) -> Config {
     c.slack.api_url = slack_api_url.to_owned();
     c.slack.bot_token = Some(SecretString::from(BOT_TOKEN));
     c.server.bind = "127.0.0.1:0".into();
+    c.server.metrics_bind = "127.0.0.1:0".into();
     c.server.shutdown_grace_secs = 10;
     c.slack.signing_secret = Some(SecretString::from(SECRET));
     // These tests ask from many users and channels; serve is closed unless that is stated.
@@ -126,6 +129,7 @@ async fn spawn_on_fake_with(
     };
     let app = Application::build(c, deps).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let state = app.state();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
@@ -133,6 +137,7 @@ async fn spawn_on_fake_with(
     }));
     TestApp {
         base,
+        metrics_base,
         http: reqwest::Client::new(),
         state,
         asker,
@@ -252,6 +257,14 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    /// `GET /metrics` on the metrics listener, as text.
+    pub async fn metrics(&self) -> String {
+        let base = self.metrics_base.as_ref().expect("metrics are on ([server] metrics_bind)");
+        let res = self.http.get(format!("{base}/metrics")).send().await.unwrap();
+        assert_eq!(res.status(), 200, "GET /metrics on the metrics listener");
+        res.text().await.unwrap()
     }
 
     /// Waits (up to 10 s) until the calls the fake Slack recorded satisfy `done`; returns them.

@@ -69,7 +69,7 @@ async fn an_ssl_check_probe_is_answered_200_without_a_signature_and_runs_nothing
     assert_eq!(unsigned.await.unwrap().status(), 401, "only the probe skips verification");
     app.settle().await;
     assert!(app.slack.calls().is_empty() && app.asker.asked().is_empty());
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("asklake_slack_verification_failures_total 1"), "the probe is not a failure: {metrics}");
 }
 
