@@ -53,7 +53,8 @@ pub(crate) fn authorised(headers: &HeaderMap, token: Option<&SecretString>) -> b
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
     let want = token.expose_secret().as_bytes();
-    given.len() == want.len() && bool::from(given.as_bytes().ct_eq(want))
+    // An empty secret authorises nobody: otherwise a missing header would match it.
+    !want.is_empty() && given.len() == want.len() && bool::from(given.as_bytes().ct_eq(want))
 }
 
 /// `POST /events` and `POST /sns`.
@@ -152,5 +153,34 @@ async fn sns(State(state): State<AlertsHttpState>, headers: HeaderMap, body: Byt
         }
         "Notification" => enqueue(&state, &msg.message, "SNS Message").await,
         _ => (StatusCode::OK, axum::Json(json!({"ignored": msg.kind}))).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with_bearer(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn an_empty_token_authorises_nobody_not_even_an_empty_bearer() {
+        let empty = SecretString::from(String::new());
+        assert!(!authorised(&HeaderMap::new(), Some(&empty)));
+        assert!(!authorised(&with_bearer("Bearer "), Some(&empty)));
+    }
+
+    #[test]
+    fn only_the_exact_bearer_is_authorised() {
+        let token = SecretString::from("s3cret-token".to_owned());
+        assert!(authorised(&with_bearer("Bearer s3cret-token"), Some(&token)));
+        for wrong in ["Bearer s3cret-toke", "Bearer s3cret-token2", "bearer s3cret-token", "s3cret-token"] {
+            assert!(!authorised(&with_bearer(wrong), Some(&token)), "{wrong}");
+        }
+        assert!(!authorised(&HeaderMap::new(), Some(&token)));
     }
 }

@@ -7,6 +7,7 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use secrecy::ExposeSecret;
 
 use super::count_requests;
 use crate::config::{Config, QueueKind};
@@ -35,6 +36,9 @@ pub fn refuse_open(config: &Config) -> anyhow::Result<()> {
              allowed_users or allowed_usergroups (e.g. ASKLAKE_SLACK__ALLOWED_CHANNELS='[\"C0123ABCD\"]'), or state \
              [slack] allow_everyone = true"
         );
+    }
+    if config.alerts.events_token.as_ref().is_some_and(|t| t.expose_secret().is_empty()) {
+        bail!("refusing to start: [alerts] events_token is set but empty; set a long random token or remove it");
     }
     let intake = config.alerts.enabled && config.alerts.queue == QueueKind::Embedded;
     if intake && config.alerts.events_token.is_none() && !loopback_bind(&config.server.intake_bind) {

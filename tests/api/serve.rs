@@ -353,6 +353,11 @@ async fn serve_refuses_an_intake_beyond_loopback_without_an_events_token_and_nam
     let err = refusal(open.clone()).await.expect("an open intake is refused");
     assert!(err.contains("[alerts] events_token") && err.contains("intake_bind"), "{err}");
 
+    let mut empty = open.clone();
+    empty.alerts.events_token = Some(SecretString::from(""));
+    let err = refusal(empty).await.expect("an empty token is no token");
+    assert!(err.contains("[alerts] events_token is set but empty"), "{err}");
+
     let mut tokened = open;
     tokened.alerts.events_token = Some(SecretString::from("feed-token"));
     assert_eq!(refusal(tokened).await, None, "with a token the intake may listen beyond loopback");
