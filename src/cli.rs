@@ -71,6 +71,9 @@ pub struct AskArgs {
     /// A parameter for `--run`: `start=`/`end=` (RFC 3339, UTC), `scope=<account id>`, or a kind (`ip=…`).
     #[arg(long = "param", value_name = "NAME=VALUE", requires = "run")]
     pub params: Vec<String>,
+    /// Also draw the answer as a chart (PNG: bars for a top-N, a line for counts over time) into this file.
+    #[arg(long, value_name = "PNG")]
+    pub chart: Option<std::path::PathBuf>,
 }
 
 /// Output format of result tables.
@@ -164,10 +167,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sample(SampleCommand::Generate(args)) => crate::sample::cli::generate(&config, &args).await,
         Command::Sql(args) => crate::engines::cli::sql(&config, &args).await,
-        Command::Ask(AskArgs { run: Some(entry), params, .. }) => {
-            crate::pipeline::cli::run_offer(&config, &entry, &params).await
+        Command::Ask(AskArgs { run: Some(entry), params, chart, .. }) => {
+            crate::pipeline::cli::run_offer(&config, &entry, &params, chart.as_deref()).await
         }
-        Command::Ask(args) => crate::pipeline::cli::ask(&config, &args.question.join(" "), args.now).await,
+        Command::Ask(args) => {
+            crate::pipeline::cli::ask(&config, &args.question.join(" "), args.now, args.chart.as_deref()).await
+        }
         Command::Eval(args) => crate::eval::cli::run(&config, &args).await,
         Command::Library(cmd) => crate::library::cli::run(&config, cmd).await,
         Command::Alerts(cmd) => crate::alerts::cli::run(&config, cmd).await,

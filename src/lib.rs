@@ -24,6 +24,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod catalog;
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod doctor;

@@ -13,6 +13,7 @@ use super::extract::{Slots, extract};
 use super::lexical::LexicalIndex;
 use super::offer::{Offer, OfferError, OfferParams, render_entry};
 use super::params::{self, ParamKind, Values, Window};
+use super::shape;
 use super::text::is_hangul;
 use super::{Example, Library, Retrieval, Retriever};
 use crate::accounts::Accounts;
@@ -89,7 +90,8 @@ pub fn resolve(entry: &Entry, slots: &Slots, now: DateTime<Utc>) -> Resolution {
     }
     if let Some((_, default)) = entry.param_kinds().find(|(k, _)| *k == ParamKind::Window) {
         let span = params::parse_window(default).unwrap_or(chrono::Duration::days(7));
-        res.values.window = Some(slots.window.unwrap_or(Window { start: now - span, end: now }));
+        let window = slots.window.unwrap_or(Window { start: now - span, end: now });
+        res.values.window = Some(super::rolling::settle(window, now));
     }
     res
 }
@@ -270,6 +272,7 @@ impl Retriever for HybridRetriever {
         let korean = question.chars().any(is_hangul);
         let (slots, scored_text) = self.slots(question, now, tz);
         let ranked = self.rank(&scored_text).await;
+        let wants_total = shape::asks_for_total(question);
         let mut retrieval = Retrieval::default();
         for (n, scored) in ranked.iter().take(self.top_k.max(1)).enumerate() {
             let entry = &self.library.entries()[scored.entry];
@@ -279,7 +282,9 @@ impl Retriever for HybridRetriever {
                 .then(|| render_entry(entry, &res.values, res.account_scope.as_deref(), &self.scoped_tables).ok())
                 .flatten();
             if let Some(sql) = runnable {
-                if n == 0 && scored.score >= self.threshold {
+                // A total ("how many …?") is never answered by a verified listing or breakdown.
+                let fits = !wants_total || shape::returns_total(&sql);
+                if n == 0 && scored.score >= self.threshold && fits {
                     retrieval.verified = Some(self.example(scored, korean, sql));
                 }
                 let question = self.example(scored, korean, String::new()).question;
@@ -292,6 +297,10 @@ impl Retriever for HybridRetriever {
         }
         tracing::debug!(verified = retrieval.verified.is_some(), top = ?retrieval.examples.first().map(|e| &e.id), "retrieved");
         retrieval
+    }
+
+    fn entry(&self, id: &str) -> Option<&super::Entry> {
+        self.library.get(id)
     }
 
     fn offer_sql(&self, id: &str, params: &OfferParams) -> Result<Example, OfferError> {

@@ -1,6 +1,7 @@
 //! `asklake ask`: answer one question in the terminal (answer, table, SQL, attempts, bytes scanned, time).
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,8 +22,13 @@ const PRINTED_ROWS: usize = 50;
 const CELL_WIDTH: usize = 60;
 
 /// Runs `asklake ask`; `now` pins the clock (prompt, time windows, library windows and, on DuckDB, the engine's
-/// `current_timestamp`).
-pub async fn ask(config: &Config, question: &str, now: Option<DateTime<Utc>>) -> anyhow::Result<ExitCode> {
+/// `current_timestamp`); with `chart`, the answer's chart is also written there as PNG.
+pub async fn ask(
+    config: &Config,
+    question: &str,
+    now: Option<DateTime<Utc>>,
+    chart: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     ensure_sample_lake_at(config, now.unwrap_or_else(Utc::now)).await?;
     let llm = crate::llm::from_config(config).await.context("could not set up the language model")?;
     let pipeline = build_at(config, llm, now).await?;
@@ -36,6 +42,7 @@ pub async fn ask(config: &Config, question: &str, now: Option<DateTime<Utc>>) ->
     let answer =
         pipeline.ask(Question { text: question.to_owned(), history: Vec::new() }, &StderrProgress, cancel).await;
     print!("{}", render(&answer));
+    write_chart(&answer, chart)?;
     Ok(match answer.outcome {
         Outcome::Answered | Outcome::NoRows | Outcome::Declined => ExitCode::SUCCESS,
         Outcome::NeedsModel { .. } => ExitCode::from(2),
@@ -43,15 +50,35 @@ pub async fn ask(config: &Config, question: &str, now: Option<DateTime<Utc>>) ->
     })
 }
 
-/// Runs `asklake ask --run ENTRY --param …`: one verified entry with the given parameters, no model.
-pub async fn run_offer(config: &Config, entry: &str, params: &[String]) -> anyhow::Result<ExitCode> {
+/// Runs `asklake ask --run ENTRY --param …`: one verified entry with the given parameters, no model; with
+/// `chart`, the answer's chart is also written there as PNG.
+pub async fn run_offer(
+    config: &Config,
+    entry: &str,
+    params: &[String],
+    chart: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let params = crate::library::OfferParams::from_cli_args(params).context("bad --param")?;
     ensure_sample_lake(config).await?;
     let pipeline = build(config).await?;
     let offer = crate::library::Offer { entry: entry.to_owned(), question: entry.to_owned(), params };
     let answer = pipeline.run_offer(&offer, &StderrProgress, CancellationToken::new()).await;
     print!("{}", render(&answer));
+    write_chart(&answer, chart)?;
     Ok(if answer.outcome == Outcome::Failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Writes the answer's chart to `path` when one was asked for, or says on stderr why there is none.
+fn write_chart(answer: &Answer, path: Option<&Path>) -> anyhow::Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    match crate::chart::for_answer(answer).context("could not draw the chart")? {
+        Some(png) => {
+            std::fs::write(path, png).with_context(|| format!("could not write the chart to {}", path.display()))?;
+            eprintln!("asklake: chart written to {}", path.display());
+        }
+        None => eprintln!("asklake: {}; {} was not written", crate::chart::NO_CHART, path.display()),
+    }
+    Ok(())
 }
 
 /// Builds the pipeline from config: engine, model, catalog, retrieval, templates.
@@ -166,8 +193,12 @@ pub fn render(answer: &Answer) -> String {
     if let Some(result) = &answer.result {
         out.push('\n');
         out.push_str(&table(result, PRINTED_ROWS));
-        let more = if result.truncated { " (more rows exist beyond the row cap)" } else { "" };
-        let _ = writeln!(out, "{} row(s){more}", result.rows.len());
+        if let Some(total) = result.stats.matched_total {
+            let _ = writeln!(out, "{}", super::total::caption(answer.language, result.rows.len(), total));
+        } else {
+            let more = if result.truncated { " (more rows exist beyond the row cap)" } else { "" };
+            let _ = writeln!(out, "{} row(s){more}", result.rows.len());
+        }
     }
     if let Some(sql) = &answer.sql {
         let _ = writeln!(out, "\nSQL:\n{sql}");
@@ -234,4 +265,43 @@ fn table(result: &QueryResult, max_rows: usize) -> String {
         let _ = writeln!(out, "… {} more row(s)", result.rows.len() - max_rows);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engines::{ColumnMeta, ColumnType, QueryResult, Value};
+    use crate::pipeline::{Language, Outcome};
+
+    fn listing(rows: usize, matched_total: Option<u64>, language: Language) -> Answer {
+        let mut result = QueryResult {
+            columns: vec![ColumnMeta { name: "api_operation".into(), ty: ColumnType::Text }],
+            rows: (0..rows).map(|i| vec![Value::Text(format!("Op{i}"))]).collect(),
+            ..QueryResult::default()
+        };
+        result.stats.matched_total = matched_total;
+        Answer {
+            question: "failed calls".into(),
+            language,
+            text: "answer".into(),
+            outcome: Outcome::Answered,
+            sql: Some("SELECT api_operation FROM cloudtrail LIMIT 200".into()),
+            result: Some(result),
+            attempts: Vec::new(),
+            verified: None,
+            engine: "duckdb".into(),
+            elapsed: Duration::from_millis(5),
+            offers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_terminal_table_says_how_many_rows_a_cut_listing_matched() {
+        assert!(render(&listing(200, Some(540), Language::En)).contains("showing 200 of 540 rows"));
+        assert!(render(&listing(200, Some(540), Language::Ko)).contains("540행 중 200행 표시"));
+        let whole = render(&listing(200, None, Language::En));
+        assert!(whole.contains("200 row(s)") && !whole.contains(" of "), "{whole}");
+    }
 }

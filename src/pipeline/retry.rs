@@ -20,8 +20,8 @@ use crate::llm::{Llm, LlmError, Reply, Usage};
 
 /// What one attempt led to.
 enum Step {
-    /// Done.
-    End(Ending),
+    /// Done (boxed: an ending carries the result, a retry only feedback).
+    End(Box<Ending>),
     /// Try again with this feedback.
     Retry(Feedback),
 }
@@ -100,7 +100,7 @@ impl Pipeline {
                 Err(e) => model_failure(run, e, started),
             };
             match step {
-                Step::End(ending) => return ending,
+                Step::End(ending) => return *ending,
                 Step::Retry(f) => feedback.push(f),
             }
         }
@@ -124,13 +124,13 @@ impl Pipeline {
         let sql = match reply {
             Reply::Decline { reason } => {
                 run.record(None, None, None, started, usage);
-                return Step::End(Ending {
+                return Step::End(Box::new(Ending {
                     outcome: Outcome::Declined,
                     text: reason,
                     sql: None,
                     result: None,
                     verified: None,
-                });
+                }));
             }
             Reply::Sql { sql, notes } => {
                 tracing::debug!(%notes, "model note");
@@ -139,7 +139,7 @@ impl Pipeline {
         };
         if let Some(check) = spent.empty.as_ref().filter(|c| same_sql(&c.sql, &sql)) {
             run.record(Some(&sql), None, Some(0), started, usage);
-            return Step::End(no_rows(run.language, check.sql.clone(), check.result.clone()));
+            return Step::End(Box::new(no_rows(&self.audience(run.language), check.sql.clone(), check.result.clone())));
         }
         let engine = self.parts.engine.as_ref();
         let attempt_no = u32::try_from(run.attempts.len() + 1).unwrap_or(u32::MAX);
@@ -151,21 +151,24 @@ impl Pipeline {
                 run.record(Some(validated.logical()), None, Some(0), started, usage);
                 let logical = validated.logical().to_owned();
                 if spent.empty.is_some() || last || !self.empty_check {
-                    return Step::End(no_rows(run.language, logical, result));
+                    return Step::End(Box::new(no_rows(&self.audience(run.language), logical, result)));
                 }
                 spent.empty = Some(EmptyCheck { sql: logical.clone(), result });
                 let diagnosis = diagnose::empty_result(self.parts.config.default_window_days);
                 Step::Retry(Feedback { sql: logical, diagnosis })
             }
-            Ok((validated, result)) => {
+            Ok((validated, mut result)) => {
                 progress.update(Progress::Answering).await;
                 let logical = validated.logical().to_owned();
-                let (mut text, summary_usage) =
-                    answer::summarise(llm, &self.parts.templates, &run.question, &logical, run.language, &result).await;
                 let limit = validated.limit();
-                if let Some(total) =
-                    super::total::total_if_cut(engine, &selection.shown, &logical, limit, &result, &opts).await
-                {
+                let total = super::total::total_if_cut(engine, &selection.shown, &logical, limit, &result, &opts).await;
+                result.stats.matched_total = total;
+                let grounds = answer::Grounds { question: &run.question, sql: &logical, result: &result, total };
+                let audience = self.audience(run.language);
+                let (mut text, summary_usage, by_model) =
+                    answer::summarise(llm, &self.parts.templates, &grounds, &audience).await;
+                // The generic summary already gives the total; a model's text gets the note.
+                if let Some(total) = total.filter(|_| by_model) {
                     text = format!("{text}\n{}", super::total::note(run.language, result.rows.len(), total));
                 }
                 let total = Usage {
@@ -173,13 +176,13 @@ impl Pipeline {
                     output_tokens: usage.output_tokens + summary_usage.output_tokens,
                 };
                 run.record(Some(&logical), None, Some(result.rows.len()), started, total);
-                Step::End(Ending {
+                Step::End(Box::new(Ending {
                     outcome: Outcome::Answered,
                     text,
                     sql: Some(logical),
                     result: Some(result),
                     verified: None,
-                })
+                }))
             }
             Err(RunError::Validation(err)) => {
                 let mut diagnosis = diagnose::from_validation(&err);
@@ -208,7 +211,7 @@ impl Pipeline {
             Err(RunError::Engine(err)) => {
                 tracing::warn!(error = %err, "engine failure that SQL cannot fix");
                 run.record(Some(&sql), Some(err.to_string()), None, started, usage);
-                Step::End(Ending::failed(err.user_message_in(run.language)))
+                Step::End(Box::new(Ending::failed(err.user_message_in(run.language))))
             }
         }
     }
@@ -221,14 +224,14 @@ fn model_failure(run: &mut Run, err: LlmError, started: Instant) -> Step {
     if err.is_model_misbehaviour() {
         Step::Retry(Feedback { sql: String::new(), diagnosis: diagnose::no_tool_call(&err) })
     } else {
-        Step::End(Ending::failed(err.user_message()))
+        Step::End(Box::new(Ending::failed(err.user_message())))
     }
 }
 
-fn no_rows(language: Language, sql: String, result: QueryResult) -> Ending {
+fn no_rows(audience: &super::summary::Audience, sql: String, result: QueryResult) -> Ending {
     Ending {
         outcome: Outcome::NoRows,
-        text: answer::no_rows_text(language, ""),
+        text: super::summary::no_rows(&sql, audience),
         sql: Some(sql),
         result: Some(result),
         verified: None,

@@ -52,6 +52,14 @@ pub async fn total_if_cut(
     }
 }
 
+/// The table's caption for a cut listing, "showing 200 of 540 rows", in the asker's language.
+pub fn caption(language: Language, shown: usize, total: u64) -> String {
+    match language {
+        Language::En => format!("showing {shown} of {total} rows"),
+        Language::Ko => format!("{total}행 중 {shown}행 표시"),
+    }
+}
+
 /// "Showing 200 of 540 matching rows." in the asker's language.
 pub fn note(language: Language, shown: usize, total: u64) -> String {
     match language {
@@ -79,5 +87,7 @@ mod tests {
             "Showing 200 of 540 matching rows (the list was cut at the row limit)."
         );
         assert!(note(Language::Ko, 200, 540).starts_with("일치하는 540건 중 200건"));
+        assert_eq!(caption(Language::En, 200, 540), "showing 200 of 540 rows");
+        assert_eq!(caption(Language::Ko, 200, 540), "540행 중 200행 표시");
     }
 }

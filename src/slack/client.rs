@@ -353,6 +353,8 @@ const THREAD_READ_LIMIT: &str = "200";
 fn mime_for(filename: &str) -> &'static str {
     if filename.ends_with(".csv") {
         "text/csv"
+    } else if filename.ends_with(".png") {
+        "image/png"
     } else if filename.ends_with(".json") {
         "application/json"
     } else {

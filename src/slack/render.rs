@@ -272,7 +272,7 @@ fn table_parts(answer: &Answer, lang: Lang) -> (Option<String>, Option<String>) 
     let t = table::render(result, TABLE_BUDGET);
     let block = format!("```\n{}\n```", escape::code_block(&t.text));
     let more_rows = t.more_rows + usize::from(result.truncated);
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = cut_caption(result, lang).into_iter().collect();
     if t.more_rows > 0 {
         notes.push(match lang {
             Lang::En => format!("+{} more rows", t.more_rows),
@@ -298,6 +298,16 @@ fn table_parts(answer: &Answer, lang: Lang) -> (Option<String>, Option<String>) 
         });
     }
     (Some(block), (!notes.is_empty()).then(|| notes.join(" · ")))
+}
+
+/// "showing 200 of 540 rows" when the listing was cut by its LIMIT and the pipeline counted the total.
+fn cut_caption(result: &crate::engines::QueryResult, lang: Lang) -> Option<String> {
+    let total = result.stats.matched_total?;
+    let language = match lang {
+        Lang::En => Language::En,
+        Lang::Ko => Language::Ko,
+    };
+    Some(crate::pipeline::total::caption(language, result.rows.len(), total))
 }
 
 /// Prefix of the action id of the buttons that run an offered verified query (`run_offer_0`, …).

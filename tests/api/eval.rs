@@ -55,13 +55,14 @@ fn the_baseline_recording_replays_every_request_and_prints_the_report() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(report.contains("changed requests: 0"), "{report}");
-    assert!(report.contains("| **overall** | 185 |"), "{report}");
+    assert!(report.contains("| **overall** | 226 |"), "{report}");
     // The hand-written §6 mistakes are caught as failures with gold and predicted SQL side by side.
-    for id in ["time-dawn-01", "time-noperiod-01", "list-01", "fu-02b"] {
+    for id in ["time-dawn-01", "time-noperiod-01", "list-01", "fu-02b", "lam-02", "fnd-04"] {
         assert!(report.contains(&format!("### `{id}`")), "{id} should fail:\n{report}");
     }
     // Rescues by the retry loop are passes: the validation error fed back (seed-03), the empty check (acct-01).
-    for id in ["seed-03", "acct-01", "inject-01"] {
+    // The new sources' first attempts: an unknown column (waf-01, s3-03), an empty result (dns-01, lam-01, eks-04).
+    for id in ["seed-03", "acct-01", "inject-01", "waf-01", "s3-03", "dns-01", "lam-01", "eks-04"] {
         assert!(!report.contains(&format!("### `{id}`")), "{id} should pass:\n{report}");
     }
 }
@@ -88,4 +89,40 @@ fn a_request_missing_from_the_recording_is_reported_as_changed_not_a_crash() {
     assert_eq!(out.status.code(), Some(3), "{report}");
     assert!(report.contains("changed requests: 1"), "{report}");
     assert!(report.contains("- inc-trail-01 (turn 1) (Sql request"), "{report}");
+}
+
+/// `asklake ask` with no model on the dev set's lake.
+fn ask(question: &str) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
+        .current_dir(repo())
+        .args(["ask", "--now", NOW, question])
+        .env("ASKLAKE_DUCKDB__PATH", lake())
+        .env_remove("ASKLAKE_CONFIG")
+        .env("ASKLAKE_ENGINE__KIND", "duckdb")
+        .env("ASKLAKE_LLM__PROVIDER", "none")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_verified_hunt_asked_without_a_period_covers_the_default_week() {
+    // fu-04a: the port scan was planted four days before "now"; a one-day default window answered "none".
+    let out = ask("포트 스캔한 IP 알려줘");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("45.155.205.233"), "the planted scanner is missing:\n{text}");
+}
+
+#[test]
+fn a_verified_listing_cut_by_its_limit_says_how_many_rows_matched_in_the_table() {
+    for (question, caption) in [
+        ("Show rejected (denied) network traffic in VPC Flow Logs", "showing 200 of "),
+        ("VPC 플로우 로그에서 거부된 트래픽을 보여줘", "행 중 200행 표시"),
+    ] {
+        let out = ask(question);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("verified query: vpcflow-rejected-traffic"), "{text}");
+        assert!(text.contains(caption), "no \"{caption}\" under the table:\n{text}");
+    }
 }

@@ -1,6 +1,7 @@
 //! Black-box tests of the Slack app: the real router on port 0, signed requests, a scripted asker, and the real
 //! slack-morphism client making every Web API call over HTTP to a local fake Slack.
 
+mod charts;
 mod fakes;
 mod fuzz;
 pub(crate) mod harness;

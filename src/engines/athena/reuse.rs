@@ -7,9 +7,18 @@
 //! so the engine remembers when it last ran each query fresh; a reuse it did not see (another instance, a
 //! restart) has no known age.
 //!
-//! Cost: Athena bills the bytes scanned of each query, rounded up to the megabyte with a 10 MB minimum, and
-//! bills nothing for failed queries or for reused results (Amazon Athena pricing,
-//! <https://aws.amazon.com/athena/pricing/>).
+//! Cost, with per-query billing of SQL queries:
+//! - each query is billed for the bytes it scanned, rounded up to the nearest megabyte, with a 10 MB minimum
+//!   per query, at a price per terabyte ($5.00 in most Regions; `[athena] price_per_tb_usd`) — Amazon Athena
+//!   pricing, <https://aws.amazon.com/athena/pricing/>, "SQL queries: per query billing";
+//! - failed queries are not billed, and a cancelled query is billed for what it scanned until it was cancelled —
+//!   Amazon Athena FAQ, <https://aws.amazon.com/athena/faqs/>, "Does Athena charge me for failed queries?" and
+//!   "Does Athena charge me for canceled queries?";
+//! - a reused result runs nothing and scans nothing — Athena user guide, "Reuse query results in Athena",
+//!   <https://docs.aws.amazon.com/athena/latest/ug/reusing-query-results.html>.
+//!
+//! `/work/shared/reference` holds no Athena pricing text; the FAQ answers were read from a copy of the FAQ page
+//! and the billing unit from summaries of the pricing page (December 2026), not from the live pages.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -63,6 +72,11 @@ impl ReusePolicy {
         let minutes = i32::try_from(self.max_age_minutes).unwrap_or(i32::MAX);
         let by_age = ResultReuseByAgeConfiguration::builder().enabled(true).max_age_in_minutes(minutes).build();
         Some(ResultReuseConfiguration::builder().result_reuse_by_age_configuration(by_age).build())
+    }
+
+    /// The policy's "now" (the engine's clock).
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
     }
 
     /// Notes that `sql` just ran fresh (scanned the lake).

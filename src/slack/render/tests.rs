@@ -291,3 +291,21 @@ proptest::proptest! {
         );
     }
 }
+
+#[test]
+fn a_listing_cut_by_its_limit_says_how_many_rows_matched_in_the_askers_language() {
+    let mut a = base("Failed calls this week.", Outcome::Answered);
+    let mut cut = result(3, 200, "row-");
+    cut.stats.matched_total = Some(540);
+    a.result = Some(cut);
+    let text = json(&answer(&Templates::embedded(), &a, "A1").unwrap()).to_string();
+    assert!(text.contains("showing 200 of 540 rows"), "{text}");
+    a.question = "이번 주 실패한 호출 보여줘".into();
+    a.language = Language::Ko;
+    let text = json(&answer(&Templates::embedded(), &a, "A1").unwrap()).to_string();
+    assert!(text.contains("540행 중 200행 표시"), "{text}");
+    // A listing that was not cut says nothing of a total.
+    a.result = Some(result(3, 200, "row-"));
+    let text = json(&answer(&Templates::embedded(), &a, "A1").unwrap()).to_string();
+    assert!(!text.contains("행 중"), "{text}");
+}

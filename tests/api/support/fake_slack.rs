@@ -78,7 +78,10 @@ struct Inner {
     numbered: HashMap<(String, usize), Fault>,
     counts: HashMap<String, usize>,
     next_ts: u64,
-    uploads: HashMap<String, usize>,
+    /// Upload URLs handed out, by file id.
+    uploads: HashMap<String, Upload>,
+    /// Files shared by `files.completeUploadExternal`, in order.
+    shared: Vec<SharedFile>,
     usergroups: HashMap<String, Vec<String>>,
     socket_url: Option<String>,
     outside: HashSet<String>,
@@ -89,6 +92,32 @@ struct Inner {
     messages: Vec<Value>,
     /// Each user's published App Home view (`views.publish`), as Slack stores it.
     homes: HashMap<String, Value>,
+}
+
+/// A file announced by `files.getUploadURLExternal`.
+struct Upload {
+    filename: String,
+    /// The announced length; the upload URL accepts exactly this many bytes.
+    length: usize,
+    /// The bytes, once the upload URL received them.
+    bytes: Option<Vec<u8>>,
+}
+
+/// A file shared into a channel (and thread) by `files.completeUploadExternal`.
+#[derive(Debug, Clone)]
+pub struct SharedFile {
+    /// Slack's file id.
+    pub id: String,
+    /// The name given to `files.getUploadURLExternal`.
+    pub filename: String,
+    /// The title given to `files.completeUploadExternal`.
+    pub title: String,
+    /// The channel it was shared in.
+    pub channel: String,
+    /// The thread it was shared in, if any.
+    pub thread_ts: Option<String>,
+    /// The uploaded bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// The bot scopes of `manifest.yml`, granted by default.
@@ -290,6 +319,19 @@ impl FakeSlack {
         self.inner.lock().unwrap().homes.get(user).cloned()
     }
 
+    /// Files shared into `channel` so far, in order.
+    pub fn files_in(&self, channel: &str) -> Vec<SharedFile> {
+        self.inner.lock().unwrap().shared.iter().filter(|f| f.channel == channel).cloned().collect()
+    }
+
+    /// Whether the bot token holds `scope` (the manifest's scopes unless [`FakeSlack::grant_scopes`] changed them).
+    fn has_scope(&self, scope: &str) -> bool {
+        match &self.inner.lock().unwrap().scopes {
+            Some(granted) => granted.split(',').any(|s| s == scope),
+            None => MANIFEST_SCOPES.contains(&scope),
+        }
+    }
+
     /// Address the fake listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -455,22 +497,7 @@ async fn api_call(
             Some(code) => Err(code),
             None => Ok(json!({"ok": true, "message_ts": fake.next_ts()})),
         },
-        "files.completeUploadExternal" => {
-            let files = body["files"].as_array().cloned().unwrap_or_default();
-            let known = {
-                let inner = fake.inner.lock().unwrap();
-                files.iter().all(|f| f["id"].as_str().is_some_and(|id| inner.uploads.contains_key(id)))
-            };
-            if files.is_empty() || !known {
-                Err("file_not_found")
-            } else {
-                let out: Vec<Value> = files
-                    .iter()
-                    .map(|f| json!({"id": f["id"], "title": f["title"], "name": f["title"], "created": 1_700_000_000, "timestamp": 1_700_000_000}))
-                    .collect();
-                Ok(json!({"ok": true, "files": out}))
-            }
-        }
+        "files.completeUploadExternal" => complete_upload(&fake, &body),
         "usergroups.users.list" => {
             let group = body["usergroup"].as_str().unwrap_or_default().to_owned();
             match fake.inner.lock().unwrap().usergroups.get(&group) {
@@ -603,31 +630,84 @@ async fn get_upload_url(
         fake.record("files.getUploadURLExternal", body, false);
         return fault_response(fault);
     }
-    let length: Option<usize> = params.get("length").and_then(|l| l.parse().ok());
-    let (Some(_), Some(length)) = (params.get("filename"), length) else {
+    if !fake.has_scope("files:write") {
+        fake.record("files.getUploadURLExternal", body, false);
+        return error("missing_scope");
+    }
+    // Slack wants a name and a positive length.
+    let length: Option<usize> = params.get("length").and_then(|l| l.parse().ok()).filter(|l| *l > 0);
+    let (Some(filename), Some(length)) = (params.get("filename").filter(|f| !f.is_empty()), length) else {
         fake.record("files.getUploadURLExternal", body, false);
         return error("invalid_arguments");
     };
     let file_id = format!("F{}", fake.next_ts().replace('.', ""));
-    fake.inner.lock().unwrap().uploads.insert(file_id.clone(), length);
+    let upload = Upload { filename: filename.clone(), length, bytes: None };
+    fake.inner.lock().unwrap().uploads.insert(file_id.clone(), upload);
     fake.record("files.getUploadURLExternal", body, true);
     let url = format!("http://{}/upload/{file_id}", fake.addr);
     Json(json!({"ok": true, "upload_url": url, "file_id": file_id})).into_response()
 }
 
+/// The upload URL: accepts exactly the announced number of bytes for a file id it handed out, once; can be
+/// scripted (method `upload`) to answer 429 or 500 like Slack's upload host does under load.
 async fn upload(State(fake): State<FakeSlack>, Path(file_id): Path<String>, body: Bytes) -> Response {
-    let expected = fake.inner.lock().unwrap().uploads.get(&file_id).copied();
-    let ok = expected == Some(body.len());
-    fake.record(
-        "upload",
-        json!({"file_id": file_id, "len": body.len(), "content": String::from_utf8_lossy(&body)}),
-        ok,
-    );
-    if ok {
-        (StatusCode::OK, format!("OK - {}", body.len())).into_response()
-    } else {
-        (StatusCode::BAD_REQUEST, "length mismatch").into_response()
+    let record = json!({"file_id": file_id, "len": body.len(), "content": String::from_utf8_lossy(&body)});
+    if let Some(fault) = fake.take_fault("upload") {
+        fake.record("upload", record, false);
+        return fault_response(fault);
     }
+    let verdict = {
+        let mut inner = fake.inner.lock().unwrap();
+        match inner.uploads.get_mut(&file_id) {
+            None => Err((StatusCode::NOT_FOUND, "no such upload")),
+            Some(u) if u.bytes.is_some() => Err((StatusCode::BAD_REQUEST, "already uploaded")),
+            Some(u) if u.length != body.len() => Err((StatusCode::BAD_REQUEST, "length mismatch")),
+            Some(u) => {
+                u.bytes = Some(body.to_vec());
+                Ok(())
+            }
+        }
+    };
+    fake.record("upload", record, verdict.is_ok());
+    match verdict {
+        Ok(()) => (StatusCode::OK, format!("OK - {}", body.len())).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// `files.completeUploadExternal`: shares uploaded files into `channel_id` (and `thread_ts`). Refuses files it
+/// never announced or whose bytes never arrived (`file_not_found`), a channel the bot is not in, and a token
+/// without `files:write`.
+fn complete_upload(fake: &FakeSlack, body: &Value) -> Result<Value, &'static str> {
+    if !fake.has_scope("files:write") {
+        return Err("missing_scope");
+    }
+    let files = body["files"].as_array().cloned().unwrap_or_default();
+    let channel = body["channel_id"].as_str().unwrap_or_default().to_owned();
+    let mut inner = fake.inner.lock().unwrap();
+    if !channel.is_empty() && inner.outside.contains(&channel) {
+        return Err("not_in_channel");
+    }
+    let uploaded = |f: &Value| {
+        let id = f["id"].as_str().unwrap_or_default();
+        inner.uploads.get(id).and_then(|u| u.bytes.clone().map(|b| (id.to_owned(), u.filename.clone(), b)))
+    };
+    let found: Vec<(String, String, Vec<u8>)> = files.iter().filter_map(uploaded).collect();
+    if files.is_empty() || found.len() != files.len() {
+        return Err("file_not_found");
+    }
+    let mut out = Vec::new();
+    for ((id, filename, bytes), f) in found.into_iter().zip(&files) {
+        let title = f["title"].as_str().unwrap_or(&filename).to_owned();
+        out.push(
+            json!({"id": id, "title": title, "name": filename, "created": 1_700_000_000, "timestamp": 1_700_000_000}),
+        );
+        if !channel.is_empty() {
+            let thread_ts = body["thread_ts"].as_str().map(str::to_owned);
+            inner.shared.push(SharedFile { id, filename, title, channel: channel.clone(), thread_ts, bytes });
+        }
+    }
+    Ok(json!({"ok": true, "files": out}))
 }
 
 async fn response_url(State(fake): State<FakeSlack>, Path(id): Path<String>, body: Bytes) -> Response {
