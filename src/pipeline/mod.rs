@@ -1,6 +1,7 @@
 //! The question pipeline: normalise, retrieve, prompt, generate, validate, execute, diagnose, answer.
 
 pub mod answer;
+pub mod beside;
 pub mod cli;
 pub mod diagnose;
 pub mod execute;

@@ -213,18 +213,16 @@ impl Pipeline {
         }
     }
 
-    /// The closest runnable verified query, when the model's answer did not run that same SQL.
+    /// The closest verified query beside the model's answer, when it was a near miss the model did not run
+    /// ([`super::beside::offer_beside`]).
     fn differing_offer(&self, retrieval: &Retrieval, ending: &Ending) -> Vec<Offer> {
-        let Some(top) = retrieval.offers.first() else { return Vec::new() };
-        if ending.verified.is_some() || matches!(ending.outcome, Outcome::Declined) {
-            return Vec::new();
-        }
-        let same = match (&ending.sql, self.parts.retriever.offer_sql(&top.entry, &top.params)) {
-            (Some(sql), Ok(example)) => super::generate::same_sql(sql, &example.sql),
-            (_, Err(_)) => true,
-            (None, Ok(_)) => false,
+        let answer = super::beside::ModelAnswer {
+            outcome: &ending.outcome,
+            sql: ending.sql.as_deref(),
+            verified: ending.verified.as_deref(),
         };
-        if same { Vec::new() } else { vec![top.clone()] }
+        let render = |o: &Offer| self.parts.retriever.offer_sql(&o.entry, &o.params);
+        super::beside::offer_beside(retrieval, &answer, render).into_iter().collect()
     }
 
     /// Runs `offer` under the question time limit: its entry's SQL rendered again from checked parameters.

@@ -6,8 +6,8 @@ use anyhow::{Context, bail};
 use axum::Router;
 use axum::middleware;
 use axum::routing::get;
-use tokio::net::TcpListener;
 use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
 
 use super::count_requests;
 use crate::config::{Config, QueueKind};
