@@ -167,6 +167,9 @@ pub struct AthenaConfig {
     pub result_reuse_minutes: u64,
     /// Price per terabyte scanned, in US dollars, for the cost shown in answers and `/metrics`.
     pub price_per_tb_usd: f64,
+    /// A query that puts no lower bound on `event_time` searches only this many days back (from UTC midnight),
+    /// as a partition predicate; the answer says so. 0 = no cap (such a query reads every partition).
+    pub max_lookback_days: u32,
 }
 
 impl Default for AthenaConfig {
@@ -182,6 +185,7 @@ impl Default for AthenaConfig {
             source_version: crate::catalog::SourceVersion::V2,
             result_reuse_minutes: 15,
             price_per_tb_usd: 5.0,
+            max_lookback_days: 90,
         }
     }
 }

@@ -7,12 +7,12 @@
 //! constraints (accountid, region, or eventday) then by default ALL data will be scanned"). `eventday` is taken
 //! to be the UTC day of the event time, as the AWS v1 examples filter it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDateTime};
 
 use super::binding::{SourceVersion, quote_literal};
-use super::{Binding, LogicalTable};
+use super::{Binding, Catalog, LogicalTable};
 
 /// One side of an `event_time` window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +109,33 @@ impl Binding {
             }
         }
         out
+    }
+
+    /// Gives every table in `tables` whose partitions follow `event_time` and that has no lower `event_time`
+    /// bound in `pushdowns` the bound `event_time >= from`; returns the tables it bounded.
+    pub fn hold_to(
+        &self,
+        catalog: &Catalog,
+        tables: &[String],
+        pushdowns: &mut BTreeMap<String, Pushdown>,
+        from: NaiveDateTime,
+    ) -> Vec<String> {
+        let bound = TimeBound {
+            sql: format!("TIMESTAMP '{}'", from.format("%Y-%m-%d %H:%M:%S")),
+            at: Some(from),
+            inclusive: true,
+        };
+        let only_from = Pushdown { from: Some(bound.clone()), ..Pushdown::default() };
+        let mut held = Vec::new();
+        for name in tables {
+            let Some(table) = catalog.table(name) else { continue };
+            let open = pushdowns.get(name).is_none_or(|p| p.from.is_none());
+            if open && !self.partition_predicates(table, &only_from).is_empty() {
+                pushdowns.entry(name.clone()).or_default().from = Some(bound.clone());
+                held.push(name.clone());
+            }
+        }
+        held
     }
 
     /// Whether logical `column` of `table` is exactly the source column `source` in this binding.

@@ -36,7 +36,7 @@ pub use self::convert::{column_type, parse_value};
 pub use self::reuse::{Clock, ReusePolicy, cost_usd};
 pub use self::schedule::{PollSchedule, RestartPolicy};
 use super::limits::QueryLimits;
-use super::{ColumnMeta, Dialect, EngineError, ExecOptions, QueryResult, QueryStats, SqlEngine, Value};
+use super::{ColumnMeta, Dialect, EngineError, ExecOptions, Lookback, QueryResult, QueryStats, SqlEngine, Value};
 use crate::catalog::Binding;
 use crate::config::Config;
 use crate::pipeline::validate::ValidatedSql;
@@ -62,6 +62,7 @@ pub struct AthenaEngine {
     reuse: Arc<ReusePolicy>,
     reuse_minutes: u64,
     price_per_tb_usd: f64,
+    max_lookback_days: u32,
 }
 
 /// How a query ended well: its id, bytes scanned, and whether Athena reused a stored result.
@@ -103,6 +104,7 @@ impl AthenaEngine {
             reuse: Arc::new(ReusePolicy::new(config.athena.result_reuse_minutes)),
             reuse_minutes: config.athena.result_reuse_minutes,
             price_per_tb_usd: config.athena.price_per_tb_usd,
+            max_lookback_days: config.athena.max_lookback_days,
         }
     }
 
@@ -112,7 +114,7 @@ impl AthenaEngine {
         self
     }
 
-    /// Reads "now" from `clock` for the age of reused results (tests move it).
+    /// Reads "now" from `clock` for the age of reused results and the look-back (tests move it).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         let minutes = self.reuse_minutes;
         self.reuse = Arc::new(ReusePolicy::new(minutes).with_clock(clock));
@@ -150,6 +152,7 @@ impl AthenaEngine {
             reused_age,
             cost_usd: Some(cost_usd(bytes, reused, self.price_per_tb_usd)),
             matched_total: None,
+            lookback: None,
         };
         Ok(QueryResult { columns, rows, truncated, stats })
     }
@@ -327,6 +330,11 @@ impl SqlEngine for AthenaEngine {
     /// fast, and failed runs are free).
     fn dry_run_pays(&self) -> bool {
         false
+    }
+
+    /// `[athena] max_lookback_days` before today: without it an unbounded query reads every partition.
+    fn lookback(&self) -> Option<Lookback> {
+        (self.max_lookback_days > 0).then(|| Lookback::before(self.reuse.now(), self.max_lookback_days))
     }
 
     async fn dry_run(&self, sql: &ValidatedSql) -> Result<(), EngineError> {

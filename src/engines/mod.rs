@@ -108,6 +108,27 @@ pub struct QueryStats {
     /// Rows the query matches in all, when the listing filled its LIMIT and was counted ([`crate::pipeline::total`]):
     /// tables say "showing 200 of 540 rows".
     pub matched_total: Option<u64>,
+    /// The query gave no lower `event_time` bound and was held to this look-back (Athena
+    /// `[athena] max_lookback_days`); the answer says so.
+    pub lookback: Option<Lookback>,
+}
+
+/// How far back a query without a lower `event_time` bound searches: `days` before today, from UTC midnight
+/// `from` (a whole day, so the SQL text and Athena's result reuse stay the same all day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Lookback {
+    /// Days searched back from today.
+    pub days: u32,
+    /// Earliest event time searched (UTC midnight, inclusive).
+    pub from: chrono::NaiveDateTime,
+}
+
+impl Lookback {
+    /// `days` back from the UTC day of `now`: from midnight `days` days before today.
+    pub fn before(now: DateTime<Utc>, days: u32) -> Self {
+        let today = now.date_naive().and_hms_opt(0, 0, 0).expect("midnight exists");
+        Self { days, from: today - chrono::Duration::days(i64::from(days)) }
+    }
 }
 
 /// Rows returned by an engine.
@@ -293,6 +314,11 @@ pub trait SqlEngine: Send + Sync {
     /// Athena says no). Verified queries are never dry-run.
     fn dry_run_pays(&self) -> bool {
         true
+    }
+    /// The look-back a query with no lower `event_time` bound is held to, as a partition predicate (Athena:
+    /// `[athena] max_lookback_days`); `None` leaves such queries as they are (the DuckDB sample lake).
+    fn lookback(&self) -> Option<Lookback> {
+        None
     }
     /// Runs the SQL.
     async fn execute(&self, sql: &ValidatedSql, opts: &ExecOptions) -> Result<QueryResult, EngineError>;

@@ -12,6 +12,10 @@ pub fn note(stats: &QueryStats, language: Language) -> Option<String> {
         Language::En => format!("{} scanned{cost}", human_bytes(bytes)),
         Language::Ko => format!("{} 스캔{cost}", human_bytes(bytes)),
     };
+    let scanned = match stats.lookback {
+        Some(lookback) => format!("{scanned} · {}", lookback_note(lookback.days, language)),
+        None => scanned,
+    };
     if !stats.reused {
         return Some(scanned);
     }
@@ -26,6 +30,15 @@ pub fn note(stats: &QueryStats, language: Language) -> Option<String> {
         (Language::Ko, None) => "저장된 결과 재사용".to_owned(),
     };
     Some(format!("{reused} · {scanned}"))
+}
+
+/// What an answer held to the look-back says: how far back it searched and how to search further.
+pub fn lookback_note(days: u32, language: Language) -> String {
+    match (language, days) {
+        (Language::En, 1) => "searched the last day; name a period to search further back".to_owned(),
+        (Language::En, n) => format!("searched the last {n} days; name a period to search further back"),
+        (Language::Ko, n) => format!("최근 {n}일만 검색했습니다. 더 이전은 기간을 지정해 물어보세요"),
+    }
 }
 
 /// Dollars with enough digits to show a small scan: `$0.0049`, `$1.25`.
@@ -60,5 +73,24 @@ mod tests {
         assert_eq!(note(&reused, Language::En).unwrap(), "from a result 3 minutes old · 0 B scanned ($0.00)");
         assert_eq!(note(&reused, Language::Ko).unwrap(), "3분 전 결과 재사용 · 0 B 스캔 ($0.00)");
         assert_eq!(note(&QueryStats::default(), Language::En), None);
+    }
+
+    #[test]
+    fn a_query_held_to_the_lookback_says_how_far_back_it_searched_in_both_languages() {
+        let from = chrono::NaiveDate::from_ymd_opt(2026, 8, 24).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let held = QueryStats {
+            bytes_scanned: Some(1_200_000_000),
+            cost_usd: Some(0.006),
+            lookback: Some(crate::engines::Lookback { days: 90, from }),
+            ..Default::default()
+        };
+        assert_eq!(
+            note(&held, Language::En).unwrap(),
+            "1.2 GB scanned ($0.0060) · searched the last 90 days; name a period to search further back"
+        );
+        assert_eq!(
+            note(&held, Language::Ko).unwrap(),
+            "1.2 GB 스캔 ($0.0060) · 최근 90일만 검색했습니다. 더 이전은 기간을 지정해 물어보세요"
+        );
     }
 }

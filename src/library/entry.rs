@@ -37,6 +37,12 @@ pub struct Entry {
     /// `"candidate"` for unreviewed entries in the review file; absent in the served library.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// Answer template in English (see [`super::answer_template`]); written with `answer_ko`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_en: Option<String>,
+    /// Answer template in Korean (see [`super::answer_template`]); written with `answer_en`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_ko: Option<String>,
 }
 
 impl Entry {
@@ -85,6 +91,26 @@ impl Entry {
             return out;
         }
         out.extend(params::problems(self));
+        out.extend(self.answer_problems());
+        out
+    }
+
+    /// The answer template for `language`, if the entry has one.
+    pub fn answer_template(&self, language: crate::pipeline::Language) -> Option<&str> {
+        super::answer_template::pick(self.answer_en.as_deref(), self.answer_ko.as_deref(), language)
+    }
+
+    /// Answer templates come in both languages, compile, and use only the result context's names.
+    fn answer_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.answer_en.is_some() != self.answer_ko.is_some() {
+            out.push("`answer_en` and `answer_ko` go together: write both or neither".into());
+        }
+        for (field, source) in [("answer_en", &self.answer_en), ("answer_ko", &self.answer_ko)] {
+            if let Some(Err(e)) = source.as_deref().map(super::answer_template::check) {
+                out.push(format!("`{field}`: {e}"));
+            }
+        }
         out
     }
 }

@@ -48,6 +48,7 @@
 //! take (an IP, account, principal, port or region it does not declare, or a date it cannot resolve), and a
 //! question asking for one total ("how many …?") short-circuits only to an entry that returns one ([`shape`]).
 
+pub mod answer_template;
 pub mod build;
 pub mod candidates;
 pub mod cli;
@@ -61,6 +62,7 @@ pub mod load;
 pub mod offer;
 pub mod params;
 pub mod retriever;
+pub mod rolling;
 pub mod scope;
 pub mod shape;
 pub mod text;
@@ -111,5 +113,11 @@ pub trait Retriever: Send + Sync {
     fn offer_sql(&self, entry: &str, params: &OfferParams) -> Result<Example, OfferError> {
         let _ = params;
         Err(OfferError::UnknownEntry(entry.to_owned()))
+    }
+
+    /// Library entry `id`, for its answer templates; `None` when the retriever has no library.
+    fn entry(&self, id: &str) -> Option<&Entry> {
+        let _ = id;
+        None
     }
 }

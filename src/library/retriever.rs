@@ -90,7 +90,8 @@ pub fn resolve(entry: &Entry, slots: &Slots, now: DateTime<Utc>) -> Resolution {
     }
     if let Some((_, default)) = entry.param_kinds().find(|(k, _)| *k == ParamKind::Window) {
         let span = params::parse_window(default).unwrap_or(chrono::Duration::days(7));
-        res.values.window = Some(slots.window.unwrap_or(Window { start: now - span, end: now }));
+        let window = slots.window.unwrap_or(Window { start: now - span, end: now });
+        res.values.window = Some(super::rolling::settle(window, now));
     }
     res
 }
@@ -296,6 +297,10 @@ impl Retriever for HybridRetriever {
         }
         tracing::debug!(verified = retrieval.verified.is_some(), top = ?retrieval.examples.first().map(|e| &e.id), "retrieved");
         retrieval
+    }
+
+    fn entry(&self, id: &str) -> Option<&super::Entry> {
+        self.library.get(id)
     }
 
     fn offer_sql(&self, id: &str, params: &OfferParams) -> Result<Example, OfferError> {

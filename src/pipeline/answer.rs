@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use super::Language;
+use super::summary::{self, Audience};
 use crate::engines::QueryResult;
+use crate::library::{Entry, answer_template};
 use crate::llm::{ChatMessage, GenerationRequest, Llm, Usage};
 use crate::templates::Templates;
 
@@ -30,22 +32,18 @@ pub fn render_rows(result: &QueryResult, max_rows: usize) -> String {
     out
 }
 
-/// Summary without a model: the row count and the first row, in `language`.
-pub fn deterministic_summary(result: &QueryResult, language: Language) -> String {
-    let n = result.rows.len();
-    let more = if result.truncated { "+" } else { "" };
-    let first = result.rows.first().map(|row| {
-        result.columns.iter().zip(row).take(4).map(|(c, v)| format!("{}={}", c.name, v)).collect::<Vec<_>>().join(", ")
-    });
-    match (language, first) {
-        (Language::Ko, Some(first)) => format!("{n}{more}건을 찾았습니다. 첫 행: {first}"),
-        (Language::Ko, None) => "조건에 맞는 이벤트가 없습니다.".into(),
-        (Language::En, Some(first)) => {
-            let noun = if n == 1 { "row" } else { "rows" };
-            format!("Found {n}{more} {noun}. First: {first}")
+/// The answer to a non-empty result without model-written text: the library entry's template for the asker's
+/// language when it has one and it renders, else the generic summary ([`summary::generic`]).
+pub fn written(entry: Option<&Entry>, result: &QueryResult, total: Option<u64>, audience: &Audience) -> String {
+    if let Some(source) = entry.and_then(|e| e.answer_template(audience.language)) {
+        let context = answer_template::Context::new(result, total, audience);
+        match answer_template::render(source, &context, audience) {
+            Ok(text) if !text.is_empty() => return text,
+            Ok(_) => tracing::warn!(entry = ?entry.map(|e| &e.id), "answer template rendered nothing"),
+            Err(e) => tracing::warn!(entry = ?entry.map(|e| &e.id), error = %e, "answer template failed"),
         }
-        (Language::En, None) => "No matching events.".into(),
     }
+    summary::generic(result, total, audience)
 }
 
 /// The answer when a confirmed query found nothing.
@@ -56,15 +54,29 @@ pub fn no_rows_text(language: Language, window_note: &str) -> String {
     }
 }
 
-/// Asks the model for a grounded summary; falls back to [`deterministic_summary`] on any failure.
+/// What the model summarises: the question, its SQL, the result and the true total of a cut listing.
+pub struct Grounds<'a> {
+    /// The question as asked.
+    pub question: &'a str,
+    /// The SQL that ran (logical tables).
+    pub sql: &'a str,
+    /// The rows.
+    pub result: &'a QueryResult,
+    /// Rows the listing matches in all, when it was cut.
+    pub total: Option<u64>,
+}
+
+/// Asks the model for a grounded summary; falls back to the generic summary ([`summary::generic`]) on any
+/// failure or an empty reply. The second value says whether the model wrote the text.
 pub async fn summarise(
     llm: &dyn Llm,
     templates: &Templates,
-    question: &str,
-    sql: &str,
-    language: Language,
-    result: &QueryResult,
-) -> (String, Usage) {
+    grounds: &Grounds<'_>,
+    audience: &Audience<'_>,
+) -> (String, Usage, bool) {
+    let Grounds { question, sql, result, total } = *grounds;
+    let language = audience.language;
+    let fallback = || summary::generic(result, total, audience);
     let shown = result.rows.len().min(SUMMARY_ROWS);
     let ctx = json!({
         "language": if language == Language::Ko { "Ko" } else { "En" },
@@ -82,14 +94,15 @@ pub async fn summarise(
         (Ok(system), Ok(user)) => GenerationRequest { system, messages: vec![ChatMessage::user(user)] },
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %format!("{e:#}"), "answer prompt did not render");
-            return (deterministic_summary(result, language), Usage::default());
+            return (fallback(), Usage::default(), false);
         }
     };
     match llm.complete_text(&request).await {
-        Ok(done) => (done.text, done.usage),
+        Ok(done) if !done.text.trim().is_empty() => (done.text, done.usage, true),
+        Ok(done) => (fallback(), done.usage, false),
         Err(e) => {
-            tracing::warn!(error = %e, "summary failed; using the deterministic summary");
-            (deterministic_summary(result, language), Usage::default())
+            tracing::warn!(error = %e, "summary failed; using the generic summary");
+            (fallback(), Usage::default(), false)
         }
     }
 }
@@ -108,12 +121,6 @@ mod tests {
             rows: (0..rows).map(|i| vec![Value::Text(format!("user|{i}")), Value::Int(10 - i as i64)]).collect(),
             ..QueryResult::default()
         }
-    }
-
-    #[test]
-    fn the_deterministic_summary_counts_rows_and_shows_the_first_in_the_askers_language() {
-        assert_eq!(deterministic_summary(&result(3), Language::En), "Found 3 rows. First: actor=user|0, events=10");
-        assert_eq!(deterministic_summary(&result(3), Language::Ko), "3건을 찾았습니다. 첫 행: actor=user|0, events=10");
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! Execution of one candidate: validate (no engine contact on failure), dry-run where it pays, then run with
-//! the row cap. A verified library query is never dry-run (it is known to run); model SQL is dry-run only on
+//! Execution of one candidate: validate (no engine contact on failure; a table with no lower `event_time` bound
+//! is held to the engine's look-back), dry-run where it pays, then run with the row cap. A verified library query is never dry-run (it is known to run); model SQL is dry-run only on
 //! engines whose [`SqlEngine::dry_run_pays`] says so (not Athena: one round trip per attempt).
 
-use super::validate::{ValidatedSql, ValidationError, validate};
+use super::validate::{ValidatedSql, ValidationError, validate_within};
 use crate::catalog::Catalog;
 use crate::engines::{EngineError, ExecOptions, QueryResult, SqlEngine};
 
@@ -35,10 +35,11 @@ pub async fn run(
     opts: &ExecOptions,
     origin: Origin,
 ) -> Result<(ValidatedSql, QueryResult), RunError> {
-    let validated = validate(sql, catalog, engine.binding(), row_limit)?;
+    let validated = validate_within(sql, catalog, engine.binding(), row_limit, engine.lookback())?;
     if origin == Origin::Model && engine.dry_run_pays() {
         engine.dry_run(&validated).await?;
     }
-    let result = engine.execute(&validated, opts).await?;
+    let mut result = engine.execute(&validated, opts).await?;
+    result.stats.lookback = validated.lookback();
     Ok((validated, result))
 }

@@ -11,6 +11,7 @@ mod retry;
 pub mod run;
 pub mod slice;
 pub mod sources;
+pub mod summary;
 pub mod total;
 pub mod validate;
 

@@ -139,7 +139,7 @@ impl Pipeline {
         };
         if let Some(check) = spent.empty.as_ref().filter(|c| same_sql(&c.sql, &sql)) {
             run.record(Some(&sql), None, Some(0), started, usage);
-            return Step::End(no_rows(run.language, check.sql.clone(), check.result.clone()));
+            return Step::End(no_rows(&self.audience(run.language), check.sql.clone(), check.result.clone()));
         }
         let engine = self.parts.engine.as_ref();
         let attempt_no = u32::try_from(run.attempts.len() + 1).unwrap_or(u32::MAX);
@@ -151,7 +151,7 @@ impl Pipeline {
                 run.record(Some(validated.logical()), None, Some(0), started, usage);
                 let logical = validated.logical().to_owned();
                 if spent.empty.is_some() || last || !self.empty_check {
-                    return Step::End(no_rows(run.language, logical, result));
+                    return Step::End(no_rows(&self.audience(run.language), logical, result));
                 }
                 spent.empty = Some(EmptyCheck { sql: logical.clone(), result });
                 let diagnosis = diagnose::empty_result(self.parts.config.default_window_days);
@@ -160,15 +160,17 @@ impl Pipeline {
             Ok((validated, mut result)) => {
                 progress.update(Progress::Answering).await;
                 let logical = validated.logical().to_owned();
-                let (mut text, summary_usage) =
-                    answer::summarise(llm, &self.parts.templates, &run.question, &logical, run.language, &result).await;
                 let limit = validated.limit();
-                let shown = &selection.shown;
-                if let Some(note) =
-                    super::total::mark_if_cut(engine, shown, &logical, limit, &mut result, &opts, run.language).await
-                {
-                    text = format!("{text}\n{note}");
+                let total = super::total::total_if_cut(engine, &selection.shown, &logical, limit, &result, &opts).await;
+                let grounds = answer::Grounds { question: &run.question, sql: &logical, result: &result, total };
+                let audience = self.audience(run.language);
+                let (mut text, summary_usage, by_model) =
+                    answer::summarise(llm, &self.parts.templates, &grounds, &audience).await;
+                // The generic summary already gives the total; a model's text gets the note.
+                if let Some(total) = total.filter(|_| by_model) {
+                    text = format!("{text}\n{}", super::total::note(run.language, result.rows.len(), total));
                 }
+                result.stats.matched_total = total;
                 let total = Usage {
                     input_tokens: usage.input_tokens + summary_usage.input_tokens,
                     output_tokens: usage.output_tokens + summary_usage.output_tokens,
@@ -226,10 +228,10 @@ fn model_failure(run: &mut Run, err: LlmError, started: Instant) -> Step {
     }
 }
 
-fn no_rows(language: Language, sql: String, result: QueryResult) -> Ending {
+fn no_rows(audience: &super::summary::Audience, sql: String, result: QueryResult) -> Ending {
     Ending {
         outcome: Outcome::NoRows,
-        text: answer::no_rows_text(language, ""),
+        text: super::summary::no_rows(&sql, audience),
         sql: Some(sql),
         result: Some(result),
         verified: None,

@@ -9,7 +9,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::normalise::{detect_language, normalise};
 use super::sources::{Sources, missing_source_answer};
-use super::{Answer, Asker, Attempt, Language, Outcome, Progress, ProgressSink, Question, answer, execute};
+use super::summary::{self, Audience};
+use super::{Answer, Asker, Attempt, Language, Outcome, Progress, ProgressSink, Question, answer, execute, total};
 use crate::catalog::Catalog;
 use crate::config::PipelineConfig;
 use crate::engines::{ExecOptions, QueryResult, SqlEngine};
@@ -145,6 +146,11 @@ impl Pipeline {
         self
     }
 
+    /// Who answers are written for: the asker's language, `[pipeline] timezone` and the named accounts.
+    pub(super) fn audience(&self, language: Language) -> Audience<'_> {
+        Audience { language, tz: self.tz, accounts: &self.parts.catalog.accounts }
+    }
+
     /// Pins "now" (tests, benchmarks).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
@@ -275,18 +281,18 @@ impl Pipeline {
         match execute::run(engine, catalog, &example.sql, limit, &opts, execute::Origin::Verified).await {
             Ok((validated, mut result)) => {
                 run.record(Some(validated.logical()), None, Some(result.rows.len()), started, Usage::default());
-                let (outcome, mut text) = if result.rows.is_empty() {
-                    (Outcome::NoRows, answer::no_rows_text(run.language, ""))
+                let audience = self.audience(run.language);
+                let (outcome, text) = if result.rows.is_empty() {
+                    (Outcome::NoRows, summary::no_rows(validated.logical(), &audience))
                 } else {
-                    (Outcome::Answered, answer::deterministic_summary(&result, run.language))
+                    let total =
+                        total::total_if_cut(engine, catalog, validated.logical(), validated.limit(), &result, &opts)
+                            .await;
+                    let entry = self.parts.retriever.entry(&example.id);
+                    let text = answer::written(entry, &result, total, &audience);
+                    result.stats.matched_total = total;
+                    (Outcome::Answered, text)
                 };
-                let (logical, lang) = (validated.logical(), run.language);
-                if let Some(note) =
-                    super::total::mark_if_cut(engine, catalog, logical, validated.limit(), &mut result, &opts, lang)
-                        .await
-                {
-                    text = format!("{text}\n{note}");
-                }
                 Some(Ending {
                     outcome,
                     text,

@@ -60,22 +60,6 @@ pub fn caption(language: Language, shown: usize, total: u64) -> String {
     }
 }
 
-/// Counts a cut listing (see [`total_if_cut`]), keeps the total on `result` for the tables and returns the
-/// answer's note; `None` when the listing was not cut or could not be counted.
-pub async fn mark_if_cut(
-    engine: &dyn SqlEngine,
-    catalog: &Catalog,
-    logical: &str,
-    limit: u64,
-    result: &mut QueryResult,
-    opts: &ExecOptions,
-    language: Language,
-) -> Option<String> {
-    let total = total_if_cut(engine, catalog, logical, limit, result, opts).await?;
-    result.stats.matched_total = Some(total);
-    Some(note(language, result.rows.len(), total))
-}
-
 /// "Showing 200 of 540 matching rows." in the asker's language.
 pub fn note(language: Language, shown: usize, total: u64) -> String {
     match language {

@@ -32,7 +32,7 @@ use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
 
 use crate::catalog::{Binding, Catalog, Pushdown};
-use crate::engines::Dialect;
+use crate::engines::{Dialect, Lookback};
 
 /// SQL that passed validation, rewritten for its binding. Only this module can make one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,7 @@ pub struct ValidatedSql {
     limit: u64,
     unbounded: Vec<String>,
     pushdowns: BTreeMap<String, Pushdown>,
+    lookback: Option<Lookback>,
 }
 
 impl ValidatedSql {
@@ -69,6 +70,10 @@ impl ValidatedSql {
     /// Per table read, what every use of it restricts it to (pushed into the binding's CTE).
     pub fn pushdowns(&self) -> &BTreeMap<String, Pushdown> {
         &self.pushdowns
+    }
+    /// The look-back that held a table the query did not bound from below, if it held any.
+    pub fn lookback(&self) -> Option<Lookback> {
+        self.lookback
     }
 }
 
@@ -119,6 +124,19 @@ pub fn validate(
     binding: &Binding,
     row_limit: u64,
 ) -> Result<ValidatedSql, ValidationError> {
+    validate_within(sql, catalog, binding, row_limit, None)
+}
+
+/// [`validate`], and every time-partitioned table the query puts no lower `event_time` bound on is read only
+/// from `lookback` on: the bound becomes the table's partition predicate in the binding's CTE, so each use of
+/// the table sees only those days.
+pub fn validate_within(
+    sql: &str,
+    catalog: &Catalog,
+    binding: &Binding,
+    row_limit: u64,
+    lookback: Option<Lookback>,
+) -> Result<ValidatedSql, ValidationError> {
     let mut query = parse_one_query(sql)?;
     let dialect = dialect_of(binding);
     safety::check(&query, catalog, dialect)?;
@@ -137,7 +155,8 @@ pub fn validate(
         }
     }
     resolved.map_err(|e| unavailable_column(e, catalog, binding, &tables))?;
-    let pushdowns = bounds::derive(&query, catalog);
+    let mut pushdowns = bounds::derive(&query, catalog);
+    let held = lookback.filter(|l| !binding.hold_to(catalog, &tables, &mut pushdowns, l.from).is_empty());
     let unbounded = match binding {
         Binding::AthenaSecurityLake { .. } => {
             let open = |t: &&String| pushdowns.get(*t).is_none_or(|p| p.from.is_none() && p.until.is_none());
@@ -162,7 +181,7 @@ pub fn validate(
     if !unbounded.is_empty() {
         tracing::warn!(tables = ?unbounded, "query has no event_time bound; every partition of these tables is read");
     }
-    Ok(ValidatedSql { logical, executable, tables, limit, unbounded, pushdowns })
+    Ok(ValidatedSql { logical, executable, tables, limit, unbounded, pushdowns, lookback: held })
 }
 
 /// An unknown column that the catalog has but the binding cannot provide, said as such (with what it has).

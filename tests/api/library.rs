@@ -660,4 +660,41 @@ mod on_the_sample_lake {
         let from_ip = run("activity-from-ip", &[(params::ParamKind::Ip, planted.source_ip.as_str())]).await;
         assert!(!from_ip.rows.is_empty(), "activity-from-ip finds the planted IP's calls");
     }
+
+    /// Every entry with answer templates, run on the sample lake, renders in both languages; the check is the
+    /// one that refuses a template reading a column its SQL does not return.
+    #[tokio::test]
+    async fn every_answer_template_renders_on_the_sample_lake_in_both_languages() {
+        use asklake::library::answer_template::check_on;
+        use asklake::pipeline::Language;
+        use asklake::pipeline::summary::Audience;
+
+        let accounts = asklake::accounts::sample_lake_accounts();
+        let library = Library::embedded().unwrap();
+        let (mut failures, mut checked) = (Vec::new(), 0);
+        for entry in library.entries().iter().filter(|e| e.answer_en.is_some() || e.answer_ko.is_some()) {
+            let result = run(&entry.id, &[]).await;
+            for language in [Language::En, Language::Ko] {
+                let audience = Audience { language, tz: chrono_tz::Asia::Seoul, accounts: &accounts };
+                let Some(source) = entry.answer_template(language) else {
+                    failures.push(format!("{}: no {language:?} template", entry.id));
+                    continue;
+                };
+                match check_on(source, &result, &audience) {
+                    Ok(_) => checked += 1,
+                    Err(e) => failures.push(format!("{} ({language:?}, {} rows): {e}", entry.id, result.rows.len())),
+                }
+            }
+        }
+        assert!(failures.is_empty(), "answer templates that fail:\n{}", failures.join("\n"));
+        assert!(checked >= 80, "only {checked} templates checked");
+        // The same check fails for a template that reads a column its entry's SQL does not return.
+        let root = library.get("root-usage").unwrap();
+        let result = run("root-usage", &[]).await;
+        let audience = Audience { language: Language::Ko, tz: chrono_tz::Asia::Seoul, accounts: &accounts };
+        let text = check_on(root.answer_template(Language::Ko).unwrap(), &result, &audience).unwrap();
+        assert!(text.starts_with("루트 계정 사용") && text.contains("(KST)") && text.contains("acme-prod"), "{text}");
+        let err = check_on("{{ latest.actor_name }}", &result, &audience).unwrap_err();
+        assert!(err.contains("actor_name"), "{err}");
+    }
 }

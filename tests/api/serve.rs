@@ -142,6 +142,8 @@ async fn a_verified_question_is_answered_in_its_thread_and_a_thumbs_up_files_a_r
     assert!(answer["thread_ts"].as_str().is_some(), "the answer is a thread reply: {answer}");
     let text = answer.to_string();
     assert!(text.contains("cloudtrail") && text.contains("Root"), "the verified SQL is shown: {text}");
+    let headline = answer["blocks"][0]["text"]["text"].as_str().unwrap_or_default();
+    assert!(headline.starts_with("루트 계정 사용") && headline.contains("(KST)"), "the entry's template: {headline}");
 
     let answer_id = button_value(&answer, "feedback_up").unwrap();
     let vote = app.post_signed("/slack/interactions", button_body("U1", "C_SEC", "feedback_up", &answer_id)).await;

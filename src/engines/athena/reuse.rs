@@ -65,6 +65,11 @@ impl ReusePolicy {
         Some(ResultReuseConfiguration::builder().result_reuse_by_age_configuration(by_age).build())
     }
 
+    /// The policy's "now" (the engine's clock).
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
     /// Notes that `sql` just ran fresh (scanned the lake).
     pub fn ran_fresh(&self, sql: &str) {
         let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
