@@ -21,9 +21,14 @@ use crate::llm::{Llm, LlmError, Reply, Usage};
 /// What one attempt led to.
 enum Step {
     /// Done.
-    End(Ending),
+    End(Box<Ending>),
     /// Try again with this feedback.
     Retry(Feedback),
+}
+
+/// A finished attempt (boxed: an ending carries the whole result).
+fn end(ending: Ending) -> Step {
+    Step::End(Box::new(ending))
 }
 
 /// The last query that returned no rows and was sent back for a check.
@@ -100,7 +105,7 @@ impl Pipeline {
                 Err(e) => model_failure(run, e, started),
             };
             match step {
-                Step::End(ending) => return ending,
+                Step::End(ending) => return *ending,
                 Step::Retry(f) => feedback.push(f),
             }
         }
@@ -124,7 +129,7 @@ impl Pipeline {
         let sql = match reply {
             Reply::Decline { reason } => {
                 run.record(None, None, None, started, usage);
-                return Step::End(Ending {
+                return end(Ending {
                     outcome: Outcome::Declined,
                     text: reason,
                     sql: None,
@@ -139,7 +144,7 @@ impl Pipeline {
         };
         if let Some(check) = spent.empty.as_ref().filter(|c| same_sql(&c.sql, &sql)) {
             run.record(Some(&sql), None, Some(0), started, usage);
-            return Step::End(no_rows(&self.audience(run.language), check.sql.clone(), check.result.clone()));
+            return end(no_rows(&self.audience(run.language), check.sql.clone(), check.result.clone()));
         }
         let engine = self.parts.engine.as_ref();
         let attempt_no = u32::try_from(run.attempts.len() + 1).unwrap_or(u32::MAX);
@@ -151,7 +156,7 @@ impl Pipeline {
                 run.record(Some(validated.logical()), None, Some(0), started, usage);
                 let logical = validated.logical().to_owned();
                 if spent.empty.is_some() || last || !self.empty_check {
-                    return Step::End(no_rows(&self.audience(run.language), logical, result));
+                    return end(no_rows(&self.audience(run.language), logical, result));
                 }
                 spent.empty = Some(EmptyCheck { sql: logical.clone(), result });
                 let diagnosis = diagnose::empty_result(self.parts.config.default_window_days);
@@ -176,7 +181,7 @@ impl Pipeline {
                     output_tokens: usage.output_tokens + summary_usage.output_tokens,
                 };
                 run.record(Some(&logical), None, Some(result.rows.len()), started, total);
-                Step::End(Ending {
+                end(Ending {
                     outcome: Outcome::Answered,
                     text,
                     sql: Some(logical),
@@ -211,7 +216,7 @@ impl Pipeline {
             Err(RunError::Engine(err)) => {
                 tracing::warn!(error = %err, "engine failure that SQL cannot fix");
                 run.record(Some(&sql), Some(err.to_string()), None, started, usage);
-                Step::End(Ending::failed(err.user_message_in(run.language)))
+                end(Ending::failed(err.user_message_in(run.language)))
             }
         }
     }
@@ -224,7 +229,7 @@ fn model_failure(run: &mut Run, err: LlmError, started: Instant) -> Step {
     if err.is_model_misbehaviour() {
         Step::Retry(Feedback { sql: String::new(), diagnosis: diagnose::no_tool_call(&err) })
     } else {
-        Step::End(Ending::failed(err.user_message()))
+        end(Ending::failed(err.user_message()))
     }
 }
 

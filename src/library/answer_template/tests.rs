@@ -40,7 +40,7 @@ fn filters_format_for_the_asker_and_rows_are_picked_by_time() {
         render_en("{{ earliest.account_id | account }} {{ first.calls | num }} [{{ latest.calls }}]").unwrap(),
         "999999999999 1,500 []"
     );
-    assert_eq!(render_en("{{ accounts | length }}").is_err(), true, "no built-in filters: the environment is closed");
+    assert!(render_en("{{ accounts | length }}").is_err(), "no built-in filters: the environment is closed");
     assert_eq!(render_en("{% for r in rows %}{{ r.calls }},{% endfor %}").unwrap(), "1500,,3,");
 }
 
