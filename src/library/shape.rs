@@ -28,14 +28,15 @@ pub fn asks_for_total(question: &str) -> bool {
     TOTAL.is_match(&text) && !BREAKDOWN.is_match(&text)
 }
 
-/// Whether `sql` returns a single row of totals: its outer SELECT aggregates without GROUP BY.
+/// Whether `sql` answers with totals: its outer SELECT aggregates with at most one grouping column (a count, or a
+/// count split by status), not a listing or a many-column breakdown.
 pub fn returns_total(sql: &str) -> bool {
     let Ok(statements) = Parser::parse_sql(&GenericDialect {}, sql) else { return false };
     let [Statement::Query(query)] = statements.as_slice() else { return false };
     let SetExpr::Select(select) = query.body.as_ref() else { return false };
     let grouped = match &select.group_by {
         GroupByExpr::All(_) => true,
-        GroupByExpr::Expressions(exprs, _) => !exprs.is_empty(),
+        GroupByExpr::Expressions(exprs, _) => exprs.len() > 1,
     };
     !grouped
         && select.projection.iter().any(|item| match item {
@@ -105,6 +106,7 @@ mod tests {
             "SELECT src_ip, dst_ip, count(*) AS flows FROM vpcflow WHERE action = 'Denied' GROUP BY src_ip, dst_ip"
         ));
         assert!(!returns_total("SELECT event_time, src_ip FROM vpcflow WHERE action = 'Denied'"));
+        assert!(returns_total("SELECT status, count(*) AS attempts FROM cloudtrail GROUP BY status"));
         assert!(!returns_total("not sql"));
     }
 

@@ -20,10 +20,15 @@ use crate::llm::{Llm, LlmError, Reply, Usage};
 
 /// What one attempt led to.
 enum Step {
-    /// Done (boxed: an ending carries the result, a retry only feedback).
+    /// Done.
     End(Box<Ending>),
     /// Try again with this feedback.
     Retry(Feedback),
+}
+
+/// A finished attempt (boxed: an ending carries the whole result).
+fn end(ending: Ending) -> Step {
+    Step::End(Box::new(ending))
 }
 
 /// The last query that returned no rows and was sent back for a check.
@@ -124,13 +129,13 @@ impl Pipeline {
         let sql = match reply {
             Reply::Decline { reason } => {
                 run.record(None, None, None, started, usage);
-                return Step::End(Box::new(Ending {
+                return end(Ending {
                     outcome: Outcome::Declined,
                     text: reason,
                     sql: None,
                     result: None,
                     verified: None,
-                }));
+                });
             }
             Reply::Sql { sql, notes } => {
                 tracing::debug!(%notes, "model note");
@@ -139,7 +144,7 @@ impl Pipeline {
         };
         if let Some(check) = spent.empty.as_ref().filter(|c| same_sql(&c.sql, &sql)) {
             run.record(Some(&sql), None, Some(0), started, usage);
-            return Step::End(Box::new(no_rows(&self.audience(run.language), check.sql.clone(), check.result.clone())));
+            return end(no_rows(&self.audience(run.language), check.sql.clone(), check.result.clone()));
         }
         let engine = self.parts.engine.as_ref();
         let attempt_no = u32::try_from(run.attempts.len() + 1).unwrap_or(u32::MAX);
@@ -151,7 +156,7 @@ impl Pipeline {
                 run.record(Some(validated.logical()), None, Some(0), started, usage);
                 let logical = validated.logical().to_owned();
                 if spent.empty.is_some() || last || !self.empty_check {
-                    return Step::End(Box::new(no_rows(&self.audience(run.language), logical, result)));
+                    return end(no_rows(&self.audience(run.language), logical, result));
                 }
                 spent.empty = Some(EmptyCheck { sql: logical.clone(), result });
                 let diagnosis = diagnose::empty_result(self.parts.config.default_window_days);
@@ -162,7 +167,6 @@ impl Pipeline {
                 let logical = validated.logical().to_owned();
                 let limit = validated.limit();
                 let total = super::total::total_if_cut(engine, &selection.shown, &logical, limit, &result, &opts).await;
-                result.stats.matched_total = total;
                 let grounds = answer::Grounds { question: &run.question, sql: &logical, result: &result, total };
                 let audience = self.audience(run.language);
                 let (mut text, summary_usage, by_model) =
@@ -171,18 +175,19 @@ impl Pipeline {
                 if let Some(total) = total.filter(|_| by_model) {
                     text = format!("{text}\n{}", super::total::note(run.language, result.rows.len(), total));
                 }
+                result.stats.matched_total = total;
                 let total = Usage {
                     input_tokens: usage.input_tokens + summary_usage.input_tokens,
                     output_tokens: usage.output_tokens + summary_usage.output_tokens,
                 };
                 run.record(Some(&logical), None, Some(result.rows.len()), started, total);
-                Step::End(Box::new(Ending {
+                end(Ending {
                     outcome: Outcome::Answered,
                     text,
                     sql: Some(logical),
                     result: Some(result),
                     verified: None,
-                }))
+                })
             }
             Err(RunError::Validation(err)) => {
                 let mut diagnosis = diagnose::from_validation(&err);
@@ -211,7 +216,7 @@ impl Pipeline {
             Err(RunError::Engine(err)) => {
                 tracing::warn!(error = %err, "engine failure that SQL cannot fix");
                 run.record(Some(&sql), Some(err.to_string()), None, started, usage);
-                Step::End(Box::new(Ending::failed(err.user_message_in(run.language))))
+                end(Ending::failed(err.user_message_in(run.language)))
             }
         }
     }
@@ -224,7 +229,7 @@ fn model_failure(run: &mut Run, err: LlmError, started: Instant) -> Step {
     if err.is_model_misbehaviour() {
         Step::Retry(Feedback { sql: String::new(), diagnosis: diagnose::no_tool_call(&err) })
     } else {
-        Step::End(Box::new(Ending::failed(err.user_message())))
+        end(Ending::failed(err.user_message()))
     }
 }
 

@@ -293,7 +293,9 @@ impl Pipeline {
                             .await;
                     result.stats.matched_total = total;
                     let entry = self.parts.retriever.entry(&example.id);
-                    (Outcome::Answered, answer::written(entry, &result, total, &audience))
+                    let text = answer::written(entry, &result, total, &audience);
+                    result.stats.matched_total = total;
+                    (Outcome::Answered, text)
                 };
                 Some(Ending {
                     outcome,
