@@ -31,18 +31,27 @@ fn lake() -> &'static Path {
         .1
 }
 
-fn eval(recording: &Path, extra: &[&str]) -> Output {
+/// `asklake <args>` from the repository, on the eval lake, with no model and no config file.
+fn asklake<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
         .current_dir(repo())
-        .args(["eval", "--now", NOW, "--replay"])
-        .arg(recording)
-        .args(extra)
+        .args(args)
         .env("ASKLAKE_DUCKDB__PATH", lake())
         .env_remove("ASKLAKE_CONFIG")
         .env("ASKLAKE_ENGINE__KIND", "duckdb")
         .env("ASKLAKE_LLM__PROVIDER", "none")
         .output()
         .unwrap()
+}
+
+fn eval(recording: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["eval".as_ref(), "--now".as_ref(), NOW.as_ref(), "--replay".as_ref(), recording.as_os_str()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    asklake(args)
 }
 
 #[test]
@@ -93,15 +102,7 @@ fn a_request_missing_from_the_recording_is_reported_as_changed_not_a_crash() {
 
 /// `asklake ask` with no model on the dev set's lake.
 fn ask(question: &str) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_asklake"))
-        .current_dir(repo())
-        .args(["ask", "--now", NOW, question])
-        .env("ASKLAKE_DUCKDB__PATH", lake())
-        .env_remove("ASKLAKE_CONFIG")
-        .env("ASKLAKE_ENGINE__KIND", "duckdb")
-        .env("ASKLAKE_LLM__PROVIDER", "none")
-        .output()
-        .unwrap()
+    asklake(["ask", "--now", NOW, question])
 }
 
 #[test]

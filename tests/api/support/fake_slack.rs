@@ -348,6 +348,15 @@ fn error(code: &str) -> Response {
     Json(json!({"ok": false, "error": code})).into_response()
 }
 
+/// The answer Slack gives before looking at the arguments: `invalid_auth` for a wrong token, or a scripted fault.
+/// A refused call is recorded as failed.
+fn refuse(fake: &FakeSlack, headers: &HeaderMap, method: &str, body: &Value) -> Option<Response> {
+    let refused =
+        if !authorized(headers, method) { error("invalid_auth") } else { fault_response(fake.take_fault(method)?) };
+    fake.record(method, body.clone(), false);
+    Some(refused)
+}
+
 fn fault_response(fault: Fault) -> Response {
     match fault {
         Fault::RateLimited(secs) => (
@@ -572,13 +581,8 @@ async fn conversations_replies(
 ) -> Response {
     const METHOD: &str = "conversations.replies";
     let body = json!(params);
-    if !authorized(&headers, METHOD) {
-        fake.record(METHOD, body, false);
-        return error("invalid_auth");
-    }
-    if let Some(fault) = fake.take_fault(METHOD) {
-        fake.record(METHOD, body, false);
-        return fault_response(fault);
+    if let Some(refused) = refuse(&fake, &headers, METHOD, &body) {
+        return refused;
     }
     let (channel, root) = (params.get("channel").cloned().unwrap_or_default(), params.get("ts").cloned());
     let Some(root) = root else {
@@ -773,13 +777,8 @@ pub fn view_violation(view: &Value) -> Option<&'static str> {
 async fn views_publish(State(fake): State<FakeSlack>, headers: HeaderMap, body: Bytes) -> Response {
     const METHOD: &str = "views.publish";
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if !authorized(&headers, METHOD) {
-        fake.record(METHOD, body, false);
-        return error("invalid_auth");
-    }
-    if let Some(fault) = fake.take_fault(METHOD) {
-        fake.record(METHOD, body, false);
-        return fault_response(fault);
+    if let Some(refused) = refuse(&fake, &headers, METHOD, &body) {
+        return refused;
     }
     let user = body["user_id"].as_str().unwrap_or_default().to_owned();
     let refusal = if !body.is_object() || user.is_empty() || !body["view"].is_object() {
