@@ -15,7 +15,7 @@
 //! scan; and a failed query costs nothing (Amazon Athena FAQ, <https://aws.amazon.com/athena/faqs/>, "Does Athena
 //! charge me for failed queries?": not with per-query pricing; a cancelled one is billed for what it scanned; see
 //! [`reuse`] for the billing unit). `benches/athena.rs` measures it: an `EXPLAIN` first adds one round trip
-//! (+0.97 s) to every model answer, whether its SQL is good or bad, and saves no bytes. Queries may reuse an identical query's stored result ([`reuse`]); the cost of each scan is reported.
+//! (+0.97 s) to every model answer, whether its SQL is good or bad, and saves no bytes. An identical query is answered from a result this process kept (no Athena call) or from Athena's stored result, up to the reuse age ([`reuse`]); the cost of each scan is reported.
 
 mod classify;
 mod convert;
@@ -135,6 +135,12 @@ impl AthenaEngine {
 
     /// Runs raw SQL and returns its rows. [`SqlEngine::execute`] calls this with validated SQL.
     pub async fn run_sql(&self, sql: &str, opts: &ExecOptions) -> Result<QueryResult, EngineError> {
+        if opts.reuse
+            && let Some(kept) = self.reuse.kept(sql, opts.row_cap)
+        {
+            tracing::info!(query_id = ?kept.stats.engine_query_id, rows = kept.rows.len(), "answered from a kept result");
+            return Ok(kept);
+        }
         let _slot = self.limits.admit(&opts.cancel, opts.timeout).await?;
         let started = Instant::now();
         let Finished { id, bytes, reused } = self.run_to_end(sql, opts, opts.reuse).await?;
@@ -155,7 +161,11 @@ impl AthenaEngine {
             lookback_days: None,
             matched_total: None,
         };
-        Ok(QueryResult { columns, rows, truncated, stats })
+        let result = QueryResult { columns, rows, truncated, stats };
+        if opts.reuse && !reused {
+            self.reuse.keep(sql, opts.row_cap, &result);
+        }
+        Ok(result)
     }
 
     /// Runs `EXPLAIN <sql>` and waits for it: checks names, types and functions without scanning data.

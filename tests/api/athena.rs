@@ -137,13 +137,32 @@ async fn the_same_verified_question_again_reuses_the_result_and_says_how_old_it_
     assert!(reused.stats.reused, "{:?}", reused.stats);
     assert_eq!((reused.stats.bytes_scanned, reused.stats.cost_usd), (Some(0), Some(0.0)));
     assert_eq!(h.athena.scans(), 1, "the lake was scanned once");
-    let body = &h.athena.bodies("StartQueryExecution")[1];
+    assert_eq!(h.starts().len(), 1, "the re-ask is answered from the kept result: zero round trips");
+    let body = &h.athena.bodies("StartQueryExecution")[0];
     let by_age = &body["ResultReuseConfiguration"]["ResultReuseByAgeConfiguration"];
     assert_eq!((by_age["Enabled"].as_bool(), by_age["MaxAgeInMinutes"].as_u64()), (Some(true), Some(15)));
     let printed = asklake::pipeline::cli::render(&second);
     assert!(printed.contains("from a result 3 minutes old · 0 B scanned ($0.00)"), "{printed}");
     let ko = asklake::engines::scan::note(&reused.stats, asklake::pipeline::Language::Ko).unwrap();
     assert_eq!(ko, "3분 전 결과 재사용 · 0 B 스캔 ($0.00)");
+}
+
+#[tokio::test]
+async fn another_instance_asking_the_same_query_gets_athenas_stored_result_in_one_round_trip() {
+    let h = harness(Some(ONE_DAY), |_| {}).await;
+    let first = h.ask("what happened on 21 November").await;
+    let sql = h.starts().remove(0);
+    h.advance(Duration::from_secs(60));
+
+    // A second task of the service: its own engine, nothing kept in memory, the same Athena workgroup.
+    let other = h.athena.engine(&h.athena.config());
+    let opts = ExecOptions { reuse: true, ..ExecOptions::default() };
+    let reused = other.run_sql(&sql, &opts).await.unwrap();
+
+    assert_eq!(h.starts().len(), 2, "the other instance calls Athena once");
+    assert_eq!(h.athena.scans(), 1, "and Athena answers from the stored result");
+    assert!(reused.stats.reused && reused.stats.bytes_scanned == Some(0), "{:?}", reused.stats);
+    assert_eq!(reused.rows, first.result.unwrap().rows);
 }
 
 #[tokio::test]

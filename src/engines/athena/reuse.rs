@@ -17,10 +17,14 @@
 //! - a reused result runs nothing and scans nothing — Athena user guide, "Reuse query results in Athena",
 //!   <https://docs.aws.amazon.com/athena/latest/ug/reusing-query-results.html>.
 //!
+//! Within one process the engine goes one step further: it keeps the last few results it ran fresh and answers an
+//! identical query (same text, same row cap) from them while they are younger than the max age, with no call to
+//! Athena at all. Athena's own reuse still serves what this process did not run (another instance, a restart).
+//!
 //! `/work/shared/reference` holds no Athena pricing text; the FAQ answers were read from a copy of the FAQ page
 //! and the billing unit from summaries of the pricing page (December 2026), not from the live pages.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,8 +32,12 @@ use chrono::{DateTime, Utc};
 
 use aws_sdk_athena::types::{ResultReuseByAgeConfiguration, ResultReuseConfiguration};
 
+use crate::engines::{QueryResult, QueryStats};
+
 /// Queries remembered for the age of a reused result; the oldest are forgotten past this.
 const REMEMBERED: usize = 1024;
+/// Results kept in memory for answering again without Athena; the oldest are dropped past this.
+const KEPT: usize = 32;
 /// One megabyte, Athena's billing unit.
 const MB: u64 = 1_000_000;
 /// Athena's minimum billed scan per query.
@@ -44,7 +52,16 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct ReusePolicy {
     max_age_minutes: u64,
     fresh: Mutex<HashMap<String, DateTime<Utc>>>,
+    kept: Mutex<VecDeque<Kept>>,
     clock: Clock,
+}
+
+/// A result this process ran fresh, for the same query asked again.
+struct Kept {
+    sql: String,
+    row_cap: usize,
+    at: DateTime<Utc>,
+    result: QueryResult,
 }
 
 impl std::fmt::Debug for ReusePolicy {
@@ -56,7 +73,7 @@ impl std::fmt::Debug for ReusePolicy {
 impl ReusePolicy {
     /// Reuse results up to `max_age_minutes` old; 0 turns reuse off.
     pub fn new(max_age_minutes: u64) -> Self {
-        Self { max_age_minutes, fresh: Mutex::default(), clock: Arc::new(Utc::now) }
+        Self { max_age_minutes, fresh: Mutex::default(), kept: Mutex::default(), clock: Arc::new(Utc::now) }
     }
 
     /// The same policy reading time from `clock`.
@@ -88,6 +105,39 @@ impl ReusePolicy {
             fresh.remove(&oldest);
         }
         fresh.insert(sql.to_owned(), (self.clock)());
+    }
+
+    /// Keeps `result`, which `sql` just returned fresh with `row_cap`, to answer the same query again (reuse on).
+    pub fn keep(&self, sql: &str, row_cap: usize, result: &QueryResult) {
+        if self.max_age_minutes == 0 {
+            return;
+        }
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.retain(|k| k.sql != sql || k.row_cap != row_cap);
+        if kept.len() >= KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(Kept { sql: sql.to_owned(), row_cap, at: (self.clock)(), result: result.clone() });
+    }
+
+    /// The kept result of `sql` with `row_cap`, if younger than the max age: the same rows, marked reused, with
+    /// its age, no bytes scanned and no cost.
+    pub fn kept(&self, sql: &str, row_cap: usize) -> Option<QueryResult> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        let k = kept.iter().find(|k| k.sql == sql && k.row_cap == row_cap)?;
+        let age = ((self.clock)() - k.at).to_std().unwrap_or_default();
+        if age > Duration::from_secs(self.max_age_minutes * 60) {
+            return None;
+        }
+        let stats = QueryStats {
+            bytes_scanned: Some(0),
+            engine_query_id: k.result.stats.engine_query_id.clone(),
+            reused: true,
+            reused_age: Some(age),
+            cost_usd: Some(0.0),
+            ..QueryStats::default()
+        };
+        Some(QueryResult { stats, ..k.result.clone() })
     }
 
     /// How old the result Athena reused for `sql` is, if this process ran it fresh within the max age.
@@ -129,5 +179,34 @@ mod tests {
         assert_eq!(p.age("SELECT 1"), None);
         p.ran_fresh("SELECT 1");
         assert!(p.age("SELECT 1").unwrap() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_kept_result_answers_the_same_query_and_row_cap_until_the_max_age_and_never_with_reuse_off() {
+        let now = Arc::new(Mutex::new(Utc::now()));
+        let clock = {
+            let now = Arc::clone(&now);
+            Arc::new(move || *now.lock().unwrap()) as Clock
+        };
+        let fresh = QueryResult {
+            rows: vec![vec![crate::engines::Value::Int(7)]],
+            stats: QueryStats { bytes_scanned: Some(4096), cost_usd: Some(0.1), ..QueryStats::default() },
+            ..QueryResult::default()
+        };
+        let p = ReusePolicy::new(15).with_clock(Arc::clone(&clock));
+        p.keep("SELECT 7", 200, &fresh);
+        *now.lock().unwrap() += chrono::Duration::minutes(3);
+        let again = p.kept("SELECT 7", 200).expect("kept for 15 minutes");
+        assert_eq!(again.rows, fresh.rows);
+        assert!(again.stats.reused && again.stats.bytes_scanned == Some(0) && again.stats.cost_usd == Some(0.0));
+        assert_eq!(again.stats.reused_age, Some(Duration::from_secs(180)));
+        assert!(p.kept("SELECT 7", 100).is_none(), "another row cap is another query");
+        assert!(p.kept("SELECT 8", 200).is_none());
+        *now.lock().unwrap() += chrono::Duration::minutes(13);
+        assert!(p.kept("SELECT 7", 200).is_none(), "older than the max age");
+
+        let off = ReusePolicy::new(0).with_clock(clock);
+        off.keep("SELECT 7", 200, &fresh);
+        assert!(off.kept("SELECT 7", 200).is_none());
     }
 }
