@@ -203,10 +203,19 @@ fn sdk_operations(crate_dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Source folders of the `aws-sdk-*` packages this build resolved, from `cargo metadata`.
+/// The host's target triple, from `rustc -vV`.
+fn host_triple() -> String {
+    let out = std::process::Command::new("rustc").arg("-vV").output().expect("running rustc -vV");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines().find_map(|l| l.strip_prefix("host: ")).expect("rustc -vV prints the host").trim().to_owned()
+}
+
+/// Source folders of the `aws-sdk-*` packages this build resolved, from `cargo metadata`. Filtered to the host
+/// platform, so it works offline on a machine that downloaded only what its own build needs.
 fn sdk_crate_dirs() -> BTreeMap<String, PathBuf> {
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform", &host_triple()])
+        .arg("--manifest-path")
         .arg(Path::new(ROOT).join("Cargo.toml"))
         .output()
         .expect("running cargo metadata");
