@@ -35,6 +35,7 @@ PLACEHOLDERS = {
     "account": "'111122223333'",
     "region": "'us-east-1'",
     "port": "22",
+    "local_time": "event_time + INTERVAL '9' HOUR",
     # prompt template variables
     "window_days": "7",
     "row_limit": "1000",

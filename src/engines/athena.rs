@@ -15,7 +15,7 @@
 //! scan; and a failed query costs nothing (Amazon Athena FAQ, <https://aws.amazon.com/athena/faqs/>, "Does Athena
 //! charge me for failed queries?": not with per-query pricing; a cancelled one is billed for what it scanned; see
 //! [`reuse`] for the billing unit). `benches/athena.rs` measures it: an `EXPLAIN` first adds one round trip
-//! (+0.97 s) to every model answer, whether its SQL is good or bad, and saves no bytes. An identical query is
+//! (+0.96 s) to every model answer, whether its SQL is good or bad, and saves no bytes. An identical query is
 //! answered from a result this process kept (no Athena call) or from Athena's stored result, up to the reuse age
 //! ([`reuse`]); the cost of each scan is reported.
 

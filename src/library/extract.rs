@@ -28,6 +28,8 @@ pub struct Slots {
     pub ports: Vec<String>,
     /// AWS region names.
     pub regions: Vec<String>,
+    /// The asker's UTC offset at `now` in minutes (`[pipeline] timezone`), for `{{ local_time }}`.
+    pub utc_offset_minutes: i32,
 }
 
 macro_rules! re {
@@ -67,7 +69,7 @@ const NOT_NAMES: &[&str] = &[
 /// Extracts every slot from `question`, resolving time phrases against `now` in `tz`.
 pub fn extract(question: &str, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Slots {
     let text = compose_hangul(question);
-    let mut slots = Slots::default();
+    let mut slots = Slots { utc_offset_minutes: super::params::utc_offset_minutes(now, tz), ..Slots::default() };
     let mut rest = text.clone();
     for m in ARN.find_iter(&text) {
         slots.principals.push(m.as_str().to_string());

@@ -24,6 +24,8 @@
 //!   "last 24 hours") replace the default window.
 //! - `ip` (IPv4), `account` (12 digits), `principal` (ARN or IAM user name), `region` (`us-east-1`): render as
 //!   quoted string literals; `port` renders as an integer.
+//! - `{{ local_time }}` needs no declaration: `event_time` on the asker's wall clock (`[pipeline] timezone`, its
+//!   offset when the question is asked), for time-of-day filters such as `hour({{ local_time }}) < 6`.
 //!
 //! Every `{{ … }}` placeholder must be declared, every declared parameter must be used, and the SQL (rendered with
 //! defaults or example values) must parse as one query. `status = "candidate"` marks review-file entries (see
@@ -106,12 +108,13 @@ pub trait Retriever: Send + Sync {
     /// Retrieves for `question` asked at `now` in time zone `tz`.
     async fn retrieve(&self, question: &str, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Retrieval;
 
-    /// The SQL of `entry` run with `params` (each value checked again), as an [`Example`].
+    /// The SQL of `entry` run with `params` (each value checked again) for an asker whose clock is
+    /// `utc_offset_minutes` ahead of UTC (`{{ local_time }}`), as an [`Example`].
     ///
     /// # Errors
     /// When the retriever cannot run offers, the entry is unknown or a parameter is refused.
-    fn offer_sql(&self, entry: &str, params: &OfferParams) -> Result<Example, OfferError> {
-        let _ = params;
+    fn offer_sql(&self, entry: &str, params: &OfferParams, utc_offset_minutes: i32) -> Result<Example, OfferError> {
+        let _ = (params, utc_offset_minutes);
         Err(OfferError::UnknownEntry(entry.to_owned()))
     }
 

@@ -115,6 +115,26 @@ pub struct Values {
     pub window: Option<Window>,
     /// Other parameters by kind.
     pub scalars: BTreeMap<ParamKind, String>,
+    /// The asker's UTC offset in minutes; `{{ local_time }}` renders `event_time` shifted by it.
+    pub utc_offset_minutes: i32,
+}
+
+/// `tz`'s offset from UTC at `now`, in minutes (DST included).
+pub fn utc_offset_minutes(now: DateTime<Utc>, tz: chrono_tz::Tz) -> i32 {
+    use chrono::Offset;
+    now.with_timezone(&tz).offset().fix().local_minus_utc() / 60
+}
+
+/// `event_time` on the asker's wall clock: shifted by the offset (engines store UTC and DuckDB has no zones), so
+/// `hour({{ local_time }}) < 6` means "before 6 am where the asker is". An additive expression: use it as a
+/// function argument or in a comparison.
+pub fn local_time_sql(utc_offset_minutes: i32) -> String {
+    let sign = if utc_offset_minutes < 0 { '-' } else { '+' };
+    match utc_offset_minutes.unsigned_abs() {
+        0 => "event_time".to_owned(),
+        m if m % 60 == 0 => format!("event_time {sign} INTERVAL '{}' HOUR", m / 60),
+        m => format!("event_time {sign} INTERVAL '{m}' MINUTE"),
+    }
 }
 
 /// Placeholder names used in `sql`, in order of first use.
@@ -139,6 +159,7 @@ pub fn render(sql: &str, values: &Values) -> Result<String, String> {
         let rendered = match name {
             "start" => values.window.map(|w| timestamp_literal(w.start)),
             "end" => values.window.map(|w| timestamp_literal(w.end)),
+            "local_time" => Some(local_time_sql(values.utc_offset_minutes)),
             _ => ParamKind::from_name(name).and_then(|kind| {
                 values.scalars.get(&kind).map(|v| if kind == ParamKind::Port { v.clone() } else { quote(v) })
             }),
@@ -182,6 +203,7 @@ pub fn problems(entry: &Entry) -> Vec<String> {
     for name in &used {
         let declared = match name.as_str() {
             "start" | "end" => entry.params.contains_key("window"),
+            "local_time" => true,
             other => entry.params.contains_key(other) && other != "window",
         };
         if !declared {
@@ -241,5 +263,20 @@ mod tests {
         assert!(ParamKind::Ip.accepts("10.0.0.1") && !ParamKind::Ip.accepts("10.0.0.256"));
         assert!(ParamKind::Account.accepts("111122223333") && !ParamKind::Account.accepts("1111"));
         assert!(!ParamKind::Principal.accepts("x' OR '1'='1"));
+    }
+
+    #[test]
+    fn local_time_is_event_time_on_the_askers_wall_clock_at_the_time_of_asking() {
+        let winter = Utc.with_ymd_and_hms(2026, 1, 15, 12, 0, 0).unwrap();
+        let summer = Utc.with_ymd_and_hms(2026, 7, 15, 12, 0, 0).unwrap();
+        let local = |now, tz| {
+            let values = Values { utc_offset_minutes: utc_offset_minutes(now, tz), ..Values::default() };
+            render("hour({{ local_time }}) < 6", &values).unwrap()
+        };
+        assert_eq!(local(winter, chrono_tz::Asia::Seoul), "hour(event_time + INTERVAL '9' HOUR) < 6");
+        assert_eq!(local(winter, chrono_tz::America::New_York), "hour(event_time - INTERVAL '5' HOUR) < 6");
+        assert_eq!(local(summer, chrono_tz::America::New_York), "hour(event_time - INTERVAL '4' HOUR) < 6");
+        assert_eq!(local(winter, chrono_tz::Asia::Kolkata), "hour(event_time + INTERVAL '330' MINUTE) < 6");
+        assert_eq!(local(winter, chrono_tz::UTC), "hour(event_time) < 6");
     }
 }

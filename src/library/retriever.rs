@@ -58,6 +58,7 @@ impl Resolution {
 /// Resolves `entry`'s parameters from the question's `slots`, defaults and `now`.
 pub fn resolve(entry: &Entry, slots: &Slots, now: DateTime<Utc>) -> Resolution {
     let mut res = Resolution::default();
+    res.values.utc_offset_minutes = slots.utc_offset_minutes;
     if slots.unresolved_time {
         res.unexpected.push("a date or time range that could not be resolved".into());
     }
@@ -100,6 +101,7 @@ pub fn resolve(entry: &Entry, slots: &Slots, now: DateTime<Utc>) -> Resolution {
 pub fn render_for_example(entry: &Entry, res: &Resolution, now: DateTime<Utc>) -> String {
     let mut values = params::defaults_with_examples(entry, now);
     values.scalars.extend(res.values.scalars.clone());
+    values.utc_offset_minutes = res.values.utc_offset_minutes;
     if res.values.window.is_some() {
         values.window = res.values.window;
     }
@@ -303,9 +305,9 @@ impl Retriever for HybridRetriever {
         self.library.get(id)
     }
 
-    fn offer_sql(&self, id: &str, params: &OfferParams) -> Result<Example, OfferError> {
+    fn offer_sql(&self, id: &str, params: &OfferParams, utc_offset_minutes: i32) -> Result<Example, OfferError> {
         let entry = self.library.get(id).ok_or_else(|| OfferError::UnknownEntry(id.to_owned()))?;
-        let values = params.checked_values(entry)?;
+        let values = Values { utc_offset_minutes, ..params.checked_values(entry)? };
         let sql = render_entry(entry, &values, params.account_scope.as_deref(), &self.scoped_tables)?;
         Ok(Example { id: entry.id.clone(), question: entry.question_en.clone(), sql, score: 1.0 })
     }
@@ -345,5 +347,22 @@ mod account_tests {
         let res = resolve(entry, &slots, now);
         assert_eq!(res.values.scalars.get(&ParamKind::Account).map(String::as_str), Some("574630192858"));
         assert_eq!(res.account_scope, None);
+    }
+
+    #[tokio::test]
+    async fn a_verified_time_of_day_filter_follows_the_askers_zone_and_so_does_its_button() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+        let r = retriever();
+        for (tz, shift) in
+            [(chrono_tz::Asia::Seoul, "+ INTERVAL '9' HOUR"), (chrono_tz::Europe::Berlin, "+ INTERVAL '1' HOUR")]
+        {
+            let got = r.retrieve("새벽에 접속한 사람 있어??", now, tz).await;
+            let verified = got.verified.expect("the library's own question short-circuits");
+            assert_eq!(verified.id, "off-hours-console-logins");
+            assert!(verified.sql.contains(&format!("hour(event_time {shift}) < 6")), "{tz}: {}", verified.sql);
+            let offer = got.offers.first().expect("offered too");
+            let pressed = r.offer_sql(&offer.entry, &offer.params, params::utc_offset_minutes(now, tz)).unwrap();
+            assert_eq!(pressed.sql, verified.sql, "{tz}: the button runs what the question would have");
+        }
     }
 }

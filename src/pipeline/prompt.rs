@@ -89,14 +89,8 @@ pub fn build(templates: &Templates, inputs: &PromptInputs<'_>) -> anyhow::Result
 /// `event_time` shifted to the asker's wall clock at `now` (both engines; a DST change inside the window
 /// shifts by the offset in force now).
 pub fn local_time_expr(now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    use chrono::Offset;
-    let minutes = now.with_timezone(&tz).offset().fix().local_minus_utc() / 60;
-    let sign = if minutes < 0 { '-' } else { '+' };
-    match minutes.unsigned_abs() {
-        0 => "event_time".to_owned(),
-        m if m % 60 == 0 => format!("event_time {sign} INTERVAL '{}' HOUR", m / 60),
-        m => format!("event_time {sign} INTERVAL '{m}' MINUTE"),
-    }
+    use crate::library::params;
+    params::local_time_sql(params::utc_offset_minutes(now, tz))
 }
 
 /// Rough token count of prompt text: a quarter of the ASCII characters plus one per other character (Hangul).

@@ -156,6 +156,11 @@ impl Pipeline {
         Audience { language, tz: self.tz, accounts: &self.parts.catalog.accounts }
     }
 
+    /// The asker's clock ahead of UTC now, in minutes (`[pipeline] timezone`), for verified time-of-day filters.
+    fn utc_offset_minutes(&self) -> i32 {
+        crate::library::params::utc_offset_minutes((self.clock)(), self.tz)
+    }
+
     /// Pins "now" (tests, benchmarks).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
@@ -221,7 +226,8 @@ impl Pipeline {
             sql: ending.sql.as_deref(),
             verified: ending.verified.as_deref(),
         };
-        let render = |o: &Offer| self.parts.retriever.offer_sql(&o.entry, &o.params);
+        let offset = self.utc_offset_minutes();
+        let render = |o: &Offer| self.parts.retriever.offer_sql(&o.entry, &o.params, offset);
         super::beside::offer_beside(retrieval, &answer, render).into_iter().collect()
     }
 
@@ -241,7 +247,7 @@ impl Pipeline {
             deadline: Instant::now() + limit,
             offers: Vec::new(),
         };
-        let ending = match self.parts.retriever.offer_sql(&offer.entry, &offer.params) {
+        let ending = match self.parts.retriever.offer_sql(&offer.entry, &offer.params, self.utc_offset_minutes()) {
             Err(err) => {
                 tracing::warn!(entry = %offer.entry, error = %err, "refused an offered verified query");
                 Ending::failed(match language {
