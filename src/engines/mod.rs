@@ -2,6 +2,7 @@
 
 pub mod athena;
 pub mod cli;
+pub mod display;
 pub mod duckdb;
 pub mod format;
 pub mod limits;

@@ -41,7 +41,7 @@ pub async fn ask(
     });
     let answer =
         pipeline.ask(Question { text: question.to_owned(), history: Vec::new() }, &StderrProgress, cancel).await;
-    print!("{}", render(&answer));
+    print!("{}", render(&answer, config.timezone()));
     write_chart(&answer, chart)?;
     Ok(match answer.outcome {
         Outcome::Answered | Outcome::NoRows | Outcome::Declined => ExitCode::SUCCESS,
@@ -63,7 +63,7 @@ pub async fn run_offer(
     let pipeline = build(config).await?;
     let offer = crate::library::Offer { entry: entry.to_owned(), question: entry.to_owned(), params };
     let answer = pipeline.run_offer(&offer, &StderrProgress, CancellationToken::new()).await;
-    print!("{}", render(&answer));
+    print!("{}", render(&answer, config.timezone()));
     write_chart(&answer, chart)?;
     Ok(if answer.outcome == Outcome::Failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
@@ -187,12 +187,12 @@ impl ProgressSink for StderrProgress {
     }
 }
 
-/// The terminal rendering of an answer.
-pub fn render(answer: &Answer) -> String {
+/// The terminal rendering of an answer; the table's times are on the `tz` clock.
+pub fn render(answer: &Answer, tz: chrono_tz::Tz) -> String {
     let mut out = format!("{}\n", answer.text);
     if let Some(result) = &answer.result {
         out.push('\n');
-        out.push_str(&table(result, PRINTED_ROWS));
+        out.push_str(&table(result, PRINTED_ROWS, tz));
         if let Some(total) = result.stats.matched_total {
             let _ = writeln!(out, "{}", super::total::caption(answer.language, result.rows.len(), total));
         } else {
@@ -227,9 +227,10 @@ pub fn render(answer: &Answer) -> String {
     out
 }
 
-/// A plain aligned text table of the first `max_rows` rows.
-fn table(result: &QueryResult, max_rows: usize) -> String {
-    let cell = |s: String| -> String {
+/// A plain aligned text table of the first `max_rows` rows (Hangul counted as two columns), times on `tz`.
+fn table(result: &QueryResult, max_rows: usize, tz: chrono_tz::Tz) -> String {
+    use crate::engines::format::display_width;
+    let cell = |s: &String| -> String {
         let s = s.replace(['\n', '\r', '\t'], " ");
         if s.chars().count() > CELL_WIDTH {
             format!("{}…", s.chars().take(CELL_WIDTH - 1).collect::<String>())
@@ -237,14 +238,14 @@ fn table(result: &QueryResult, max_rows: usize) -> String {
             s
         }
     };
-    let header: Vec<String> = result.columns.iter().map(|c| cell(c.name.clone())).collect();
-    let rows: Vec<Vec<String>> =
-        result.rows.iter().take(max_rows).map(|r| r.iter().map(|v| cell(v.to_string())).collect()).collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let shown = crate::engines::display::shown(result, tz, max_rows);
+    let header: Vec<String> = shown.header.iter().map(cell).collect();
+    let rows: Vec<Vec<String>> = shown.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
     for row in &rows {
         for (i, c) in row.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(c.chars().count());
+                *w = (*w).max(display_width(c));
             }
         }
     }
@@ -252,7 +253,7 @@ fn table(result: &QueryResult, max_rows: usize) -> String {
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(display_width(c)))))
             .collect();
         format!("{}\n", padded.join("  ").trim_end())
     };
@@ -299,9 +300,9 @@ mod tests {
 
     #[test]
     fn the_terminal_table_says_how_many_rows_a_cut_listing_matched() {
-        assert!(render(&listing(200, Some(540), Language::En)).contains("showing 200 of 540 rows"));
-        assert!(render(&listing(200, Some(540), Language::Ko)).contains("540행 중 200행 표시"));
-        let whole = render(&listing(200, None, Language::En));
+        assert!(render(&listing(200, Some(540), Language::En), chrono_tz::UTC).contains("showing 200 of 540 rows"));
+        assert!(render(&listing(200, Some(540), Language::Ko), chrono_tz::UTC).contains("540행 중 200행 표시"));
+        let whole = render(&listing(200, None, Language::En), chrono_tz::UTC);
         assert!(whole.contains("200 row(s)") && !whole.contains(" of "), "{whole}");
     }
 }

@@ -134,7 +134,7 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
     drop(sink);
 
     let answer_id = uuid::Uuid::new_v4().to_string();
-    let mut content = render::answer(&app.templates, &result, &answer_id)?;
+    let mut content = render::answer(&app.templates, &result, &answer_id, app.config.timezone())?;
     if app.claims.shared() {
         let asker = app.store.thread(&ask.channel, &thread_ts)?.map_or_else(|| ask.user.clone(), |t| t.asker);
         content.metadata = Some(super::threadstate::metadata(&turn(&ask, &result), &asker));

@@ -59,4 +59,19 @@ mod tests {
             "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\"'=HYPERLINK(\"\"http://x\"\")\",-5\r\n관리자,\"line\nbreak\"\r\n"
         );
     }
+
+    #[test]
+    fn times_in_a_download_are_utc_and_the_header_says_so() {
+        use chrono::TimeZone;
+
+        use crate::engines::{ColumnMeta, ColumnType, QueryResult, Value};
+        let login = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 17, 21, 0).unwrap();
+        let result = QueryResult {
+            columns: vec![ColumnMeta { name: "last_login".into(), ty: ColumnType::Timestamp }],
+            rows: vec![vec![Value::Timestamp(login)]],
+            ..QueryResult::default()
+        };
+        let text = String::from_utf8(to_csv(&StoredResult::from_query(&result))).unwrap();
+        assert_eq!(text, "last_login (UTC)\r\n2026-12-02 17:21:00\r\n");
+    }
 }

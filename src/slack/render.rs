@@ -230,8 +230,13 @@ pub fn sql(templates: &Templates, sql: &str) -> Result<SlackMessageContent, Rend
     render(templates, "blocks/answer_sql.json.j2", json!({ "fallback": "SQL", "parts": parts }))
 }
 
-/// An answer, with buttons that carry `answer_id`.
-pub fn answer(templates: &Templates, answer: &Answer, answer_id: &str) -> Result<SlackMessageContent, RenderError> {
+/// An answer, with buttons that carry `answer_id`; the table's times are on the `tz` clock.
+pub fn answer(
+    templates: &Templates,
+    answer: &Answer,
+    answer_id: &str,
+    tz: chrono_tz::Tz,
+) -> Result<SlackMessageContent, RenderError> {
     let lang = Lang::from(answer.language);
     let text = escape::mrkdwn(&escape::truncate(&answer.text, 2_800));
     let icon = match &answer.outcome {
@@ -241,7 +246,7 @@ pub fn answer(templates: &Templates, answer: &Answer, answer_id: &str) -> Result
         Outcome::NeedsModel { .. } => "🧩 ",
         Outcome::Failed => "⚠️ ",
     };
-    let (table, table_note) = table_parts(answer, lang);
+    let (table, table_note) = table_parts(answer, lang, tz);
     let suggestions = suggestion_sections(answer, lang);
     let (offer_note, offers) = offer_parts(answer, answer_id, lang);
     let sql_text = answer.sql.as_deref().unwrap_or("");
@@ -267,9 +272,9 @@ pub fn answer(templates: &Templates, answer: &Answer, answer_id: &str) -> Result
     render(templates, "blocks/answer.json.j2", ctx)
 }
 
-fn table_parts(answer: &Answer, lang: Lang) -> (Option<String>, Option<String>) {
+fn table_parts(answer: &Answer, lang: Lang, tz: chrono_tz::Tz) -> (Option<String>, Option<String>) {
     let Some(result) = answer.result.as_ref().filter(|r| !r.rows.is_empty()) else { return (None, None) };
-    let t = table::render(result, TABLE_BUDGET);
+    let t = table::render(result, TABLE_BUDGET, tz);
     let block = format!("```\n{}\n```", escape::code_block(&t.text));
     let more_rows = t.more_rows + usize::from(result.truncated);
     let mut notes: Vec<String> = cut_caption(result, lang).into_iter().collect();

@@ -74,16 +74,17 @@ fn pad(s: &str, to: usize, right_align: bool) -> String {
     if right_align { format!("{fill}{s}") } else { format!("{s}{fill}") }
 }
 
-/// Renders `result` within `budget` characters (of the unescaped text).
-pub fn render(result: &QueryResult, budget: usize) -> TextTable {
-    let header: Vec<String> = result.columns.iter().map(|c| fit(&c.name, MAX_CELL_WIDTH)).collect();
+/// Renders `result` within `budget` characters (of the unescaped text), timestamps on the `tz` clock.
+pub fn render(result: &QueryResult, budget: usize, tz: chrono_tz::Tz) -> TextTable {
+    let shown = crate::engines::display::shown(result, tz, usize::MAX);
+    let header: Vec<String> = shown.header.iter().map(|h| fit(h, MAX_CELL_WIDTH)).collect();
     let numeric: Vec<bool> = result
         .columns
         .iter()
         .map(|c| matches!(c.ty, crate::engines::ColumnType::Integer | crate::engines::ColumnType::Float))
         .collect();
     let cells: Vec<Vec<String>> =
-        result.rows.iter().map(|row| row.iter().map(|v| fit(&v.to_string(), MAX_CELL_WIDTH)).collect()).collect();
+        shown.rows.iter().map(|row| row.iter().map(|c| fit(c, MAX_CELL_WIDTH)).collect()).collect();
     // Column widths over every row, then keep the columns that fit on one line.
     let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in &cells {
@@ -140,7 +141,7 @@ mod tests {
             &[("user", ColumnType::Text), ("n", ColumnType::Integer)],
             vec![vec![Value::Text("관리자".into()), Value::Int(5)], vec![Value::Text("admin".into()), Value::Int(12)]],
         );
-        let t = render(&r, 1000);
+        let t = render(&r, 1000, chrono_tz::UTC);
         let lines: Vec<&str> = t.text.lines().collect();
         assert_eq!(lines[0], "user     n");
         assert_eq!(lines[2], "관리자   5");
@@ -153,7 +154,7 @@ mod tests {
         let long = "x".repeat(100);
         let rows = (0..50).map(|i| vec![Value::Text(long.clone()), Value::Int(i)]).collect();
         let r = result(&[("a", ColumnType::Text), ("b", ColumnType::Integer)], rows);
-        let t = render(&r, 500);
+        let t = render(&r, 500, chrono_tz::UTC);
         assert!(t.text.chars().count() <= 500);
         assert!(t.text.lines().nth(2).unwrap().contains('…'));
         assert_eq!(t.rows_shown + t.more_rows, 50);
@@ -165,7 +166,7 @@ mod tests {
         let cols: Vec<(String, ColumnType)> = (0..40).map(|i| (format!("column_{i}"), ColumnType::Text)).collect();
         let cols_ref: Vec<(&str, ColumnType)> = cols.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
         let r = result(&cols_ref, vec![(0..40).map(Value::Int).collect()]);
-        let t = render(&r, 3000);
+        let t = render(&r, 3000, chrono_tz::UTC);
         assert!(t.more_columns > 0);
         assert!(t.text.lines().all(|l| width(l) <= MAX_LINE_WIDTH));
     }

@@ -63,8 +63,9 @@ pub struct StoredResult {
 
 impl StoredResult {
     /// Converts an engine result, keeping at most [`MAX_STORED_ROWS`] rows and [`MAX_STORED_BYTES`] of text.
+    /// Times stay in UTC (a CSV is read by tools and other teams), and a timestamp column's name says so.
     pub fn from_query(result: &crate::engines::QueryResult) -> Self {
-        let columns = result.columns.iter().map(|c| c.name.clone()).collect();
+        let columns = crate::engines::display::shown(result, chrono_tz::UTC, 0).header;
         let mut rows = Vec::new();
         let mut bytes = 0usize;
         let mut truncated = result.truncated;

@@ -141,7 +141,7 @@ async fn the_same_verified_question_again_reuses_the_result_and_says_how_old_it_
     let body = &h.athena.bodies("StartQueryExecution")[0];
     let by_age = &body["ResultReuseConfiguration"]["ResultReuseByAgeConfiguration"];
     assert_eq!((by_age["Enabled"].as_bool(), by_age["MaxAgeInMinutes"].as_u64()), (Some(true), Some(15)));
-    let printed = asklake::pipeline::cli::render(&second);
+    let printed = asklake::pipeline::cli::render(&second, chrono_tz::Asia::Seoul);
     assert!(printed.contains("from a result 3 minutes old · 0 B scanned ($0.00)"), "{printed}");
     let ko = asklake::engines::scan::note(&reused.stats, asklake::pipeline::Language::Ko).unwrap();
     assert_eq!(ko, "3분 전 결과 재사용 · 0 B 스캔 ($0.00)");

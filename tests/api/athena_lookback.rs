@@ -70,7 +70,7 @@ async fn an_unbounded_question_is_held_to_the_lookback_scans_less_and_says_so() 
     let stats = &held.result.as_ref().unwrap().stats;
     assert_eq!(stats.bytes_scanned, Some(2 * 256), "only the 21st's two rows are read");
     assert_eq!(stats.lookback_days, Some(1));
-    let printed = asklake::pipeline::cli::render(&held);
+    let printed = asklake::pipeline::cli::render(&held, chrono_tz::Asia::Seoul);
     assert!(printed.contains("searched the last day; name a period to search further back"), "{printed}");
 
     let (whole, sent) = ask(|c| c.athena.max_lookback_days = 0).await;

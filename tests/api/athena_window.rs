@@ -83,6 +83,6 @@ async fn a_rolling_window_asked_again_three_minutes_later_is_the_same_sql_and_re
     let reused = second.result.as_ref().unwrap();
     assert!(reused.stats.reused && reused.stats.bytes_scanned == Some(0), "{:?}", reused.stats);
     assert_eq!(reused.rows, *rows);
-    let printed = asklake::pipeline::cli::render(&second);
+    let printed = asklake::pipeline::cli::render(&second, chrono_tz::Asia::Seoul);
     assert!(printed.contains("from a result 3 minutes old · 0 B scanned"), "{printed}");
 }

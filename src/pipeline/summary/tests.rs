@@ -164,7 +164,7 @@ proptest! {
                 prop_assert_eq!(text.lines().count(), 1, "{:?}", text);
                 let mut a = Answer::failed_with("q", &text);
                 a.outcome = Outcome::Answered;
-                let message = crate::slack::render::answer(&crate::templates::Templates::embedded(), &a, "A1").unwrap();
+                let message = crate::slack::render::answer(&crate::templates::Templates::embedded(), &a, "A1", chrono_tz::Asia::Seoul).unwrap();
                 let json = serde_json::to_value(&message).unwrap();
                 let headline = json["blocks"][0]["text"]["text"].as_str().unwrap().to_owned();
                 prop_assert!(!headline.contains(MARKERS), "{:?}", headline);

@@ -65,7 +65,7 @@ fn action_ids(v: &Value) -> Vec<String> {
 fn a_500_row_40_column_answer_stays_within_slack_limits() {
     let mut a = base("There are 500 rows.", Outcome::Answered);
     a.result = Some(result(40, 500, "관리자-value-"));
-    let v = json(&answer(&Templates::embedded(), &a, "A1").unwrap());
+    let v = json(&answer(&Templates::embedded(), &a, "A1", chrono_tz::Asia::Seoul).unwrap());
     assert!(blocks(&v).len() <= limits::MAX_BLOCKS);
     for b in blocks(&v) {
         if let Some(t) = b["text"]["text"].as_str() {
@@ -87,7 +87,7 @@ fn channel_pings_in_data_and_question_are_escaped() {
     a.result = Some(r);
     a.sql = Some("SELECT '<!here>' AS x".into());
     let t = Templates::embedded();
-    let answer_text = json(&answer(&t, &a, "A1").unwrap()).to_string();
+    let answer_text = json(&answer(&t, &a, "A1", chrono_tz::Asia::Seoul).unwrap()).to_string();
     let root_text = json(&root(&t, "U1", "<!channel> who logged in?", "/asklake").unwrap()).to_string();
     for text in [answer_text, root_text] {
         assert!(!text.contains("<!channel>"), "{text}");
@@ -110,7 +110,7 @@ fn a_verified_answer_carries_the_badge_and_short_sql_is_inline() {
     let mut a = base("Two users.", Outcome::Answered);
     a.verified = Some("iam-users-created".into());
     a.result = Some(result(2, 2, "v"));
-    let v = json(&answer(&Templates::embedded(), &a, "A1").unwrap());
+    let v = json(&answer(&Templates::embedded(), &a, "A1", chrono_tz::Asia::Seoul).unwrap());
     let text = v.to_string();
     assert!(text.contains("✅ verified query"), "{text}");
     assert!(text.contains("```\\nSELECT actor_arn"), "{text}");
@@ -122,7 +122,7 @@ fn a_verified_answer_carries_the_badge_and_short_sql_is_inline() {
 fn long_sql_goes_behind_the_show_sql_button() {
     let mut a = base("Done.", Outcome::NoRows);
     a.sql = Some(format!("SELECT\n{}\nFROM cloudtrail", (0..60).map(|i| format!("  c{i},\n")).collect::<String>()));
-    let v = json(&answer(&Templates::embedded(), &a, "A1").unwrap());
+    let v = json(&answer(&Templates::embedded(), &a, "A1", chrono_tz::Asia::Seoul).unwrap());
     assert!(action_ids(&v).contains(&"show_sql".to_string()));
     assert!(!v.to_string().contains("FROM cloudtrail"));
     assert!(!action_ids(&v).contains(&"download_csv".to_string()), "no rows, no CSV");
@@ -133,12 +133,12 @@ fn declined_failed_and_needs_model_answers_render_their_variant() {
     let t = Templates::embedded();
     let mut d = base("That is not a question about the lake.", Outcome::Declined);
     d.sql = None;
-    assert!(json(&answer(&t, &d, "A").unwrap()).to_string().contains("🙅"));
+    assert!(json(&answer(&t, &d, "A", chrono_tz::Asia::Seoul).unwrap()).to_string().contains("🙅"));
     let f = base("The query failed three times; try naming a table.", Outcome::Failed);
-    assert!(json(&answer(&t, &f, "A").unwrap()).to_string().contains("⚠️"));
+    assert!(json(&answer(&t, &f, "A", chrono_tz::Asia::Seoul).unwrap()).to_string().contains("⚠️"));
     let mut n = base("No model is configured.", Outcome::NeedsModel { suggestions: vec!["Who used root?".into()] });
     n.sql = None;
-    let text = json(&answer(&t, &n, "A").unwrap()).to_string();
+    let text = json(&answer(&t, &n, "A", chrono_tz::Asia::Seoul).unwrap()).to_string();
     assert!(text.contains("🧩") && text.contains("• Who used root?"), "{text}");
 }
 
@@ -186,7 +186,7 @@ fn a_typical_answer_snapshot() {
         truncated: false,
         stats: QueryStats { bytes_scanned: None, ..Default::default() },
     });
-    insta::assert_json_snapshot!(json(&answer(&Templates::embedded(), &a, "A-1").unwrap()));
+    insta::assert_json_snapshot!(json(&answer(&Templates::embedded(), &a, "A-1", chrono_tz::Asia::Seoul).unwrap()));
 }
 
 /// The markup of a rendered message that data could disturb: per text, the code blocks and inline code spans, and
@@ -269,15 +269,15 @@ proptest::proptest! {
         let evil = hostile_answer(&text, &cell, &id, &sql);
         let calm = hostile_answer(&benign(&text), &benign(&cell), &benign(&id), &benign(&sql));
         proptest::prop_assert_eq!(
-            rendered_skeleton(&answer(&t, &evil, "A").unwrap()),
-            rendered_skeleton(&answer(&t, &calm, "A").unwrap())
+            rendered_skeleton(&answer(&t, &evil, "A", chrono_tz::Asia::Seoul).unwrap()),
+            rendered_skeleton(&answer(&t, &calm, "A", chrono_tz::Asia::Seoul).unwrap())
         );
         let mut suggested = base(&text, Outcome::NeedsModel { suggestions: vec![text.clone(), cell.clone()] });
         let mut plain = base(&benign(&text), Outcome::NeedsModel { suggestions: vec![benign(&text), benign(&cell)] });
         (suggested.sql, plain.sql) = (None, None);
         proptest::prop_assert_eq!(
-            rendered_skeleton(&answer(&t, &suggested, "A").unwrap()),
-            rendered_skeleton(&answer(&t, &plain, "A").unwrap())
+            rendered_skeleton(&answer(&t, &suggested, "A", chrono_tz::Asia::Seoul).unwrap()),
+            rendered_skeleton(&answer(&t, &plain, "A", chrono_tz::Asia::Seoul).unwrap())
         );
     }
 
@@ -298,14 +298,30 @@ fn a_listing_cut_by_its_limit_says_how_many_rows_matched_in_the_askers_language(
     let mut cut = result(3, 200, "row-");
     cut.stats.matched_total = Some(540);
     a.result = Some(cut);
-    let text = json(&answer(&Templates::embedded(), &a, "A1").unwrap()).to_string();
+    let text = json(&answer(&Templates::embedded(), &a, "A1", chrono_tz::Asia::Seoul).unwrap()).to_string();
     assert!(text.contains("showing 200 of 540 rows"), "{text}");
     a.question = "이번 주 실패한 호출 보여줘".into();
     a.language = Language::Ko;
-    let text = json(&answer(&Templates::embedded(), &a, "A1").unwrap()).to_string();
+    let text = json(&answer(&Templates::embedded(), &a, "A1", chrono_tz::Asia::Seoul).unwrap()).to_string();
     assert!(text.contains("540행 중 200행 표시"), "{text}");
     // A listing that was not cut says nothing of a total.
     a.result = Some(result(3, 200, "row-"));
-    let text = json(&answer(&Templates::embedded(), &a, "A1").unwrap()).to_string();
+    let text = json(&answer(&Templates::embedded(), &a, "A1", chrono_tz::Asia::Seoul).unwrap()).to_string();
     assert!(!text.contains("행 중"), "{text}");
+}
+
+#[test]
+fn the_tables_times_are_on_the_askers_clock_like_the_answer_above_it() {
+    use chrono::TimeZone;
+    let mut a = base("1 console login, at 02:21 (KST).", Outcome::Answered);
+    let login = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 17, 21, 0).unwrap();
+    a.result = Some(QueryResult {
+        columns: vec![ColumnMeta { name: "last_login".into(), ty: ColumnType::Timestamp }],
+        rows: vec![vec![Cell::Timestamp(login)]],
+        ..QueryResult::default()
+    });
+    let seoul = json(&answer(&Templates::embedded(), &a, "A1", chrono_tz::Asia::Seoul).unwrap()).to_string();
+    assert!(seoul.contains("last_login (KST)") && seoul.contains("2026-12-03 02:21:00"), "{seoul}");
+    let utc = json(&answer(&Templates::embedded(), &a, "A1", chrono_tz::UTC).unwrap()).to_string();
+    assert!(utc.contains("last_login (UTC)") && utc.contains("2026-12-02 17:21:00"), "{utc}");
 }
