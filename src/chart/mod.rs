@@ -34,12 +34,13 @@ pub enum ChartPlan {
     },
 }
 
-/// The chart for an answer's result, titled with its question: `Ok(None)` when no chart fits (see [`plan`]).
+/// The chart for an answer's result, titled with its question, times on the `tz` clock: `Ok(None)` when no chart
+/// fits (see [`plan`]).
 ///
 /// # Errors
 /// When the PNG cannot be encoded.
-pub fn for_answer(answer: &crate::pipeline::Answer) -> Result<Option<Vec<u8>>, ChartError> {
-    answer.result.as_ref().and_then(plan).map(|p| render_png(&p, &answer.question)).transpose()
+pub fn for_answer(answer: &crate::pipeline::Answer, tz: chrono_tz::Tz) -> Result<Option<Vec<u8>>, ChartError> {
+    answer.result.as_ref().and_then(plan).map(|p| render_png(&p, &answer.question, tz)).transpose()
 }
 
 /// Why [`for_answer`] drew nothing, for people who asked for a chart.

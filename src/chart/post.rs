@@ -1,6 +1,7 @@
 //! Posts an answer's chart into its Slack thread, after the answer itself: a chart that cannot be drawn or
 //! uploaded is logged (method and Slack's error code only) and never costs the asker the answer.
 
+use chrono_tz::Tz;
 use tracing::{Instrument, info_span, warn};
 
 use crate::pipeline::Answer;
@@ -20,13 +21,14 @@ pub enum Posted {
     Failed,
 }
 
-/// Draws `answer`'s chart, if one fits, and uploads it into the thread `thread_ts` of `channel`.
-pub async fn in_thread(slack: &dyn SlackApi, channel: &str, thread_ts: &str, answer: &Answer) -> Posted {
+/// Draws `answer`'s chart (times on the `tz` clock), if one fits, and uploads it into the thread `thread_ts` of
+/// `channel`.
+pub async fn in_thread(slack: &dyn SlackApi, channel: &str, thread_ts: &str, answer: &Answer, tz: Tz) -> Posted {
     let Some(plan) = answer.result.as_ref().and_then(super::plan) else { return Posted::NoChart };
     let span = info_span!("chart.post", channel, thread_ts);
     async {
         let question = answer.question.clone();
-        let drawn = tokio::task::spawn_blocking(move || super::render_png(&plan, &question)).await;
+        let drawn = tokio::task::spawn_blocking(move || super::render_png(&plan, &question, tz)).await;
         let png = match drawn {
             Ok(Ok(png)) => png,
             Ok(Err(err)) => {

@@ -2,6 +2,7 @@
 //! time series, a title from the question and labelled axes, all text in the compiled-in font.
 
 use chrono::{DateTime, Timelike, Utc};
+use chrono_tz::Tz;
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, Rect, Stroke, Transform};
 
 use super::ChartPlan;
@@ -37,9 +38,9 @@ pub enum ChartError {
     Encode(String),
 }
 
-/// Renders `plan` under the title `title` (the question) and encodes it as PNG.
-pub fn render_png(plan: &ChartPlan, title: &str) -> Result<Vec<u8>, ChartError> {
-    render(plan, title).encode_png().map_err(|e| ChartError::Encode(e.to_string()))
+/// Renders `plan` under the title `title` (the question), times on the `tz` clock, and encodes it as PNG.
+pub fn render_png(plan: &ChartPlan, title: &str, tz: Tz) -> Result<Vec<u8>, ChartError> {
+    render(plan, title, tz).encode_png().map_err(|e| ChartError::Encode(e.to_string()))
 }
 
 /// The picture's height for `plan`: [`HEIGHT`], or more for a top-N whose bars would be thinner than [`MIN_ROW`].
@@ -50,8 +51,9 @@ pub fn height(plan: &ChartPlan) -> u32 {
     }
 }
 
-/// Renders `plan` under the title `title` into a [`WIDTH`]×[`height`] pixmap.
-pub fn render(plan: &ChartPlan, title: &str) -> Pixmap {
+/// Renders `plan` under the title `title` into a [`WIDTH`]×[`height`] pixmap; a time axis is labelled on the `tz`
+/// clock and the zone is named beside the value axis (as the answer's table names it in its header).
+pub fn render(plan: &ChartPlan, title: &str, tz: Tz) -> Pixmap {
     let mut pixmap = Pixmap::new(WIDTH, height(plan)).expect("the chart size is not zero");
     pixmap.fill(Color::WHITE);
     let title = text::fit(title, TITLE_SIZE, WIDTH as f32 - 2.0 * MARGIN);
@@ -62,8 +64,9 @@ pub fn render(plan: &ChartPlan, title: &str) -> Pixmap {
             draw_bars(&mut pixmap, bars);
         }
         ChartPlan::TimeSeries { value_label, points } => {
-            axis_name(&mut pixmap, value_label, " · UTC");
-            draw_series(&mut pixmap, points);
+            let zone = points.first().map(|(t, _)| t.with_timezone(&tz).format(" · %Z").to_string());
+            axis_name(&mut pixmap, value_label, zone.as_deref().unwrap_or(""));
+            draw_series(&mut pixmap, points, tz);
         }
     }
     pixmap
@@ -103,7 +106,7 @@ fn draw_bars(pixmap: &mut Pixmap, bars: &[(String, f64)]) {
 }
 
 /// A line over time with value gridlines on the left and a few time labels underneath.
-fn draw_series(pixmap: &mut Pixmap, points: &[(DateTime<Utc>, f64)]) {
+fn draw_series(pixmap: &mut Pixmap, points: &[(DateTime<Utc>, f64)], tz: Tz) {
     let plot_bottom = pixmap.height() as f32 - BELOW_PLOT;
     let (left, right) = (MARGIN + 130.0, WIDTH as f32 - MARGIN - 20.0);
     let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
@@ -136,14 +139,15 @@ fn draw_series(pixmap: &mut Pixmap, points: &[(DateTime<Utc>, f64)]) {
             }
         }
     }
-    time_labels(pixmap, points, x_of);
+    time_labels(pixmap, points, x_of, tz);
 }
 
-/// Up to six time labels under the plot, skipping any that would overlap the previous one.
-fn time_labels(pixmap: &mut Pixmap, points: &[(DateTime<Utc>, f64)], x_of: impl Fn(DateTime<Utc>) -> f32) {
+/// Up to six time labels (on the `tz` clock) under the plot, skipping any that would overlap the previous one.
+fn time_labels(pixmap: &mut Pixmap, points: &[(DateTime<Utc>, f64)], x_of: impl Fn(DateTime<Utc>) -> f32, tz: Tz) {
     let plot_bottom = pixmap.height() as f32 - BELOW_PLOT;
-    let all_midnight = points.iter().all(|(t, _)| t.num_seconds_from_midnight() == 0);
-    let one_day = points[0].0.date_naive() == points[points.len() - 1].0.date_naive();
+    let local = |t: DateTime<Utc>| t.with_timezone(&tz);
+    let all_midnight = points.iter().all(|(t, _)| local(*t).num_seconds_from_midnight() == 0);
+    let one_day = local(points[0].0).date_naive() == local(points[points.len() - 1].0).date_naive();
     let format = match (all_midnight, one_day) {
         (true, _) => "%m-%d",
         (false, true) => "%H:%M",
@@ -153,7 +157,7 @@ fn time_labels(pixmap: &mut Pixmap, points: &[(DateTime<Utc>, f64)], x_of: impl 
     let mut last_right = f32::MIN;
     for k in 0..wanted {
         let idx = if wanted == 1 { 0 } else { k * (points.len() - 1) / (wanted - 1) };
-        let label = points[idx].0.format(format).to_string();
+        let label = local(points[idx].0).format(format).to_string();
         let x = x_of(points[idx].0);
         let w = text::width(&label, TICK_SIZE);
         if x - w / 2.0 > last_right + 12.0 {

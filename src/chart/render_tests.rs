@@ -1,5 +1,6 @@
 use ab_glyph::GlyphId;
 use chrono::{TimeZone, Utc};
+use chrono_tz::UTC;
 use tiny_skia::{Color, Pixmap};
 
 use super::render::{self, HEIGHT, LABEL_RIGHT, PLOT_TOP, WIDTH};
@@ -54,7 +55,7 @@ fn dark_pixels(p: &Pixmap) -> usize {
 #[test]
 fn both_kinds_decode_as_phone_sized_pictures_with_content() {
     for plan in [bars(&["alice", "bob", "운영계정"]), series()] {
-        let png = render_png(&plan, "최근 24시간 동안 시간별 이벤트 수").unwrap();
+        let png = render_png(&plan, "최근 24시간 동안 시간별 이벤트 수", UTC).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let decoded = Pixmap::decode_png(&png).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (WIDTH, HEIGHT), "about 16:9, readable on a phone");
@@ -66,7 +67,7 @@ fn both_kinds_decode_as_phone_sized_pictures_with_content() {
 fn many_bars_make_a_taller_picture_instead_of_tiny_labels() {
     let labels: Vec<String> = (0..25).map(|i| format!("account-{i}")).collect();
     let plan = bars(&labels.iter().map(String::as_str).collect::<Vec<_>>());
-    let decoded = Pixmap::decode_png(&render_png(&plan, "t").unwrap()).unwrap();
+    let decoded = Pixmap::decode_png(&render_png(&plan, "t", UTC).unwrap()).unwrap();
     assert_eq!(decoded.width(), WIDTH);
     assert!(decoded.height() as f32 >= PLOT_TOP + 25.0 * render::MIN_ROW, "{}", decoded.height());
     assert_eq!(render::height(&bars(&["a", "b"])), HEIGHT);
@@ -74,8 +75,8 @@ fn many_bars_make_a_taller_picture_instead_of_tiny_labels() {
 
 #[test]
 fn a_bar_label_is_drawn_in_the_label_column() {
-    let with = render::render(&bars(&["alice", "bob"]), "t");
-    let without = render::render(&bars(&["", "bob"]), "t");
+    let with = render::render(&bars(&["alice", "bob"]), "t", UTC);
+    let without = render::render(&bars(&["", "bob"]), "t", UTC);
     let diff = differing(&with, &without);
     assert!(diff.len() > 200, "the label changes the picture ({} pixels)", diff.len());
     assert!(
@@ -86,8 +87,8 @@ fn a_bar_label_is_drawn_in_the_label_column() {
 
 #[test]
 fn the_title_and_time_labels_are_drawn() {
-    let with = render::render(&series(), "hourly events");
-    let without = render::render(&series(), "");
+    let with = render::render(&series(), "hourly events", UTC);
+    let without = render::render(&series(), "", UTC);
     let diff = differing(&with, &without);
     assert!(
         !diff.is_empty() && diff.iter().all(|&(_, y)| (y as f32) < PLOT_TOP - 40.0),
@@ -96,8 +97,31 @@ fn the_title_and_time_labels_are_drawn() {
     // Midnight-free hours of one day are labelled HH:MM under the plot.
     let ChartPlan::TimeSeries { value_label, mut points } = series() else { unreachable!() };
     points.iter_mut().for_each(|p| p.0 += chrono::Duration::days(1));
-    let next_day = render::render(&ChartPlan::TimeSeries { value_label, points }, "hourly events");
+    let next_day = render::render(&ChartPlan::TimeSeries { value_label, points }, "hourly events", UTC);
     assert!(differing(&with, &next_day).is_empty(), "the date is not shown for a single day's hours");
+}
+
+#[test]
+fn a_time_axis_is_labelled_on_the_askers_clock() {
+    // The same UTC hours in Seoul run from 09:00 one day to 08:00 the next: other labels, the zone named.
+    let utc = render::render(&series(), "hourly events", UTC);
+    let seoul = render::render(&series(), "hourly events", chrono_tz::Asia::Seoul);
+    let diff = differing(&utc, &seoul);
+    let below_plot = |y: u32| y as f32 > (HEIGHT as f32 - 80.0);
+    assert!(diff.iter().any(|&(_, y)| below_plot(y)), "the time labels change");
+    assert!(diff.iter().any(|&(_, y)| (y as f32) < PLOT_TOP && y > 70), "the axis name names the zone");
+    // The hours 00:00–23:00 KST (nine hours earlier in UTC) are one local day: labelled like a UTC day in UTC.
+    let ChartPlan::TimeSeries { value_label, mut points } = series() else { unreachable!() };
+    points.iter_mut().for_each(|p| p.0 -= chrono::Duration::hours(9));
+    let seoul_day =
+        render::render(&ChartPlan::TimeSeries { value_label, points }, "hourly events", chrono_tz::Asia::Seoul);
+    let changed_labels = |p: &Pixmap| {
+        (0..p.width())
+            .flat_map(|x| (HEIGHT - 70..HEIGHT).map(move |y| (x, y)))
+            .filter(|&(x, y)| p.pixel(x, y) != utc.pixel(x, y))
+            .count()
+    };
+    assert_eq!(changed_labels(&seoul_day), 0, "a local day's hours get the same HH:MM labels as a UTC day's in UTC");
 }
 
 #[test]
@@ -137,8 +161,8 @@ fn hostile_labels_are_cleaned_and_cut_to_fit() {
     assert!(cut.chars().count() < text::MAX_LABEL_CHARS);
     assert_eq!(text::fit("short", 24.0, 300.0), "short");
     // A huge label still only draws inside its column.
-    let with = render::render(&bars(&[&"가".repeat(5_000), "b"]), "t");
-    let without = render::render(&bars(&["", "b"]), "t");
+    let with = render::render(&bars(&[&"가".repeat(5_000), "b"]), "t", UTC);
+    let without = render::render(&bars(&["", "b"]), "t", UTC);
     assert!(differing(&with, &without).iter().all(|&(x, _)| (x as f32) <= LABEL_RIGHT));
 }
 

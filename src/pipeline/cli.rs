@@ -42,7 +42,7 @@ pub async fn ask(
     let answer =
         pipeline.ask(Question { text: question.to_owned(), history: Vec::new() }, &StderrProgress, cancel).await;
     print!("{}", render(&answer, config.timezone()));
-    write_chart(&answer, chart)?;
+    write_chart(&answer, chart, config.timezone())?;
     Ok(match answer.outcome {
         Outcome::Answered | Outcome::NoRows | Outcome::Declined => ExitCode::SUCCESS,
         Outcome::NeedsModel { .. } => ExitCode::from(2),
@@ -64,14 +64,14 @@ pub async fn run_offer(
     let offer = crate::library::Offer { entry: entry.to_owned(), question: entry.to_owned(), params };
     let answer = pipeline.run_offer(&offer, &StderrProgress, CancellationToken::new()).await;
     print!("{}", render(&answer, config.timezone()));
-    write_chart(&answer, chart)?;
+    write_chart(&answer, chart, config.timezone())?;
     Ok(if answer.outcome == Outcome::Failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// Writes the answer's chart to `path` when one was asked for, or says on stderr why there is none.
-fn write_chart(answer: &Answer, path: Option<&Path>) -> anyhow::Result<()> {
+fn write_chart(answer: &Answer, path: Option<&Path>, tz: chrono_tz::Tz) -> anyhow::Result<()> {
     let Some(path) = path else { return Ok(()) };
-    match crate::chart::for_answer(answer).context("could not draw the chart")? {
+    match crate::chart::for_answer(answer, tz).context("could not draw the chart")? {
         Some(png) => {
             std::fs::write(path, png).with_context(|| format!("could not write the chart to {}", path.display()))?;
             eprintln!("asklake: chart written to {}", path.display());

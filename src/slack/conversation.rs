@@ -155,7 +155,7 @@ pub async fn answer(app: &AppState, ask: Ask) -> anyhow::Result<()> {
     if let Some(rows) = &result.result {
         app.metrics.engine_result(&result.engine, &rows.stats);
     }
-    crate::chart::post::in_thread(app.slack.as_ref(), &ask.channel, &thread_ts, &result).await;
+    crate::chart::post::in_thread(app.slack.as_ref(), &ask.channel, &thread_ts, &result, app.config.timezone()).await;
     Ok(())
 }
 
