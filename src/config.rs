@@ -844,6 +844,12 @@ impl Config {
             missing: false,
             note: "DynamoDB claims shared by instances (off = one instance; run two only with it on)",
         });
+        lines.push(CheckLine {
+            key: "pipeline.timezone",
+            shown: format!("{} (UTC{})", self.pipeline.timezone, chrono::Utc::now().with_timezone(&self.timezone()).format("%:z")),
+            missing: false,
+            note: "the askers' zone: time phrases, 새벽-style filters, times in answers, tables and charts (CSV stays UTC)",
+        });
         let accounts = self.accounts();
         lines.push(CheckLine {
             key: "accounts",
@@ -914,6 +920,15 @@ mod tests {
         assert_eq!((line(&off).shown.as_str(), line(&off).missing), ("off", false));
         let on = Config::load_from(None, &vars(&[("ASKLAKE_HA__CLAIMS_TABLE", "asklake-claims")])).unwrap();
         assert_eq!(line(&on).shown, "on: asklake-claims");
+    }
+
+    #[test]
+    fn check_names_the_askers_zone_and_its_offset() {
+        let line = |c: &Config| c.check().into_iter().find(|l| l.key == "pipeline.timezone").expect("a zone line");
+        let seoul = Config::load_from(None, &vars(&[])).unwrap();
+        assert_eq!(line(&seoul).shown, "Asia/Seoul (UTC+09:00)");
+        let utc = Config::load_from(None, &vars(&[("ASKLAKE_PIPELINE__TIMEZONE", "UTC")])).unwrap();
+        assert_eq!(line(&utc).shown, "UTC (UTC+00:00)");
     }
 
     #[test]
