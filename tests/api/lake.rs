@@ -113,6 +113,13 @@ async fn columns_come_back_typed_with_timestamps_and_lists() {
 }
 
 #[tokio::test]
+async fn a_date_comes_back_as_its_text_a_calendar_day_no_zone_can_shift() {
+    let r = run(&sample_engine(), "SELECT CAST(event_time AS DATE) AS day FROM cloudtrail LIMIT 1").await.unwrap();
+    assert_eq!(r.columns[0].ty, ColumnType::Text);
+    assert!(matches!(&r.rows[0][0], Value::Text(s) if s.len() == 10 && s.as_bytes()[4] == b'-'), "{:?}", r.rows[0][0]);
+}
+
+#[tokio::test]
 async fn the_row_cap_keeps_the_first_rows_and_flags_truncation() {
     let engine = sample_engine();
     let v = validate(

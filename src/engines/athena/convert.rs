@@ -13,8 +13,10 @@ pub fn column_type(name: &str) -> ColumnType {
         "boolean" => ColumnType::Boolean,
         "tinyint" | "smallint" | "integer" | "int" | "bigint" => ColumnType::Integer,
         "real" | "float" | "double" | "decimal" => ColumnType::Float,
-        "varchar" | "char" | "string" | "json" | "ipaddress" | "uuid" => ColumnType::Text,
-        "timestamp" | "date" | "timestamp with time zone" => ColumnType::Timestamp,
+        // A date is a calendar day, not an instant: kept as its text so it is never shifted into a time zone
+        // (DuckDB's dates come back as text too).
+        "varchar" | "char" | "string" | "json" | "ipaddress" | "uuid" | "date" => ColumnType::Text,
+        "timestamp" | "timestamp with time zone" => ColumnType::Timestamp,
         _ if base.starts_with("timestamp") => ColumnType::Timestamp,
         _ => ColumnType::Other(name.to_owned()),
     }
@@ -63,6 +65,8 @@ mod tests {
         assert_eq!(column_type("bigint"), ColumnType::Integer);
         assert_eq!(column_type("decimal(10,2)"), ColumnType::Float);
         assert_eq!(column_type("timestamp(3)"), ColumnType::Timestamp);
+        assert_eq!(column_type("date"), ColumnType::Text, "a day, not an instant: never shifted into a zone");
+        assert_eq!(parse_value("2026-11-30", &column_type("date")), Value::Text("2026-11-30".into()));
         assert_eq!(column_type("array(varchar)"), ColumnType::Other("array(varchar)".into()));
     }
 

@@ -14,7 +14,8 @@ pub fn column_type(dt: &DataType) -> ColumnType {
         DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => ColumnType::Integer,
         DataType::Float16 | DataType::Float32 | DataType::Float64 => ColumnType::Float,
         DataType::Decimal128(..) | DataType::Decimal256(..) => ColumnType::Float,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => ColumnType::Text,
+        // Dates are calendar days, returned as text (see `value`), never shifted into a zone.
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Date32 => ColumnType::Text,
         DataType::Timestamp(..) => ColumnType::Timestamp,
         other => ColumnType::Other(other.to_string()),
     }
