@@ -23,14 +23,16 @@ pub fn display_width(s: &str) -> usize {
     s.chars().map(char_width).sum()
 }
 
-fn char_width(c: char) -> usize {
+/// Terminal (and monospace Slack) columns one character takes: 2 for East Asian wide and fullwidth characters,
+/// 0 for combining marks, zero-width characters and controls.
+pub fn char_width(c: char) -> usize {
     let cp = c as u32;
     let zero = matches!(cp, 0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F) || c.is_control();
     let wide = matches!(
         cp,
         0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xA000..=0xA4CF
-            | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6
-            | 0x1F300..=0x1F64F | 0x1F900..=0x1F9FF | 0x20000..=0x3FFFD
+            | 0xA960..=0xA97F | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F | 0x1F900..=0x1F9FF | 0x20000..=0x3FFFD
     );
     if zero {
         0
@@ -41,9 +43,9 @@ fn char_width(c: char) -> usize {
     }
 }
 
-/// Cuts `s` to at most `max` columns, ending with `…` when cut; newlines and tabs become spaces.
+/// Cuts `s` to at most `max` columns, ending with `…` when cut; control characters (newlines, tabs) become spaces.
 pub fn truncate_to_width(s: &str, max: usize) -> String {
-    let flat: String = s.chars().map(|c| if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c }).collect();
+    let flat: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     if display_width(&flat) <= max {
         return flat;
     }
@@ -61,12 +63,19 @@ pub fn truncate_to_width(s: &str, max: usize) -> String {
     out
 }
 
-/// An aligned text table with a header and a separator line; numbers are right-aligned.
+/// An aligned text table with a header and a separator line; numbers are right-aligned; times in UTC, said in
+/// the header.
 pub fn table(result: &QueryResult, max_cell_width: usize) -> String {
+    table_in(result, max_cell_width, chrono_tz::UTC, usize::MAX)
+}
+
+/// [`table`] of the first `max_rows` rows, with times on the `tz` clock ([`super::display`]).
+pub fn table_in(result: &QueryResult, max_cell_width: usize, tz: chrono_tz::Tz, max_rows: usize) -> String {
     let max = max_cell_width.max(4);
-    let header: Vec<String> = result.columns.iter().map(|c| truncate_to_width(&c.name, max)).collect();
+    let shown = super::display::shown(result, tz, max_rows);
+    let header: Vec<String> = shown.header.iter().map(|h| truncate_to_width(h, max)).collect();
     let body: Vec<Vec<String>> =
-        result.rows.iter().map(|row| row.iter().map(|v| truncate_to_width(&v.to_string(), max)).collect()).collect();
+        shown.rows.iter().map(|row| row.iter().map(|c| truncate_to_width(c, max)).collect()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
     for row in &body {
         for (i, cell) in row.iter().enumerate() {

@@ -18,8 +18,6 @@ use crate::templates::Templates;
 
 /// Rows printed in the terminal table.
 const PRINTED_ROWS: usize = 50;
-/// Widest printed cell.
-const CELL_WIDTH: usize = 60;
 
 /// Runs `asklake ask`; `now` pins the clock (prompt, time windows, library windows and, on DuckDB, the engine's
 /// `current_timestamp`); with `chart`, the answer's chart is also written there as PNG.
@@ -227,41 +225,10 @@ pub fn render(answer: &Answer, tz: chrono_tz::Tz) -> String {
     out
 }
 
-/// A plain aligned text table of the first `max_rows` rows (Hangul counted as two columns), times on `tz`.
+/// The answer's table: the first `max_rows` rows, times on the `tz` clock, and how many more there are.
 fn table(result: &QueryResult, max_rows: usize, tz: chrono_tz::Tz) -> String {
-    use crate::engines::format::display_width;
-    let cell = |s: &String| -> String {
-        let s = s.replace(['\n', '\r', '\t'], " ");
-        if s.chars().count() > CELL_WIDTH {
-            format!("{}…", s.chars().take(CELL_WIDTH - 1).collect::<String>())
-        } else {
-            s
-        }
-    };
-    let shown = crate::engines::display::shown(result, tz, max_rows);
-    let header: Vec<String> = shown.header.iter().map(cell).collect();
-    let rows: Vec<Vec<String>> = shown.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
-    for row in &rows {
-        for (i, c) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(display_width(c));
-            }
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(display_width(c)))))
-            .collect();
-        format!("{}\n", padded.join("  ").trim_end())
-    };
-    let mut out = line(&header);
-    out.push_str(&line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>()));
-    for row in &rows {
-        out.push_str(&line(row));
-    }
+    use crate::engines::format;
+    let mut out = format::table_in(result, format::DEFAULT_MAX_CELL_WIDTH, tz, max_rows);
     if result.rows.len() > max_rows {
         let _ = writeln!(out, "… {} more row(s)", result.rows.len() - max_rows);
     }

@@ -2,6 +2,7 @@
 //! cells truncated, and rows and columns cut to a character budget with "+N more" notes.
 
 use crate::engines::QueryResult;
+use crate::engines::format::{display_width, truncate_to_width};
 
 /// Widest cell shown, in display columns.
 pub const MAX_CELL_WIDTH: usize = 32;
@@ -21,75 +22,27 @@ pub struct TextTable {
     pub more_columns: usize,
 }
 
-/// Display width of one character: 2 for East Asian wide and full-width characters, 0 for combining marks.
-pub fn char_width(c: char) -> usize {
-    let u = c as u32;
-    if u == 0 || (0x300..=0x36F).contains(&u) || (0x200B..=0x200F).contains(&u) || u == 0xFE0F {
-        return 0;
-    }
-    let wide = (0x1100..=0x115F).contains(&u)
-        || (0x2E80..=0x303E).contains(&u)
-        || (0x3041..=0x33FF).contains(&u)
-        || (0x3400..=0x4DBF).contains(&u)
-        || (0x4E00..=0x9FFF).contains(&u)
-        || (0xA960..=0xA97F).contains(&u)
-        || (0xAC00..=0xD7A3).contains(&u)
-        || (0xF900..=0xFAFF).contains(&u)
-        || (0xFE30..=0xFE4F).contains(&u)
-        || (0xFF00..=0xFF60).contains(&u)
-        || (0xFFE0..=0xFFE6).contains(&u)
-        || (0x1F300..=0x1F64F).contains(&u)
-        || (0x1F900..=0x1F9FF).contains(&u)
-        || (0x20000..=0x3FFFD).contains(&u);
-    if wide { 2 } else { 1 }
-}
-
-/// Display width of a string.
-pub fn width(s: &str) -> usize {
-    s.chars().map(char_width).sum()
-}
-
-/// Cuts `s` to at most `max` display columns, ending with `…` when cut; control characters become spaces.
-pub fn fit(s: &str, max: usize) -> String {
-    let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if width(&clean) <= max {
-        return clean;
-    }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in clean.chars() {
-        let cw = char_width(c);
-        if w + cw + 1 > max {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.push('…');
-    out
-}
-
 fn pad(s: &str, to: usize, right_align: bool) -> String {
-    let fill = " ".repeat(to.saturating_sub(width(s)));
+    let fill = " ".repeat(to.saturating_sub(display_width(s)));
     if right_align { format!("{fill}{s}") } else { format!("{s}{fill}") }
 }
 
 /// Renders `result` within `budget` characters (of the unescaped text), timestamps on the `tz` clock.
 pub fn render(result: &QueryResult, budget: usize, tz: chrono_tz::Tz) -> TextTable {
     let shown = crate::engines::display::shown(result, tz, usize::MAX);
-    let header: Vec<String> = shown.header.iter().map(|h| fit(h, MAX_CELL_WIDTH)).collect();
+    let header: Vec<String> = shown.header.iter().map(|h| truncate_to_width(h, MAX_CELL_WIDTH)).collect();
     let numeric: Vec<bool> = result
         .columns
         .iter()
         .map(|c| matches!(c.ty, crate::engines::ColumnType::Integer | crate::engines::ColumnType::Float))
         .collect();
     let cells: Vec<Vec<String>> =
-        shown.rows.iter().map(|row| row.iter().map(|c| fit(c, MAX_CELL_WIDTH)).collect()).collect();
+        shown.rows.iter().map(|row| row.iter().map(|c| truncate_to_width(c, MAX_CELL_WIDTH)).collect()).collect();
     // Column widths over every row, then keep the columns that fit on one line.
-    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
     for row in &cells {
         for (i, cell) in row.iter().enumerate().take(widths.len()) {
-            widths[i] = widths[i].max(width(cell));
+            widths[i] = widths[i].max(display_width(cell));
         }
     }
     let mut shown_cols = 0;
@@ -146,7 +99,7 @@ mod tests {
         assert_eq!(lines[0], "user     n");
         assert_eq!(lines[2], "관리자   5");
         assert_eq!(lines[3], "admin   12");
-        assert_eq!(width(lines[2]), width(lines[3]));
+        assert_eq!(display_width(lines[2]), display_width(lines[3]));
     }
 
     #[test]
@@ -168,6 +121,6 @@ mod tests {
         let r = result(&cols_ref, vec![(0..40).map(Value::Int).collect()]);
         let t = render(&r, 3000, chrono_tz::UTC);
         assert!(t.more_columns > 0);
-        assert!(t.text.lines().all(|l| width(l) <= MAX_LINE_WIDTH));
+        assert!(t.text.lines().all(|l| display_width(l) <= MAX_LINE_WIDTH));
     }
 }
