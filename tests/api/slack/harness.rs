@@ -197,19 +197,30 @@ pub fn event_body(event_id: &str, event: Value) -> String {
 
 /// A block_actions interaction form body for a button on an answer.
 pub fn button_body(user: &str, channel: &str, action_id: &str, answer_id: &str) -> String {
-    let payload = json!({
+    let surface = json!({
+        "container": {"type": "message", "message_ts": "1700000000.000003", "channel_id": channel, "is_ephemeral": false},
+        "channel": {"id": channel, "name": "security"},
+        "response_url": "https://hooks.slack.com/actions/T1/1/abc",
+    });
+    block_actions_body(user, surface, "asklake_answer", action_id, answer_id)
+}
+
+/// The block_actions form body Slack sends when `user` presses button `action_id` (value `value`) in block
+/// `block_id`; `surface` holds the fields of where the button was (`container`, `channel`, `view`, …).
+pub fn block_actions_body(user: &str, surface: Value, block_id: &str, action_id: &str, value: &str) -> String {
+    let mut payload = json!({
         "type": "block_actions",
         "team": {"id": "T1", "domain": "acme"},
         "user": {"id": user, "username": "alice", "team_id": "T1"},
         "api_app_id": "A1",
         "token": "x",
-        "container": {"type": "message", "message_ts": "1700000000.000003", "channel_id": channel, "is_ephemeral": false},
         "trigger_id": trigger_id(),
-        "channel": {"id": channel, "name": "security"},
-        "response_url": "https://hooks.slack.com/actions/T1/1/abc",
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "asklake_answer",
-                     "text": {"type": "plain_text", "text": "x"}, "value": answer_id, "action_ts": "1700000001.000"}],
+        "actions": [{"type": "button", "action_id": action_id, "block_id": block_id,
+                     "text": {"type": "plain_text", "text": "x"}, "value": value, "action_ts": "1700000001.000"}],
     });
+    if let (Some(payload), Value::Object(surface)) = (payload.as_object_mut(), surface) {
+        payload.extend(surface);
+    }
     serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
 }
 

@@ -42,19 +42,8 @@ fn home_opened(event_id: &str, user: &str) -> String {
 
 /// The block_actions payload Slack sends when `user` presses `action_id` (value `value`) on their Home `view`.
 fn home_button(user: &str, view: &Value, action_id: &str, value: &str) -> String {
-    let payload = json!({
-        "type": "block_actions",
-        "team": {"id": "T1", "domain": "acme"},
-        "user": {"id": user, "username": "alice", "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "x",
-        "container": {"type": "view", "view_id": view["id"]},
-        "trigger_id": trigger_id(),
-        "view": view,
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "b1",
-                     "text": {"type": "plain_text", "text": "x"}, "value": value, "action_ts": "1700000001.000"}],
-    });
-    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
+    let surface = json!({"container": {"type": "view", "view_id": view["id"]}, "view": view});
+    block_actions_body(user, surface, "b1", action_id, value)
 }
 
 fn buttons(view: &Value) -> Vec<Value> {
