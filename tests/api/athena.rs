@@ -9,13 +9,12 @@ use asklake::config::Config;
 use asklake::engines::{ExecOptions, SqlEngine};
 use asklake::library::{Example, Retrieval, Retriever};
 use asklake::llm::Llm;
-use asklake::pipeline::{Answer, Asker, NoProgress, Outcome, Pipeline, PipelineParts, Question};
-use asklake::templates::Templates;
+use asklake::pipeline::{Answer, Outcome, Pipeline};
 use chrono::{DateTime, TimeZone, Utc};
-use tokio_util::sync::CancellationToken;
 
 use crate::support::fake_athena::{AthenaFailure, Behaviour, FakeAthena};
 use crate::support::fake_bedrock::{FakeBedrock, Reply};
+use crate::support::pipeline;
 
 /// The fixture's second day, 2026-11-21 (UTC), as a verified library query renders a window.
 const ONE_DAY: &str = "SELECT event_time, actor_arn, api_operation FROM cloudtrail \
@@ -47,10 +46,7 @@ impl Harness {
     }
 
     async fn ask(&self, text: &str) -> Answer {
-        let q = Question { text: text.into(), history: Vec::new() };
-        tokio::time::timeout(Duration::from_secs(30), self.pipeline.ask(q, &NoProgress, CancellationToken::new()))
-            .await
-            .expect("the pipeline must not hang")
+        pipeline::ask(&self.pipeline, text).await
     }
 
     /// Every `StartQueryExecution` so far.
@@ -76,16 +72,10 @@ async fn harness(verified: Option<&str>, configure: impl FnOnce(&mut Config)) ->
         sql: sql.into(),
         score: 1.0,
     });
-    let pipeline = Pipeline::new(PipelineParts {
-        config: config.pipeline.clone(),
-        catalog: Arc::new(asklake::catalog::Catalog::embedded().unwrap()),
-        engine: Arc::new(engine) as Arc<dyn SqlEngine>,
-        llm: Some(Arc::new(bedrock.llm()) as Arc<dyn Llm>),
-        retriever: Arc::new(Verified(example)),
-        templates: Templates::embedded(),
-        llm_timeout: Duration::from_secs(5),
-    })
-    .with_clock(Arc::new(|| Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()));
+    let catalog = asklake::catalog::Catalog::embedded().unwrap();
+    let llm: Arc<dyn Llm> = Arc::new(bedrock.llm());
+    let pipeline = pipeline::build(&config.pipeline, catalog, Arc::new(engine), Some(llm), Arc::new(Verified(example)))
+        .with_clock(Arc::new(|| Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()));
     Harness { athena, bedrock, pipeline, skew }
 }
 

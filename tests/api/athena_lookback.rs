@@ -2,21 +2,19 @@
 //! `[athena] max_lookback_days` as a partition predicate, and the answer says how far back it searched.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use asklake::catalog::{Binding, Catalog, SourceVersion};
 use asklake::config::Config;
-use asklake::engines::{Lookback, SqlEngine};
+use asklake::engines::Lookback;
 use asklake::library::{Retrieval, Retriever};
 use asklake::llm::Llm;
 use asklake::pipeline::validate::validate_within;
-use asklake::pipeline::{Answer, Asker, NoProgress, Outcome, Pipeline, PipelineParts, Question};
-use asklake::templates::Templates;
+use asklake::pipeline::{Answer, Outcome};
 use chrono::{DateTime, TimeZone, Utc};
-use tokio_util::sync::CancellationToken;
 
 use crate::support::fake_athena::FakeAthena;
 use crate::support::fake_bedrock::{FakeBedrock, Reply};
+use crate::support::pipeline;
 
 /// No time bound at all: before the look-back it read every partition.
 const UNBOUNDED: &str = "SELECT api_operation, count(*) AS n FROM cloudtrail GROUP BY api_operation ORDER BY n DESC";
@@ -44,20 +42,16 @@ async fn ask(configure: impl FnOnce(&mut Config)) -> (Answer, Vec<String>) {
     let mut config = athena.config();
     configure(&mut config);
     let engine = athena.engine(&config).with_clock(Arc::new(now));
-    let pipeline = Pipeline::new(PipelineParts {
-        config: config.pipeline.clone(),
-        catalog: Arc::new(Catalog::embedded().unwrap()),
-        engine: Arc::new(engine) as Arc<dyn SqlEngine>,
-        llm: Some(Arc::new(bedrock.llm()) as Arc<dyn Llm>),
-        retriever: Arc::new(NoLibrary),
-        templates: Templates::embedded(),
-        llm_timeout: Duration::from_secs(5),
-    })
+    let llm: Arc<dyn Llm> = Arc::new(bedrock.llm());
+    let pipeline = pipeline::build(
+        &config.pipeline,
+        Catalog::embedded().unwrap(),
+        Arc::new(engine),
+        Some(llm),
+        Arc::new(NoLibrary),
+    )
     .with_clock(Arc::new(now));
-    let q = Question { text: "which operations ran most?".into(), history: Vec::new() };
-    let answer = tokio::time::timeout(Duration::from_secs(30), pipeline.ask(q, &NoProgress, CancellationToken::new()))
-        .await
-        .expect("the pipeline must not hang");
+    let answer = pipeline::ask(&pipeline, "which operations ran most?").await;
     (answer, athena.started_sql())
 }
 

@@ -6,14 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use asklake::engines::SqlEngine;
 use asklake::library::{HybridRetriever, Library};
-use asklake::pipeline::{Answer, Asker, NoProgress, Outcome, Pipeline, PipelineParts, Question};
-use asklake::templates::Templates;
+use asklake::pipeline::{Answer, Outcome, Pipeline};
 use chrono::{DateTime, TimeZone, Utc};
-use tokio_util::sync::CancellationToken;
 
 use crate::support::fake_athena::FakeAthena;
+use crate::support::pipeline;
 
 /// The fixture's root console sign-in is at 2026-11-20 01:00:00 UTC; the first ask comes one second later.
 fn first_ask() -> DateTime<Utc> {
@@ -38,16 +36,9 @@ impl Harness {
             .engine(&config)
             .with_clock(Arc::new(move || Utc::now() + chrono::Duration::seconds(engine_offset.load(Ordering::SeqCst))));
         let retriever = HybridRetriever::new(Library::embedded().unwrap(), config.library.short_circuit_threshold, 3);
-        let pipeline = Pipeline::new(PipelineParts {
-            config: config.pipeline.clone(),
-            catalog: Arc::new(asklake::catalog::Catalog::embedded().unwrap()),
-            engine: Arc::new(engine) as Arc<dyn SqlEngine>,
-            llm: None,
-            retriever: Arc::new(retriever),
-            templates: Templates::embedded(),
-            llm_timeout: Duration::from_secs(5),
-        })
-        .with_clock(Arc::new(move || first_ask() + chrono::Duration::seconds(ask_offset.load(Ordering::SeqCst))));
+        let catalog = asklake::catalog::Catalog::embedded().unwrap();
+        let pipeline = pipeline::build(&config.pipeline, catalog, Arc::new(engine), None, Arc::new(retriever))
+            .with_clock(Arc::new(move || first_ask() + chrono::Duration::seconds(ask_offset.load(Ordering::SeqCst))));
         Self { athena, pipeline, offset }
     }
 
@@ -57,10 +48,7 @@ impl Harness {
     }
 
     async fn ask(&self, text: &str) -> Answer {
-        let q = Question { text: text.into(), history: Vec::new() };
-        tokio::time::timeout(Duration::from_secs(30), self.pipeline.ask(q, &NoProgress, CancellationToken::new()))
-            .await
-            .expect("the pipeline must not hang")
+        pipeline::ask(&self.pipeline, text).await
     }
 }
 

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::support::fake_athena::{Behaviour, DATABASE, FakeAthena, TABLE};
 use crate::support::fake_bedrock::{FakeBedrock, Reply};
+use crate::support::pipeline;
 
 fn request(text: &str) -> GenerationRequest {
     GenerationRequest { system: "You write SQL.".into(), messages: vec![ChatMessage::user(text)] }
@@ -372,24 +373,13 @@ async fn harness(retrieval: Retrieval, with_model: bool) -> Harness {
     let config = athena.config();
     let llm: Option<Arc<dyn Llm>> = with_model.then(|| Arc::new(bedrock.llm()) as Arc<dyn Llm>);
     let engine: Arc<dyn SqlEngine> = Arc::new(athena.engine(&config));
-    let pipeline = Pipeline::new(PipelineParts {
-        config: config.pipeline.clone(),
-        catalog: Arc::new(catalog()),
-        engine,
-        llm,
-        retriever: Arc::new(ScriptedRetriever(retrieval)),
-        templates: Templates::embedded(),
-        llm_timeout: Duration::from_secs(5),
-    })
-    .with_clock(Arc::new(|| Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()));
+    let pipeline = pipeline::build(&config.pipeline, catalog(), engine, llm, Arc::new(ScriptedRetriever(retrieval)))
+        .with_clock(Arc::new(|| Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()));
     Harness { bedrock, athena, pipeline }
 }
 
 async fn ask(h: &Harness, text: &str) -> Answer {
-    let question = Question { text: text.into(), history: Vec::new() };
-    tokio::time::timeout(Duration::from_secs(30), h.pipeline.ask(question, &NoProgress, CancellationToken::new()))
-        .await
-        .expect("the pipeline must not hang")
+    pipeline::ask(&h.pipeline, text).await
 }
 
 fn user_text(body: &serde_json::Value) -> String {

@@ -9,3 +9,4 @@ pub mod fake_socket_mode;
 pub mod lake;
 pub mod memory_queue;
 pub mod moto;
+pub mod pipeline;
