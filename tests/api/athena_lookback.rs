@@ -6,7 +6,6 @@ use std::sync::Arc;
 use asklake::catalog::{Binding, Catalog, SourceVersion};
 use asklake::config::Config;
 use asklake::engines::Lookback;
-use asklake::library::{Retrieval, Retriever};
 use asklake::llm::Llm;
 use asklake::pipeline::validate::validate_within;
 use asklake::pipeline::{Answer, Outcome};
@@ -14,19 +13,10 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::support::fake_athena::FakeAthena;
 use crate::support::fake_bedrock::{FakeBedrock, Reply};
-use crate::support::pipeline;
+use crate::support::pipeline::{self, NoLibrary};
 
 /// No time bound at all: before the look-back it read every partition.
 const UNBOUNDED: &str = "SELECT api_operation, count(*) AS n FROM cloudtrail GROUP BY api_operation ORDER BY n DESC";
-
-struct NoLibrary;
-
-#[async_trait::async_trait]
-impl Retriever for NoLibrary {
-    async fn retrieve(&self, _q: &str, _now: DateTime<Utc>, _tz: chrono_tz::Tz) -> Retrieval {
-        Retrieval::default()
-    }
-}
 
 /// Half an hour into 2026-11-22 (UTC): the fixture has two events on the 20th and two on the 21st.
 fn now() -> DateTime<Utc> {

@@ -12,12 +12,10 @@ use asklake::config::{Config, DuckDbSource};
 use asklake::engines::duckdb::{DuckDbEngine, DuckDbSettings};
 use asklake::engines::limits::QueryLimits;
 use asklake::engines::{EngineError, ExecOptions, SqlEngine, Value};
-use asklake::library::{Retrieval, Retriever};
 use asklake::pipeline::validate::{ValidatedSql, validate};
-use asklake::pipeline::{Asker, Language, NoProgress, Outcome, Pipeline, PipelineParts, Question};
+use asklake::pipeline::{Asker, Language, NoProgress, Outcome, Pipeline, Question};
 use asklake::slack::client::{ClientPolicy, SlackWebClient};
-use asklake::templates::Templates;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use secrecy::SecretString;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -25,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::support::fake_athena::{Behaviour, FakeAthena};
 use crate::support::fake_bedrock::{FakeBedrock, Reply};
 use crate::support::fake_slack::{BOT_TOKEN, FakeSlack};
+use crate::support::pipeline::{self, NoLibrary};
 
 /// Three-way self-join with only inequality conditions: billions of rows to count, so it runs until stopped.
 const SLOW: &str = "SELECT count(*) AS n FROM cloudtrail a JOIN cloudtrail b ON a.event_id <> b.event_id \
@@ -260,25 +259,15 @@ async fn athena_queries_share_the_slots_and_the_second_starts_only_after_the_fir
 
 // ---------------------------------------------------------------- the pipeline
 
-struct NoExamples;
-
-#[async_trait::async_trait]
-impl Retriever for NoExamples {
-    async fn retrieve(&self, _q: &str, _now: DateTime<Utc>, _tz: chrono_tz::Tz) -> Retrieval {
-        Retrieval::default()
-    }
-}
-
 fn pipeline(bedrock: &FakeBedrock, athena: &FakeAthena, config: &Config) -> Pipeline {
-    Pipeline::new(PipelineParts {
-        config: config.pipeline.clone(),
-        catalog: Arc::new(Catalog::embedded().unwrap()),
-        engine: Arc::new(athena.engine(config)),
-        llm: Some(Arc::new(bedrock.llm())),
-        retriever: Arc::new(NoExamples),
-        templates: Templates::embedded(),
-        llm_timeout: Duration::from_secs(5),
-    })
+    let engine = Arc::new(athena.engine(config));
+    pipeline::build(
+        &config.pipeline,
+        Catalog::embedded().unwrap(),
+        engine,
+        Some(Arc::new(bedrock.llm())),
+        Arc::new(NoLibrary),
+    )
     .with_clock(Arc::new(|| Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()))
 }
 

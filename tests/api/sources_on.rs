@@ -3,19 +3,16 @@
 //! it, without the model or the engine.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use asklake::catalog::{Binding, Catalog};
-use asklake::library::{Retrieval, Retriever};
 use asklake::llm::Llm;
 use asklake::pipeline::sources::{Sources, discover_with};
-use asklake::pipeline::{Asker, NoProgress, Outcome, Pipeline, PipelineParts, Question};
-use asklake::templates::Templates;
-use chrono::{DateTime, Utc};
+use asklake::pipeline::{Asker, NoProgress, Outcome, Question};
 use tokio_util::sync::CancellationToken;
 
 use crate::support::fake_athena::FakeAthena;
 use crate::support::fake_bedrock::{FakeBedrock, test_sdk_config};
+use crate::support::pipeline::{self, NoLibrary};
 
 /// The shipped catalog plus the synthetic tables it does not have yet: eight tables.
 fn eight_tables() -> Catalog {
@@ -27,15 +24,6 @@ fn eight_tables() -> Catalog {
         }
     }
     catalog
-}
-
-struct NoExamples;
-
-#[async_trait::async_trait]
-impl Retriever for NoExamples {
-    async fn retrieve(&self, _q: &str, _now: DateTime<Utc>, _tz: chrono_tz::Tz) -> Retrieval {
-        Retrieval::default()
-    }
 }
 
 async fn discovered(athena: &FakeAthena) -> (Catalog, Sources) {
@@ -64,15 +52,14 @@ async fn a_question_about_a_source_that_is_off_says_how_to_enable_it_without_the
     let (athena, bedrock) = (FakeAthena::start().await, FakeBedrock::start().await);
     let (all, sources) = discovered(&athena).await;
     let config = athena.config();
-    let pipeline = Pipeline::new(PipelineParts {
-        config: config.pipeline.clone(),
-        catalog: Arc::new(all.clone()),
-        engine: Arc::new(athena.engine(&config)),
-        llm: Some(Arc::new(bedrock.llm()) as Arc<dyn Llm>),
-        retriever: Arc::new(NoExamples),
-        templates: Templates::embedded(),
-        llm_timeout: Duration::from_secs(5),
-    })
+    let llm: Arc<dyn Llm> = Arc::new(bedrock.llm());
+    let pipeline = pipeline::build(
+        &config.pipeline,
+        all.clone(),
+        Arc::new(athena.engine(&config)),
+        Some(llm),
+        Arc::new(NoLibrary),
+    )
     .with_sources(all, sources, "us-east-1");
     let ask = |text: &str| {
         pipeline.ask(Question { text: text.into(), history: Vec::new() }, &NoProgress, CancellationToken::new())

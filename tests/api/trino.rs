@@ -5,18 +5,16 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
 
 use asklake::catalog::Catalog;
 use asklake::engines::{EngineError, ExecOptions, Value};
-use asklake::library::{Retrieval, Retriever};
-use asklake::pipeline::{Asker, NoProgress, Outcome, Pipeline, PipelineParts, Question};
-use asklake::templates::Templates;
-use chrono::{DateTime, TimeZone, Utc};
+use asklake::pipeline::{Asker, NoProgress, Outcome, Question};
+use chrono::{TimeZone, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::support::fake_athena::{AthenaFailure, Behaviour, DATABASE, FakeAthena, TABLE};
 use crate::support::fake_bedrock::{FakeBedrock, Reply};
+use crate::support::pipeline::{self, NoLibrary};
 
 /// Athena engine v3's COLUMN_NOT_FOUND text, which also says "not authorized".
 const COLUMN_NOT_FOUND_X: &str = "COLUMN_NOT_FOUND: line 1:8: Column 'x' cannot be resolved or requester is not authorized to access requested resources";
@@ -135,15 +133,6 @@ async fn a_lake_formation_refusal_is_access_denied() {
     assert_eq!(athena.started_sql().len(), 1, "not retried");
 }
 
-struct NoExamples;
-
-#[async_trait::async_trait]
-impl Retriever for NoExamples {
-    async fn retrieve(&self, _q: &str, _now: DateTime<Utc>, _tz: chrono_tz::Tz) -> Retrieval {
-        Retrieval::default()
-    }
-}
-
 #[tokio::test]
 async fn athenas_column_not_found_is_fed_back_to_the_model_which_fixes_the_query() {
     let (bedrock, athena) = (FakeBedrock::start().await, FakeAthena::start().await);
@@ -154,15 +143,14 @@ async fn athenas_column_not_found_is_fed_back_to_the_model_which_fixes_the_query
         Reply::sql("SELECT actor_arn, count(*) AS events FROM cloudtrail WHERE event_time > TIMESTAMP '2026-11-15 00:00:00' GROUP BY actor_arn ORDER BY events DESC"),
         Reply::text("alice made the most calls."),
     ]);
-    let pipeline = Pipeline::new(PipelineParts {
-        config: config.pipeline.clone(),
-        catalog: Arc::new(Catalog::embedded().unwrap()),
-        engine: Arc::new(athena.engine(&config)),
-        llm: Some(Arc::new(bedrock.llm())),
-        retriever: Arc::new(NoExamples),
-        templates: Templates::embedded(),
-        llm_timeout: Duration::from_secs(5),
-    })
+    let engine = Arc::new(athena.engine(&config));
+    let pipeline = pipeline::build(
+        &config.pipeline,
+        Catalog::embedded().unwrap(),
+        engine,
+        Some(Arc::new(bedrock.llm())),
+        Arc::new(NoLibrary),
+    )
     .with_clock(Arc::new(|| Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()));
 
     let question = Question { text: "who made the most API calls?".into(), history: vec![] };

@@ -6,11 +6,22 @@ use std::time::Duration;
 use asklake::catalog::Catalog;
 use asklake::config::PipelineConfig;
 use asklake::engines::SqlEngine;
-use asklake::library::Retriever;
+use asklake::library::{Retrieval, Retriever};
 use asklake::llm::Llm;
 use asklake::pipeline::{Answer, Asker, NoProgress, Pipeline, PipelineParts, Question};
 use asklake::templates::Templates;
+use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
+
+/// A retriever with no verified queries: every question goes to the model.
+pub struct NoLibrary;
+
+#[async_trait::async_trait]
+impl Retriever for NoLibrary {
+    async fn retrieve(&self, _q: &str, _now: DateTime<Utc>, _tz: chrono_tz::Tz) -> Retrieval {
+        Retrieval::default()
+    }
+}
 
 /// A pipeline with the embedded templates and a 5 s model timeout.
 pub fn build(
