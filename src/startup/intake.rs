@@ -69,22 +69,38 @@ pub(super) async fn bind_intake(
     if routes.is_empty() {
         return Ok(None);
     }
-    let bind = &config.server.intake_bind;
-    let listener = TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("could not listen on {bind} (set [server] intake_bind to a free address)"))?;
-    let addr = listener.local_addr().context("could not read the intake address")?;
-    if config.alerts.events_token.is_none() && !is_loopback(addr.ip()) {
-        bail!(
-            "refusing to start: [server] intake_bind {bind} bound {addr}, beyond loopback; set [alerts] events_token"
-        );
-    }
+    let guard = Guarded { key: "[server] intake_bind", token_key: "[alerts] events_token" };
+    let (listener, addr) = guard.bind(&config.server.intake_bind, config.alerts.events_token.is_some()).await?;
     let mut router = Router::new().route("/healthz", get(|| async { "ok" }));
     for r in routes {
         router = router.merge(r);
     }
     let router = router.layer(middleware::from_fn_with_state(state.clone(), count_requests));
     Ok(Some(Intake { listener, addr, router }))
+}
+
+/// A listener that serves beyond loopback only behind a bearer token.
+pub(super) struct Guarded {
+    /// The bind setting, for messages (`[server] metrics_bind`).
+    pub key: &'static str,
+    /// The token setting that opens it beyond loopback (`[server] metrics_token`).
+    pub token_key: &'static str,
+}
+
+impl Guarded {
+    /// Binds `bind` and checks the address it got: without a token it must be loopback (a host name or `0.0.0.0`
+    /// is judged by what it bound, not by its spelling).
+    pub(super) async fn bind(&self, bind: &str, has_token: bool) -> anyhow::Result<(TcpListener, SocketAddr)> {
+        let key = self.key;
+        let listener = TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("could not listen on {bind} (set {key} to a free address)"))?;
+        let addr = listener.local_addr().with_context(|| format!("could not read the address {key} bound"))?;
+        if !has_token && !is_loopback(addr.ip()) {
+            bail!("refusing to start: {key} {bind} bound {addr}, beyond loopback; set {}", self.token_key);
+        }
+        Ok((listener, addr))
+    }
 }
 
 /// Whether `ip` is loopback, an IPv4-mapped loopback included.

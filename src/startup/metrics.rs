@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -12,7 +12,7 @@ use axum::routing::get;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
-use super::intake::{is_loopback, loopback_bind};
+use super::intake::{Guarded, loopback_bind};
 use crate::config::Config;
 use crate::state::AppState;
 
@@ -48,15 +48,8 @@ pub(super) async fn bind_metrics(config: &Config, state: &AppState) -> anyhow::R
     if bind.is_empty() {
         return Ok(None);
     }
-    let listener = TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("could not listen on {bind} (set [server] metrics_bind to a free address)"))?;
-    let addr = listener.local_addr().context("could not read the metrics address")?;
-    if config.server.metrics_token.is_none() && !is_loopback(addr.ip()) {
-        bail!(
-            "refusing to start: [server] metrics_bind {bind} bound {addr}, beyond loopback; set [server] metrics_token"
-        );
-    }
+    let guard = Guarded { key: "[server] metrics_bind", token_key: "[server] metrics_token" };
+    let (listener, addr) = guard.bind(bind, config.server.metrics_token.is_some()).await?;
     let router = Router::new().route("/metrics", get(metrics)).with_state(state.clone());
     Ok(Some(MetricsListener { listener, addr, router }))
 }
