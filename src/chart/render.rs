@@ -64,7 +64,7 @@ pub fn render(plan: &ChartPlan, title: &str, tz: Tz) -> Pixmap {
             draw_bars(&mut pixmap, bars);
         }
         ChartPlan::TimeSeries { value_label, points } => {
-            let zone = points.first().map(|(t, _)| t.with_timezone(&tz).format(" · %Z").to_string());
+            let zone = points.first().map(|(t, _)| format!(" · {}", crate::engines::display::zone_name(*t, tz)));
             axis_name(&mut pixmap, value_label, zone.as_deref().unwrap_or(""));
             draw_series(&mut pixmap, points, tz);
         }

@@ -2,6 +2,7 @@
 //! named in the column header, so a table agrees with the answer above it. Shared by the Slack and terminal
 //! answer tables; CSV downloads and `asklake sql` keep UTC.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{QueryResult, Value};
@@ -27,13 +28,19 @@ pub fn shown(result: &QueryResult, tz: Tz, max_rows: usize) -> Shown {
                 _ => None,
             });
             match first {
-                Some(t) => format!("{} ({})", c.name, t.with_timezone(&tz).format("%Z")),
+                Some(t) => format!("{} ({})", c.name, zone_name(t, tz)),
                 None => c.name.clone(),
             }
         })
         .collect();
     let rows = result.rows.iter().take(max_rows).map(|r| r.iter().map(|v| cell(v, tz)).collect()).collect();
     Shown { header, rows }
+}
+
+/// `tz`'s abbreviation at `t` ("KST", "UTC", "+0530" where the zone has none): how answers, tables and charts
+/// name the zone they show.
+pub fn zone_name(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Z").to_string()
 }
 
 /// One cell's text for a reader in `tz`.

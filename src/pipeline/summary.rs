@@ -47,7 +47,7 @@ impl Audience<'_> {
 
     /// The zone's abbreviation at `t` ("KST", "UTC", "+0530" where the zone has none).
     fn zone(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.tz).format("%Z").to_string()
+        crate::engines::display::zone_name(t, self.tz)
     }
 
     /// "11월 27일 17:47 ~ 11월 29일 13:10 (KST)": one zone shown for both ends.
